@@ -1,0 +1,196 @@
+import { DeploymentRole, maxEnvironmentSuffixLength } from './naming';
+
+/**
+ * Raw, unvalidated configuration as `bin/` reads it from CDK context and the process environment.
+ * Every value is optional and may arrive as a string (`-c key=value`) or, from `cdk.json`, as JSON.
+ */
+export interface RawPlatformConfig {
+  readonly environmentSuffix?: unknown;
+  readonly primaryRegion?: unknown;
+  readonly secondaryRegion?: unknown;
+  readonly logRetentionDays?: unknown;
+  readonly domainName?: unknown;
+  readonly account?: unknown;
+  readonly primaryCertificateArn?: unknown;
+  readonly secondaryCertificateArn?: unknown;
+  readonly primaryAvailabilityZones?: unknown;
+  readonly secondaryAvailabilityZones?: unknown;
+}
+
+/** The settings of one of the two regions. */
+export interface RegionConfig {
+  /** `primary` or `secondary`: the role the region has at deploy time. */
+  readonly role: DeploymentRole;
+  readonly region: string;
+  /** Exactly three availability zones, given explicitly so synth needs no AWS lookup. */
+  readonly availabilityZones: string[];
+  /** ACM certificate for the region's load balancer listener; HTTP only when absent. */
+  readonly certificateArn?: string;
+}
+
+/** Validated configuration of the whole platform. */
+export interface PlatformConfig {
+  readonly environmentSuffix: string;
+  /** Undefined when neither context nor environment names one: stacks are then environment-agnostic in account. */
+  readonly account?: string;
+  readonly primary: RegionConfig;
+  readonly secondary: RegionConfig;
+  readonly logRetentionDays: number;
+  readonly domainName: string;
+}
+
+/** Thrown for configuration that breaks a rule; the message names the key, the value and the rule. */
+export class ConfigError extends Error {
+  constructor(key: string, value: unknown, rule: string) {
+    super(`Invalid configuration ${key}=${JSON.stringify(value)}: ${rule}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Retention periods CloudWatch Logs accepts for `RetentionInDays`. */
+export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+/**
+ * Commercial regions that offer every service this platform uses (Aurora global databases with
+ * Serverless v2, DynamoDB global tables, EventBridge global endpoints) in at least three AZs.
+ */
+export const SUPPORTED_REGIONS: readonly string[] = [
+  'us-east-1', 'us-east-2', 'us-west-2',
+  'ca-central-1',
+  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'eu-south-1',
+  'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-south-1',
+  'sa-east-1',
+];
+
+export const DEFAULTS = {
+  environmentSuffix: 'dev',
+  primaryRegion: 'us-east-1',
+  secondaryRegion: 'us-west-2',
+  logRetentionDays: 7,
+} as const;
+
+const SUFFIX_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const ACCOUNT_PATTERN = /^\d{12}$/;
+const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Validates raw configuration into a {@link PlatformConfig}, or throws a {@link ConfigError}. */
+export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
+  const environmentSuffix = optionalString('environmentSuffix', raw.environmentSuffix) ?? DEFAULTS.environmentSuffix;
+  validateEnvironmentSuffix(environmentSuffix);
+
+  const primaryRegion = optionalString('primaryRegion', raw.primaryRegion) ?? DEFAULTS.primaryRegion;
+  const secondaryRegion = optionalString('secondaryRegion', raw.secondaryRegion) ?? DEFAULTS.secondaryRegion;
+  validateRegion('primaryRegion', primaryRegion);
+  validateRegion('secondaryRegion', secondaryRegion);
+  if (primaryRegion === secondaryRegion) {
+    throw new ConfigError('secondaryRegion', secondaryRegion, `must differ from primaryRegion (${primaryRegion}): a standby in the same region does not survive a regional outage`);
+  }
+
+  const logRetentionDays = parseRetention(raw.logRetentionDays);
+
+  const domainName = optionalString('domainName', raw.domainName) ?? `trading-${environmentSuffix}.example.com`;
+  validateDomainName(domainName);
+
+  const account = optionalString('account', raw.account);
+  if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
+    throw new ConfigError('account', account, 'must be a 12-digit AWS account id');
+  }
+
+  const primaryCertificateArn = optionalString('primaryCertificateArn', raw.primaryCertificateArn);
+  const secondaryCertificateArn = optionalString('secondaryCertificateArn', raw.secondaryCertificateArn);
+  if ((primaryCertificateArn === undefined) !== (secondaryCertificateArn === undefined)) {
+    const [key, value] = primaryCertificateArn === undefined
+      ? ['primaryCertificateArn', primaryCertificateArn]
+      : ['secondaryCertificateArn', secondaryCertificateArn];
+    throw new ConfigError(key, value ?? null, 'set both primaryCertificateArn and secondaryCertificateArn or neither: both regions must serve the same protocol for DNS failover to be transparent');
+  }
+  if (primaryCertificateArn) validateCertificateArn('primaryCertificateArn', primaryCertificateArn, primaryRegion, account);
+  if (secondaryCertificateArn) validateCertificateArn('secondaryCertificateArn', secondaryCertificateArn, secondaryRegion, account);
+
+  return {
+    environmentSuffix,
+    account,
+    primary: {
+      role: 'primary',
+      region: primaryRegion,
+      availabilityZones: parseAvailabilityZones('primaryAvailabilityZones', raw.primaryAvailabilityZones, primaryRegion),
+      certificateArn: primaryCertificateArn,
+    },
+    secondary: {
+      role: 'secondary',
+      region: secondaryRegion,
+      availabilityZones: parseAvailabilityZones('secondaryAvailabilityZones', raw.secondaryAvailabilityZones, secondaryRegion),
+      certificateArn: secondaryCertificateArn,
+    },
+    logRetentionDays,
+    domainName,
+  };
+}
+
+function optionalString(key: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(key, value, 'must be a string');
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function validateEnvironmentSuffix(suffix: string): void {
+  if (!SUFFIX_PATTERN.test(suffix)) {
+    throw new ConfigError('environmentSuffix', suffix, 'must be lowercase letters and digits in hyphen-separated groups (no leading, trailing or double hyphen), because it ends S3, ALB and RDS names');
+  }
+  const max = maxEnvironmentSuffixLength();
+  if (suffix.length > max) {
+    throw new ConfigError('environmentSuffix', suffix, `must be at most ${max} characters (is ${suffix.length}) so that every derived resource name fits its AWS limit`);
+  }
+}
+
+function validateRegion(key: string, region: string): void {
+  if (!SUPPORTED_REGIONS.includes(region)) {
+    throw new ConfigError(key, region, `must be one of the supported regions: ${SUPPORTED_REGIONS.join(', ')}`);
+  }
+}
+
+function parseRetention(value: unknown): number {
+  if (value === undefined || value === null || value === '') return DEFAULTS.logRetentionDays;
+  const days = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!CLOUDWATCH_RETENTION_DAYS.includes(days)) {
+    throw new ConfigError('logRetentionDays', value, `must be a retention CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(', ')}`);
+  }
+  return days;
+}
+
+function validateDomainName(domainName: string): void {
+  const labels = domainName.split('.');
+  const valid = domainName.length <= 253 && labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && /[a-z]/.test(labels[labels.length - 1]);
+  if (!valid) {
+    throw new ConfigError('domainName', domainName, 'must be a lowercase DNS name of at least two labels (letters, digits, inner hyphens; at most 63 characters a label, 253 in all)');
+  }
+}
+
+function validateCertificateArn(key: string, arn: string, region: string, account: string | undefined): void {
+  const match = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/.exec(arn);
+  if (!match) {
+    throw new ConfigError(key, arn, 'must be an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<uuid>');
+  }
+  if (match[1] !== region) {
+    throw new ConfigError(key, arn, `must be a certificate in ${region}: a load balancer can only use a certificate from its own region`);
+  }
+  if (account !== undefined && match[2] !== account) {
+    throw new ConfigError(key, arn, `must belong to the deployment account ${account}`);
+  }
+}
+
+function parseAvailabilityZones(key: string, value: unknown, region: string): string[] {
+  if (value === undefined || value === null || value === '') return ['a', 'b', 'c'].map((letter) => `${region}${letter}`);
+  const zones = typeof value === 'string' ? value.split(',').map((zone) => zone.trim()) : value;
+  if (!Array.isArray(zones) || zones.some((zone) => typeof zone !== 'string')) {
+    throw new ConfigError(key, value, 'must be a comma-separated list or array of availability zone names');
+  }
+  const zonePattern = new RegExp(`^${region}[a-z]$`);
+  if (zones.length !== 3 || new Set(zones).size !== 3 || !zones.every((zone: string) => zonePattern.test(zone))) {
+    throw new ConfigError(key, value, `must name exactly 3 distinct availability zones of ${region} (e.g. ${region}a,${region}b,${region}c)`);
+  }
+  return zones as string[];
+}

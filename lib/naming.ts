@@ -1,0 +1,89 @@
+/**
+ * Physical names of the platform, `<resource-type>-<purpose>-<suffix>`.
+ *
+ * Every name the stacks give a resource comes from here, so the longest environment suffix that
+ * keeps every name inside its AWS limit can be derived instead of guessed.
+ */
+export type DeploymentRole = 'primary' | 'secondary';
+
+/** One kind of name and the AWS limit on its length. */
+interface NameRule {
+  readonly kind: string;
+  readonly maxLength: number;
+  readonly render: (names: PlatformNames) => string[];
+}
+
+const ROLES: DeploymentRole[] = ['primary', 'secondary'];
+/** Longest region code among supported regions, and an account id, for worst-case lengths. */
+const LONGEST_REGION = 'ap-southeast-2';
+const ACCOUNT_PLACEHOLDER = '123456789012';
+
+export class PlatformNames {
+  constructor(public readonly suffix: string) {}
+
+  public stack(layer: string, role?: DeploymentRole): string {
+    return ['trading-dr', layer, role, this.suffix].filter(Boolean).join('-');
+  }
+
+  public vpc(role: DeploymentRole): string {
+    return `vpc-trading-${role}-${this.suffix}`;
+  }
+
+  public cluster(role: DeploymentRole): string {
+    return `ecs-trading-${role}-${this.suffix}`;
+  }
+
+  public service(role: DeploymentRole): string {
+    return `svc-trading-${role}-${this.suffix}`;
+  }
+
+  public taskFamily(role: DeploymentRole): string {
+    return `task-trading-${role}-${this.suffix}`;
+  }
+
+  public loadBalancer(role: DeploymentRole): string {
+    return `alb-trading-${role}-${this.suffix}`;
+  }
+
+  public targetGroup(role: DeploymentRole): string {
+    return `tg-trading-${role}-${this.suffix}`;
+  }
+
+  public securityGroup(purpose: string, role: DeploymentRole): string {
+    return `sg-${purpose}-${role}-${this.suffix}`;
+  }
+
+  /** IAM names are account-wide, so they carry the region role too. */
+  public iamRole(purpose: string, role: DeploymentRole): string {
+    return `role-${purpose}-${role}-${this.suffix}`;
+  }
+
+  public logGroup(purpose: string, role: DeploymentRole): string {
+    return `/trading-dr/${this.suffix}/${role}/${purpose}`;
+  }
+
+  /** S3 names are global: the account and region make them unique. */
+  public bucket(purpose: string, account: string, region: string): string {
+    return `s3-${purpose}-${account}-${region}-${this.suffix}`;
+  }
+
+  public healthCheck(role: DeploymentRole): string {
+    return `hc-trading-${role}-${this.suffix}`;
+  }
+}
+
+/** The names whose limits bound the suffix. Names with limits of 128+ characters are not listed. */
+export const NAME_RULES: readonly NameRule[] = [
+  { kind: 'CloudFormation stack', maxLength: 128, render: (n) => ROLES.map((r) => n.stack('network', r)) },
+  { kind: 'Application Load Balancer', maxLength: 32, render: (n) => ROLES.map((r) => n.loadBalancer(r)) },
+  { kind: 'target group', maxLength: 32, render: (n) => ROLES.map((r) => n.targetGroup(r)) },
+  { kind: 'IAM role', maxLength: 64, render: (n) => ROLES.flatMap((r) => [n.iamRole('trading-task', r), n.iamRole('trading-exec', r)]) },
+  { kind: 'S3 bucket', maxLength: 63, render: (n) => [n.bucket('alb-logs', ACCOUNT_PLACEHOLDER, LONGEST_REGION)] },
+  { kind: 'security group', maxLength: 255, render: (n) => ROLES.map((r) => n.securityGroup('trading-alb', r)) },
+];
+
+/** The longest environment suffix for which every rendered name fits its limit. */
+export function maxEnvironmentSuffixLength(): number {
+  const probe = new PlatformNames('');
+  return Math.min(...NAME_RULES.flatMap((rule) => rule.render(probe).map((name) => rule.maxLength - name.length)));
+}
