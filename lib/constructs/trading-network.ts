@@ -1,0 +1,54 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface TradingNetworkProps {
+  /** Name tag of the VPC. */
+  readonly vpcName: string;
+  /**
+   * Availability zones to span, given explicitly so that synthesis never needs an AWS lookup.
+   */
+  readonly availabilityZones: string[];
+  /** @default '10.0.0.0/16' */
+  readonly cidr?: string;
+  /**
+   * NAT gateways; one per zone keeps egress working when a zone fails.
+   * @default - one per availability zone
+   */
+  readonly natGateways?: number;
+  /** Log group for VPC flow logs. @default - a new log group (retention set by the app's policy) */
+  readonly flowLogGroup?: logs.ILogGroup;
+}
+
+/**
+ * A VPC over the given zones: public subnets for load balancers, private subnets with NAT egress
+ * for compute, isolated subnets for databases, and flow logs of all traffic.
+ */
+export class TradingNetwork extends Construct {
+  public readonly vpc: ec2.Vpc;
+
+  constructor(scope: Construct, id: string, props: TradingNetworkProps) {
+    super(scope, id);
+    if (props.availabilityZones.length < 2) {
+      throw new Error(`TradingNetwork needs at least 2 availability zones, got ${props.availabilityZones.length}`);
+    }
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      vpcName: props.vpcName,
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
+      availabilityZones: props.availabilityZones,
+      natGateways: props.natGateways ?? props.availabilityZones.length,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+        { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      restrictDefaultSecurityGroup: true,
+    });
+
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(props.flowLogGroup ?? new logs.LogGroup(this, 'FlowLogGroup')),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+  }
+}

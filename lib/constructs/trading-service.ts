@@ -1,0 +1,208 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+export interface TradingServiceProps {
+  readonly vpc: ec2.IVpc;
+  readonly image: ecs.ContainerImage;
+  readonly clusterName: string;
+  readonly serviceName: string;
+  readonly taskFamily: string;
+  readonly loadBalancerName: string;
+  readonly targetGroupName: string;
+  readonly loadBalancerSecurityGroupName: string;
+  readonly serviceSecurityGroupName: string;
+  readonly taskRoleName: string;
+  readonly executionRoleName: string;
+  readonly logGroupName: string;
+  /** Bucket for the load balancer's access logs (must use SSE-S3, as ALB requires). */
+  readonly accessLogBucket: s3.IBucket;
+  /**
+   * Certificate for an HTTPS listener on 443, with port 80 redirecting to it.
+   * @default - a plain HTTP listener on port 80
+   */
+  readonly certificate?: acm.ICertificate;
+  /** @default 8080 */
+  readonly containerPort?: number;
+  /** @default 2 */
+  readonly desiredCount?: number;
+  /** Task CPU units. @default 1024 (1 vCPU) */
+  readonly cpu?: number;
+  /** @default 2048 */
+  readonly memoryLimitMiB?: number;
+  /** Liveness path the load balancer probes. @default '/healthz' */
+  readonly livenessPath?: string;
+  /** Non-secret configuration for the container. @default - none */
+  readonly environment?: { [key: string]: string };
+}
+
+/**
+ * The trading service: an ECS cluster with a Fargate service in private subnets behind an
+ * internet-facing Application Load Balancer. Only the load balancer may reach the tasks.
+ */
+export class TradingService extends Construct {
+  public readonly cluster: ecs.Cluster;
+  public readonly service: ecs.FargateService;
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly taskRole: iam.Role;
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  public readonly serviceSecurityGroup: ec2.SecurityGroup;
+  /** Protocol of the public listener, for health checks from outside. */
+  public readonly listenerProtocol: elbv2.ApplicationProtocol;
+  public readonly listenerPort: number;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: TradingServiceProps) {
+    super(scope, id);
+    const containerPort = props.containerPort ?? 8080;
+    const livenessPath = props.livenessPath ?? '/healthz';
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      clusterName: props.clusterName,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', { logGroupName: props.logGroupName });
+
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      roleName: props.executionRoleName,
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Pulls the trading image and writes its logs',
+    });
+    Validations.of(executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls and log writes are scoped to the repository and log group.',
+    });
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      roleName: props.taskRoleName,
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'Permissions of the trading application itself; granted per data store',
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      family: props.taskFamily,
+      cpu: props.cpu ?? 1024,
+      memoryLimitMiB: props.memoryLimitMiB ?? 2048,
+      executionRole,
+      taskRole: this.taskRole,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.taskDefinition.addContainer('app', {
+      image: props.image,
+      essential: true,
+      user: '1000:1000',
+      readonlyRootFilesystem: true,
+      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
+      portMappings: [{ containerPort, protocol: ecs.Protocol.TCP }],
+      environment: { PORT: String(containerPort), ...props.environment },
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'app' }),
+      stopTimeout: Duration.seconds(30),
+      healthCheck: {
+        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${containerPort}${livenessPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+    });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: 'The environment carries only non-secret settings (port, region, role); secrets reach the task through Secrets Manager references.',
+    });
+
+    const loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      securityGroupName: props.loadBalancerSecurityGroupName,
+      description: 'Trading ALB: listener ports from the internet, egress only to the service',
+      allowAllOutbound: false,
+    });
+    Validations.of(loadBalancerSecurityGroup).acknowledge({
+      id: 'AwsSolutions-EC23',
+      reason: 'Internet-facing entry point of the trading platform: clients and Route 53 health checkers reach the listener ports from any address.',
+    });
+    this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: props.vpc,
+      securityGroupName: props.serviceSecurityGroupName,
+      description: 'Trading tasks: reachable only from the trading ALB',
+      allowAllOutbound: false,
+    });
+    // Image pulls, logs and AWS APIs are all HTTPS; data-store ports are opened by the data layer.
+    this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and ECR');
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      serviceName: props.serviceName,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount ?? 2,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.serviceSecurityGroup],
+      healthCheckGracePeriod: Duration.seconds(60),
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      loadBalancerName: props.loadBalancerName,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: loadBalancerSecurityGroup,
+      dropInvalidHeaderFields: true,
+      deletionProtection: false,
+    });
+    this.loadBalancer.logAccessLogs(props.accessLogBucket, 'alb');
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: props.vpc,
+      targetGroupName: props.targetGroupName,
+      targetType: elbv2.TargetType.IP,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: containerPort,
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        path: livenessPath,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+      },
+    });
+    this.service.attachToApplicationTargetGroup(this.targetGroup);
+
+    // Port 80 keeps one construct id in both modes: adding a certificate later updates this
+    // listener in place, where a new id would create a second port-80 listener and fail the update.
+    const httpListener = this.loadBalancer.addListener('HttpListener', { protocol: elbv2.ApplicationProtocol.HTTP, port: 80, open: true });
+    if (props.certificate) {
+      this.listenerProtocol = elbv2.ApplicationProtocol.HTTPS;
+      this.listenerPort = 443;
+      this.loadBalancer.addListener('HttpsListener', {
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        port: 443,
+        certificates: [props.certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [this.targetGroup],
+        open: true,
+      });
+      httpListener.addAction('RedirectToHttps', {
+        action: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+    } else {
+      this.listenerProtocol = elbv2.ApplicationProtocol.HTTP;
+      this.listenerPort = 80;
+      httpListener.addTargetGroups('Service', { targetGroups: [this.targetGroup] });
+    }
+  }
+}

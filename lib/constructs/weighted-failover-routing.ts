@@ -1,0 +1,87 @@
+import { Duration, Tags } from 'aws-cdk-lib';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+
+/** One regional endpoint behind the weighted record. */
+export interface WeightedEndpoint {
+  /** Unique among the endpoints; becomes the record's set identifier. */
+  readonly id: string;
+  readonly loadBalancer: elbv2.ILoadBalancerV2;
+  /** 0 to 255. A zero weight is answered only when every non-zero endpoint is unhealthy. */
+  readonly weight: number;
+  /** Name tag of the endpoint's health check. */
+  readonly healthCheckName: string;
+  /** `true` to probe over HTTPS. @default false */
+  readonly https?: boolean;
+  /** @default 443 with `https`, otherwise 80 */
+  readonly port?: number;
+}
+
+export interface WeightedFailoverRoutingProps {
+  readonly zone: route53.IHostedZone;
+  /** Record name, relative to the zone or fully qualified. */
+  readonly recordName: string;
+  readonly endpoints: WeightedEndpoint[];
+  /** Path that answers 200 only while the region can serve. */
+  readonly readinessPath: string;
+  /** Seconds between probes from each checker: Route 53 accepts 10 or 30. @default 30 */
+  readonly requestIntervalSeconds?: number;
+  /** Consecutive failed probes before an endpoint is unhealthy, 1 to 10. @default 2 */
+  readonly failureThreshold?: number;
+}
+
+/**
+ * Weighted alias records, one per regional load balancer, each with its own Route 53 health check.
+ *
+ * Route 53 answers zero-weight records only when all records with a non-zero weight are unhealthy,
+ * so weights of 100/0 send all traffic to the first region and move it to the second on failure.
+ */
+export class WeightedFailoverRouting extends Construct {
+  /** Health checks by endpoint id. */
+  public readonly healthChecks: { [endpointId: string]: route53.HealthCheck } = {};
+
+  constructor(scope: Construct, id: string, props: WeightedFailoverRoutingProps) {
+    super(scope, id);
+    const requestIntervalSeconds = props.requestIntervalSeconds ?? 30;
+    const failureThreshold = props.failureThreshold ?? 2;
+    if (requestIntervalSeconds !== 10 && requestIntervalSeconds !== 30) {
+      throw new Error(`requestIntervalSeconds must be 10 or 30 (Route 53 limits), got ${requestIntervalSeconds}`);
+    }
+    if (!Number.isInteger(failureThreshold) || failureThreshold < 1 || failureThreshold > 10) {
+      throw new Error(`failureThreshold must be an integer from 1 to 10, got ${failureThreshold}`);
+    }
+    if (new Set(props.endpoints.map((endpoint) => endpoint.id)).size !== props.endpoints.length) {
+      throw new Error('WeightedFailoverRouting endpoint ids must be unique');
+    }
+    if (!props.endpoints.some((endpoint) => endpoint.weight > 0)) {
+      throw new Error('WeightedFailoverRouting needs at least one endpoint with a weight above 0');
+    }
+
+    for (const endpoint of props.endpoints) {
+      if (!Number.isInteger(endpoint.weight) || endpoint.weight < 0 || endpoint.weight > 255) {
+        throw new Error(`weight of endpoint ${endpoint.id} must be an integer from 0 to 255, got ${endpoint.weight}`);
+      }
+      const healthCheck = new route53.HealthCheck(this, `${endpoint.id}HealthCheck`, {
+        type: endpoint.https ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP,
+        fqdn: endpoint.loadBalancer.loadBalancerDnsName,
+        port: endpoint.port ?? (endpoint.https ? 443 : 80),
+        resourcePath: props.readinessPath,
+        requestInterval: Duration.seconds(requestIntervalSeconds),
+        failureThreshold,
+      });
+      Tags.of(healthCheck).add('Name', endpoint.healthCheckName);
+      this.healthChecks[endpoint.id] = healthCheck;
+
+      new route53.ARecord(this, `${endpoint.id}Record`, {
+        zone: props.zone,
+        recordName: props.recordName,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(endpoint.loadBalancer)),
+        weight: endpoint.weight,
+        setIdentifier: endpoint.id,
+        healthCheck,
+      });
+    }
+  }
+}

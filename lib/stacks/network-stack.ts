@@ -1,0 +1,21 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { TradingNetwork } from '../constructs/trading-network';
+import { RegionalStack, RegionalStackProps } from './regional-stack';
+
+export interface NetworkStackProps extends RegionalStackProps {
+  readonly vpcName: string;
+}
+
+/** The VPC of one region. Kept apart so data and compute stacks can both build on it. */
+export class NetworkStack extends RegionalStack {
+  public readonly vpc: ec2.IVpc;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+    super(scope, id, props);
+    this.vpc = new TradingNetwork(this, 'Network', {
+      vpcName: props.vpcName,
+      availabilityZones: props.availabilityZones,
+    }).vpc;
+  }
+}
