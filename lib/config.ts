@@ -57,10 +57,21 @@ export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
  * Serverless v2, DynamoDB global tables, EventBridge global endpoints) in at least three AZs.
  */
 export const SUPPORTED_REGIONS: readonly string[] = [
-  'us-east-1', 'us-east-2', 'us-west-2',
+  'us-east-1',
+  'us-east-2',
+  'us-west-2',
   'ca-central-1',
-  'eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1', 'eu-north-1', 'eu-south-1',
-  'ap-northeast-1', 'ap-northeast-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-south-1',
+  'eu-west-1',
+  'eu-west-2',
+  'eu-west-3',
+  'eu-central-1',
+  'eu-north-1',
+  'eu-south-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-southeast-1',
+  'ap-southeast-2',
+  'ap-south-1',
   'sa-east-1',
 ];
 
@@ -85,7 +96,11 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
   validateRegion('primaryRegion', primaryRegion);
   validateRegion('secondaryRegion', secondaryRegion);
   if (primaryRegion === secondaryRegion) {
-    throw new ConfigError('secondaryRegion', secondaryRegion, `must differ from primaryRegion (${primaryRegion}): a standby in the same region does not survive a regional outage`);
+    throw new ConfigError(
+      'secondaryRegion',
+      secondaryRegion,
+      `must differ from primaryRegion (${primaryRegion}): a standby in the same region does not survive a regional outage`,
+    );
   }
 
   const logRetentionDays = parseRetention(raw.logRetentionDays);
@@ -101,10 +116,13 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
   const primaryCertificateArn = optionalString('primaryCertificateArn', raw.primaryCertificateArn);
   const secondaryCertificateArn = optionalString('secondaryCertificateArn', raw.secondaryCertificateArn);
   if ((primaryCertificateArn === undefined) !== (secondaryCertificateArn === undefined)) {
-    const [key, value] = primaryCertificateArn === undefined
-      ? ['primaryCertificateArn', primaryCertificateArn]
-      : ['secondaryCertificateArn', secondaryCertificateArn];
-    throw new ConfigError(key, value ?? null, 'set both primaryCertificateArn and secondaryCertificateArn or neither: both regions must serve the same protocol for DNS failover to be transparent');
+    const [key, value] =
+      primaryCertificateArn === undefined ? ['primaryCertificateArn', primaryCertificateArn] : ['secondaryCertificateArn', secondaryCertificateArn];
+    throw new ConfigError(
+      key,
+      value ?? null,
+      'set both primaryCertificateArn and secondaryCertificateArn or neither: both regions must serve the same protocol for DNS failover to be transparent',
+    );
   }
   if (primaryCertificateArn) validateCertificateArn('primaryCertificateArn', primaryCertificateArn, primaryRegion, account);
   if (secondaryCertificateArn) validateCertificateArn('secondaryCertificateArn', secondaryCertificateArn, secondaryRegion, account);
@@ -138,11 +156,19 @@ function optionalString(key: string, value: unknown): string | undefined {
 
 function validateEnvironmentSuffix(suffix: string): void {
   if (!SUFFIX_PATTERN.test(suffix)) {
-    throw new ConfigError('environmentSuffix', suffix, 'must be lowercase letters and digits in hyphen-separated groups (no leading, trailing or double hyphen), because it ends S3, ALB and RDS names');
+    throw new ConfigError(
+      'environmentSuffix',
+      suffix,
+      'must be lowercase letters and digits in hyphen-separated groups (no leading, trailing or double hyphen), because it ends S3, ALB and RDS names',
+    );
   }
   const max = maxEnvironmentSuffixLength();
   if (suffix.length > max) {
-    throw new ConfigError('environmentSuffix', suffix, `must be at most ${max} characters (is ${suffix.length}) so that every derived resource name fits its AWS limit`);
+    throw new ConfigError(
+      'environmentSuffix',
+      suffix,
+      `must be at most ${max} characters (is ${suffix.length}) so that every derived resource name fits its AWS limit`,
+    );
   }
 }
 
@@ -165,7 +191,11 @@ function validateDomainName(domainName: string): void {
   const labels = domainName.split('.');
   const valid = domainName.length <= 253 && labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && /[a-z]/.test(labels[labels.length - 1]);
   if (!valid) {
-    throw new ConfigError('domainName', domainName, 'must be a lowercase DNS name of at least two labels (letters, digits, inner hyphens; at most 63 characters a label, 253 in all)');
+    throw new ConfigError(
+      'domainName',
+      domainName,
+      'must be a lowercase DNS name of at least two labels (letters, digits, inner hyphens; at most 63 characters a label, 253 in all)',
+    );
   }
 }
 

@@ -41,6 +41,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       stackName: names.stack('network', regionConfig.role),
       description: `Trading DR ${regionConfig.role} network (${regionConfig.region})`,
       vpcName: names.vpc(regionConfig.role),
+      flowLogGroupName: names.logGroup('vpc-flow-logs', regionConfig.role),
     });
     const service = new ServiceStack(app, `${idPrefix}Service`, {
       ...common,

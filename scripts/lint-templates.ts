@@ -40,7 +40,9 @@ export function lintTemplates(assemblyDir: string): LintResult[] {
     throw new Error(`${CFN_LINT} not found: run scripts/setup-python.sh first`);
   }
   return stackTemplates(assemblyDir).map((stack) => {
-    const run = spawnSync(CFN_LINT, ['--config-file', path.join(PROJECT_ROOT, '.cfnlintrc.yaml'), '--regions', stack.region, '--', stack.templateFile], { encoding: 'utf8' });
+    const run = spawnSync(CFN_LINT, ['--config-file', path.join(PROJECT_ROOT, '.cfnlintrc.yaml'), '--regions', stack.region, '--', stack.templateFile], {
+      encoding: 'utf8',
+    });
     return { ...stack, exitCode: run.status ?? 1, output: `${run.stdout}${run.stderr}`.trim() };
   });
 }

@@ -1,3 +1,4 @@
+import { Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -46,7 +47,22 @@ export class TradingNetwork extends Construct {
       restrictDefaultSecurityGroup: true,
     });
 
-    this.vpc.addFlowLog('FlowLog', {
+    // CDK names subnets (and the route tables and NAT gateways inside them) by construct path;
+    // operators look for the VPC's own name in the console.
+    const groups: Array<[string, ec2.ISubnet[]]> = [
+      ['public', this.vpc.publicSubnets],
+      ['private', this.vpc.privateSubnets],
+      ['data', this.vpc.isolatedSubnets],
+    ];
+    for (const [group, subnets] of groups) {
+      for (const subnet of subnets) {
+        Tags.of(subnet).add('Name', `${props.vpcName}-${group}-${subnet.availabilityZone}`, { priority: 200 });
+      }
+    }
+
+    new ec2.FlowLog(this.vpc, 'FlowLog', {
+      resourceType: ec2.FlowLogResourceType.fromVpc(this.vpc),
+      flowLogName: `${props.vpcName}-flow-logs`,
       destination: ec2.FlowLogDestination.toCloudWatchLogs(props.flowLogGroup ?? new logs.LogGroup(this, 'FlowLogGroup')),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });

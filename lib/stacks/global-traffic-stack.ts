@@ -43,8 +43,22 @@ export class GlobalTrafficStack extends Stack {
       requestIntervalSeconds: 30,
       failureThreshold: 2,
       endpoints: [
-        { id: 'primary', loadBalancer: props.primary.loadBalancer, weight: 100, healthCheckName: props.names.healthCheck('primary'), https: isHttps(props.primary), port: props.primary.listenerPort },
-        { id: 'secondary', loadBalancer: props.secondary.loadBalancer, weight: 0, healthCheckName: props.names.healthCheck('secondary'), https: isHttps(props.secondary), port: props.secondary.listenerPort },
+        {
+          id: 'primary',
+          loadBalancer: props.primary.loadBalancer,
+          weight: 100,
+          healthCheckName: props.names.healthCheck('primary'),
+          https: isHttps(props.primary),
+          port: props.primary.listenerPort,
+        },
+        {
+          id: 'secondary',
+          loadBalancer: props.secondary.loadBalancer,
+          weight: 0,
+          healthCheckName: props.names.healthCheck('secondary'),
+          https: isHttps(props.secondary),
+          port: props.secondary.listenerPort,
+        },
       ],
     });
 

@@ -107,7 +107,11 @@ describe('service environment', () => {
     expect(readEnvironment({})).toEqual({ port: 8080, region: 'local', regionRole: 'local', version: 'dev', shutdownTimeoutMs: 25000 });
   });
 
-  test.each([['PORT', '0'], ['PORT', 'http'], ['SHUTDOWN_TIMEOUT_MS', '-1']])('rejects %s=%s', (key, value) => {
+  test.each([
+    ['PORT', '0'],
+    ['PORT', 'http'],
+    ['SHUTDOWN_TIMEOUT_MS', '-1'],
+  ])('rejects %s=%s', (key, value) => {
     expect(() => readEnvironment({ [key]: value })).toThrow(key);
   });
 });

@@ -1,0 +1,80 @@
+import { App, Aspects, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DestroyableResources } from '../lib/aspects/destroyable';
+import { LogRetentionPolicy } from '../lib/aspects/log-retention';
+
+function stackWith(build: (stack: Stack) => void, aspect: object): Template {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: { region: 'us-east-1' } });
+  build(stack);
+  Aspects.of(app).add(aspect as never);
+  return Template.fromStack(stack);
+}
+
+describe('LogRetentionPolicy', () => {
+  test('overrides retention on log groups with none and with another value', () => {
+    const template = stackWith((stack) => {
+      new logs.LogGroup(stack, 'Unset', { retention: logs.RetentionDays.INFINITE });
+      new logs.LogGroup(stack, 'Other', { retention: logs.RetentionDays.ONE_YEAR });
+    }, new LogRetentionPolicy(14));
+    const days = Object.values(template.findResources('AWS::Logs::LogGroup')).map((group) => group.Properties.RetentionInDays);
+    expect(days).toEqual([14, 14]);
+  });
+
+  test('gives a Lambda function without a log group its own, with the retention', () => {
+    const template = stackWith((stack) => {
+      new lambda.CfnFunction(stack, 'Fn', {
+        code: { zipFile: 'x' },
+        role: 'arn:aws:iam::123456789012:role/x',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+      });
+    }, new LogRetentionPolicy(3));
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+    expect(template.toJSON().Resources[groupId].Properties.RetentionInDays).toBe(3);
+  });
+
+  test('covers custom-resource providers, which are plain CfnResources', () => {
+    const template = stackWith((stack) => {
+      new CfnResource(stack, 'Provider', { type: 'AWS::Lambda::Function', properties: { Handler: 'index.handler', Runtime: 'nodejs22.x' } });
+    }, new LogRetentionPolicy(5));
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    expect(template.toJSON().Resources[fn.Properties.LoggingConfig.LogGroup.Ref].Properties.RetentionInDays).toBe(5);
+  });
+
+  test('leaves a function that already names its log group alone', () => {
+    const template = stackWith((stack) => {
+      new lambda.CfnFunction(stack, 'Fn', {
+        code: { zipFile: 'x' },
+        role: 'arn:aws:iam::123456789012:role/x',
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        loggingConfig: { logGroup: 'mine' },
+      });
+    }, new LogRetentionPolicy(3));
+    template.resourceCountIs('AWS::Logs::LogGroup', 0);
+  });
+});
+
+describe('DestroyableResources', () => {
+  test('turns Retain and Snapshot into Delete and leaves unset policies unset', () => {
+    const template = stackWith((stack) => {
+      new s3.Bucket(stack, 'Retained', { removalPolicy: RemovalPolicy.RETAIN });
+      new logs.LogGroup(stack, 'Default');
+      new CfnResource(stack, 'Snapshotted', { type: 'AWS::RDS::DBCluster' }).applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+      new CfnResource(stack, 'Plain', { type: 'AWS::SNS::Topic' });
+    }, new DestroyableResources());
+    const resources = template.toJSON().Resources;
+    for (const [id, resource] of Object.entries<any>(resources)) {
+      if (id.startsWith('Plain')) {
+        expect(resource.DeletionPolicy).toBeUndefined();
+      } else {
+        expect({ id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({ id, deletion: 'Delete', replace: 'Delete' });
+      }
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { CLOUDWATCH_RETENTION_DAYS, ConfigError, RawPlatformConfig, resolvePlatformConfig } from '../lib/config';
+import { maxEnvironmentSuffixLength, NAME_RULES, PlatformNames } from '../lib/naming';
+
+const CERT_EAST = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+const CERT_WEST = 'arn:aws:acm:us-west-2:123456789012:certificate/1c7b2a5f-3d4e-4f60-9bac-1d2e3f4a5b6c';
+
+describe('platform configuration defaults', () => {
+  const config = resolvePlatformConfig({});
+
+  test('suffix, regions, retention and domain default as documented', () => {
+    expect(config.environmentSuffix).toBe('dev');
+    expect(config.primary.region).toBe('us-east-1');
+    expect(config.secondary.region).toBe('us-west-2');
+    expect(config.logRetentionDays).toBe(7);
+    expect(config.domainName).toBe('trading-dev.example.com');
+  });
+
+  test('no account and no certificate: synth needs neither', () => {
+    expect(config.account).toBeUndefined();
+    expect(config.primary.certificateArn).toBeUndefined();
+    expect(config.secondary.certificateArn).toBeUndefined();
+  });
+
+  test('three explicit availability zones per region, no lookup', () => {
+    expect(config.primary.availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
+    expect(config.secondary.availabilityZones).toEqual(['us-west-2a', 'us-west-2b', 'us-west-2c']);
+  });
+});
+
+describe('platform configuration accepts valid values', () => {
+  test('context strings are parsed and trimmed', () => {
+    const config = resolvePlatformConfig({
+      environmentSuffix: 'prod-2',
+      logRetentionDays: '30',
+      account: '123456789012',
+      primaryCertificateArn: CERT_EAST,
+      secondaryCertificateArn: CERT_WEST,
+      primaryAvailabilityZones: 'us-east-1a, us-east-1d, us-east-1f',
+      domainName: 'trading.acme-bank.com',
+    });
+    expect(config).toMatchObject({
+      environmentSuffix: 'prod-2',
+      logRetentionDays: 30,
+      account: '123456789012',
+      domainName: 'trading.acme-bank.com',
+      primary: { certificateArn: CERT_EAST, availabilityZones: ['us-east-1a', 'us-east-1d', 'us-east-1f'] },
+      secondary: { certificateArn: CERT_WEST },
+    });
+  });
+
+  test('every CloudWatch retention value is accepted', () => {
+    for (const days of CLOUDWATCH_RETENTION_DAYS) {
+      expect(resolvePlatformConfig({ logRetentionDays: String(days) }).logRetentionDays).toBe(days);
+    }
+  });
+
+  test('a suffix of the maximum length is accepted', () => {
+    const suffix = 'a'.repeat(maxEnvironmentSuffixLength());
+    expect(resolvePlatformConfig({ environmentSuffix: suffix }).environmentSuffix).toBe(suffix);
+  });
+});
+
+describe('platform configuration rejects bad input with the value and the rule', () => {
+  const cases: Array<[string, RawPlatformConfig, RegExp]> = [
+    ['uppercase suffix', { environmentSuffix: 'Prod' }, /environmentSuffix="Prod": must be lowercase letters and digits/],
+    ['suffix with underscore', { environmentSuffix: 'my_env' }, /environmentSuffix="my_env"/],
+    ['suffix with trailing hyphen', { environmentSuffix: 'dev-' }, /environmentSuffix="dev-": .*no leading, trailing or double hyphen/],
+    ['suffix with double hyphen', { environmentSuffix: 'a--b' }, /environmentSuffix="a--b"/],
+    [
+      'suffix too long for ALB names',
+      { environmentSuffix: 'a'.repeat(maxEnvironmentSuffixLength() + 1) },
+      /must be at most \d+ characters .* fits its AWS limit/,
+    ],
+    ['suffix not a string', { environmentSuffix: 42 }, /environmentSuffix=42: must be a string/],
+    ['unknown primary region', { primaryRegion: 'us-east-9' }, /primaryRegion="us-east-9": must be one of the supported regions/],
+    ['unknown secondary region', { secondaryRegion: 'mars-1' }, /secondaryRegion="mars-1": must be one of the supported regions/],
+    ['same region twice', { primaryRegion: 'us-west-2', secondaryRegion: 'us-west-2' }, /secondaryRegion="us-west-2": must differ from primaryRegion/],
+    ['retention CloudWatch rejects', { logRetentionDays: '10' }, /logRetentionDays="10": must be a retention CloudWatch Logs accepts/],
+    ['retention not a number', { logRetentionDays: 'week' }, /logRetentionDays="week"/],
+    ['retention zero (never expire)', { logRetentionDays: 0 }, /logRetentionDays=0/],
+    ['domain with one label', { domainName: 'localhost' }, /domainName="localhost": must be a lowercase DNS name/],
+    ['domain with uppercase', { domainName: 'Trading.Example.com' }, /domainName="Trading.Example.com"/],
+    ['domain with empty label', { domainName: 'a..example.com' }, /domainName="a..example.com"/],
+    ['account not 12 digits', { account: '1234' }, /account="1234": must be a 12-digit AWS account id/],
+    [
+      'only one certificate',
+      { primaryCertificateArn: CERT_EAST },
+      /secondaryCertificateArn=null: set both primaryCertificateArn and secondaryCertificateArn or neither/,
+    ],
+    [
+      'certificate of the wrong region',
+      { primaryCertificateArn: CERT_WEST, secondaryCertificateArn: CERT_WEST },
+      /primaryCertificateArn=".*": must be a certificate in us-east-1/,
+    ],
+    [
+      'certificate not an ACM ARN',
+      { primaryCertificateArn: 'arn:aws:iam::123456789012:server-certificate/x', secondaryCertificateArn: CERT_WEST },
+      /must be an ACM certificate ARN/,
+    ],
+    [
+      'certificate of another account',
+      { account: '210987654321', primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST },
+      /must belong to the deployment account 210987654321/,
+    ],
+    [
+      'two availability zones',
+      { primaryAvailabilityZones: 'us-east-1a,us-east-1b' },
+      /primaryAvailabilityZones="us-east-1a,us-east-1b": must name exactly 3 distinct availability zones of us-east-1/,
+    ],
+    [
+      'zone of another region',
+      { secondaryAvailabilityZones: ['us-west-2a', 'us-west-2b', 'us-east-1c'] },
+      /secondaryAvailabilityZones=.*must name exactly 3 distinct/,
+    ],
+    ['duplicate zone', { primaryAvailabilityZones: 'us-east-1a,us-east-1a,us-east-1b' }, /must name exactly 3 distinct/],
+  ];
+
+  test.each(cases)('%s', (_name, raw, message) => {
+    expect(() => resolvePlatformConfig(raw)).toThrow(ConfigError);
+    expect(() => resolvePlatformConfig(raw)).toThrow(message);
+  });
+});
+
+describe('resource names', () => {
+  test('with the longest accepted suffix every derived name fits its AWS limit', () => {
+    const names = new PlatformNames('a'.repeat(maxEnvironmentSuffixLength()));
+    for (const rule of NAME_RULES) {
+      for (const name of rule.render(names)) {
+        expect({ kind: rule.kind, name, fits: name.length <= rule.maxLength }).toEqual({ kind: rule.kind, name, fits: true });
+      }
+    }
+  });
+
+  test('the bound is tight: one more character breaks a limit', () => {
+    const names = new PlatformNames('a'.repeat(maxEnvironmentSuffixLength() + 1));
+    expect(NAME_RULES.some((rule) => rule.render(names).some((name) => name.length > rule.maxLength))).toBe(true);
+  });
+
+  test('every name follows <type>-<purpose>-<suffix> and ends with the suffix', () => {
+    const names = new PlatformNames('qa7');
+    expect(names.loadBalancer('secondary')).toBe('alb-trading-secondary-qa7');
+    expect(names.bucket('alb-logs', '123456789012', 'us-east-1')).toBe('s3-alb-logs-123456789012-us-east-1-qa7');
+    for (const rule of NAME_RULES) {
+      for (const name of rule.render(names)) expect(name.endsWith('-qa7')).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { RawPlatformConfig, resolvePlatformConfig } from '../lib/config';
+import { createPlatform, PlatformStacks } from '../lib/platform';
+
+/** Feature flags of the real app, so tests synthesize what `cdk synth` synthesizes. */
+const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+
+export interface SynthesizedPlatform {
+  readonly app: App;
+  readonly stacks: PlatformStacks;
+  readonly allStacks: Stack[];
+  /** Templates by stack id (PrimaryNetwork, PrimaryService, SecondaryNetwork, SecondaryService, GlobalTraffic). */
+  readonly templates: Record<string, Template>;
+}
+
+/** Builds and synthesizes the whole platform once; call it in `beforeAll`. */
+export function synthesizePlatform(raw: RawPlatformConfig = {}): SynthesizedPlatform {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  const stacks = createPlatform(app, resolvePlatformConfig(raw));
+  const allStacks = app.node.children.filter((child): child is Stack => Stack.isStack(child));
+  const templates: Record<string, Template> = {};
+  for (const stack of allStacks) templates[stack.node.id] = Template.fromStack(stack);
+  return { app, stacks, allStacks, templates };
+}
+
+/** Every resource of every template, with the stack it belongs to. */
+export function allResources(platform: SynthesizedPlatform): Array<{ stackId: string; logicalId: string; resource: any }> {
+  return Object.entries(platform.templates).flatMap(([stackId, template]) =>
+    Object.entries<any>(template.toJSON().Resources ?? {}).map(([logicalId, resource]) => ({ stackId, logicalId, resource })),
+  );
+}
+
+/** Unacknowledged AwsSolutions findings, as `ruleId at path` strings. */
+export function awsSolutionsFindings(stack: Stack): string[] {
+  const report = new AwsSolutionsChecks().validateScope(stack);
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath ?? resource.resourceLogicalId}`),
+  );
+}

@@ -1,0 +1,93 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { maxEnvironmentSuffixLength } from '../lib/naming';
+import { allResources, awsSolutionsFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
+
+const ACCOUNT = '123456789012';
+const CERT_EAST = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b`;
+const CERT_WEST = `arn:aws:acm:us-west-2:${ACCOUNT}:certificate/1c7b2a5f-3d4e-4f60-9bac-1d2e3f4a5b6c`;
+const LONGEST_SUFFIX = 'x'.repeat(maxEnvironmentSuffixLength());
+
+/** One synth with every non-default setting: HTTPS, 30-day retention, explicit account, longest suffix. */
+let platform: SynthesizedPlatform;
+beforeAll(() => {
+  platform = synthesizePlatform({
+    environmentSuffix: LONGEST_SUFFIX,
+    account: ACCOUNT,
+    logRetentionDays: '30',
+    primaryCertificateArn: CERT_EAST,
+    secondaryCertificateArn: CERT_WEST,
+    domainName: 'trading.acme-bank.com',
+  });
+});
+
+describe.each([
+  ['PrimaryService', CERT_EAST],
+  ['SecondaryService', CERT_WEST],
+])('%s with a certificate', (stackId, certificateArn) => {
+  test("HTTPS listener on 443 with the region's certificate and a modern TLS policy", () => {
+    platform.templates[stackId].hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: certificateArn }],
+      // TLS 1.3 with 1.2 as the floor; no TLS 1.0/1.1.
+      SslPolicy: Match.stringLikeRegexp('^ELBSecurityPolicy-TLS13-1-2-'),
+    });
+  });
+
+  test('HTTP on 80 only redirects to HTTPS', () => {
+    platform.templates[stackId].hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }],
+    });
+  });
+
+  test('the world may reach ports 80 and 443 of the ALB and nothing else', () => {
+    const ingress = Object.values(platform.templates[stackId].findResources('AWS::EC2::SecurityGroup'))
+      .flatMap((group) => group.Properties.SecurityGroupIngress ?? [])
+      .filter((rule: any) => rule.CidrIp === '0.0.0.0/0')
+      .map((rule: any) => [rule.FromPort, rule.ToPort])
+      .sort();
+    expect(ingress).toEqual([
+      [443, 443],
+      [80, 80],
+    ]);
+  });
+});
+
+test('Route 53 probes both regions over HTTPS on 443', () => {
+  const checks = Object.values(platform.templates.GlobalTraffic.findResources('AWS::Route53::HealthCheck'));
+  expect(checks.map((check) => check.Properties.HealthCheckConfig)).toEqual([
+    expect.objectContaining({ Type: 'HTTPS', Port: 443, RequestInterval: 30, FailureThreshold: 2 }),
+    expect.objectContaining({ Type: 'HTTPS', Port: 443, RequestInterval: 30, FailureThreshold: 2 }),
+  ]);
+  expect(platform.templates.GlobalTraffic.toJSON().Outputs.ApplicationUrl.Value).toBe('https://app.trading.acme-bank.com');
+});
+
+test('a non-default retention (30 days) reaches every log group, including CDK-created ones', () => {
+  const logGroups = allResources(platform).filter(({ resource }) => resource.Type === 'AWS::Logs::LogGroup');
+  expect(logGroups.some(({ logicalId }) => logicalId.startsWith('Custom'))).toBe(true);
+  for (const { logicalId, resource } of logGroups) expect({ logicalId, days: resource.Properties.RetentionInDays }).toEqual({ logicalId, days: 30 });
+});
+
+test('with an explicit account, synthesis needs no context lookup', () => {
+  for (const stack of platform.allStacks) expect(stack.account).toBe(ACCOUNT);
+  const assembly = platform.app.synth();
+  expect(assembly.manifest.missing ?? []).toEqual([]);
+});
+
+test('with the longest accepted suffix, ALB and target group names still fit 32 characters', () => {
+  const names = allResources(platform)
+    .filter(({ resource }) => resource.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer' || resource.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup')
+    .map(({ resource }) => resource.Properties.Name as string);
+  expect(names).toHaveLength(4);
+  for (const name of names) {
+    expect(name.endsWith(LONGEST_SUFFIX)).toBe(true);
+    expect(name.length).toBeLessThanOrEqual(32);
+  }
+});
+
+test('cdk-nag AwsSolutions: no unacknowledged finding with HTTPS and an explicit account', () => {
+  for (const stack of platform.allStacks)
+    expect({ stack: stack.node.id, findings: awsSolutionsFindings(stack) }).toEqual({ stack: stack.node.id, findings: [] });
+});

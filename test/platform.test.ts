@@ -1,0 +1,317 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Validations } from 'aws-cdk-lib';
+import { allResources, awsSolutionsFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
+
+const SUFFIX = 'zq9';
+let platform: SynthesizedPlatform;
+
+beforeAll(() => {
+  platform = synthesizePlatform({ environmentSuffix: SUFFIX });
+});
+
+const REGIONS = [
+  { role: 'primary', region: 'us-east-1', network: 'PrimaryNetwork', service: 'PrimaryService' },
+  { role: 'secondary', region: 'us-west-2', network: 'SecondaryNetwork', service: 'SecondaryService' },
+] as const;
+
+/**
+ * Follows a value in a consuming template back to the producing stack's resource: through
+ * `Fn::GetStackOutput` (cross-stack, weak references) or `Ref` / `Fn::GetAtt` (same stack).
+ */
+function resolveResource(value: any, consumerStackId: string): { stackId: string; logicalId: string; resource: any } {
+  if (value?.['Fn::GetStackOutput']) {
+    const { StackName, OutputName } = value['Fn::GetStackOutput'];
+    const producer = platform.allStacks.find((stack) => stack.stackName === StackName);
+    if (!producer) throw new Error(`no stack named ${StackName}`);
+    const output = platform.templates[producer.node.id].toJSON().Outputs[OutputName];
+    return resolveResource(output.Value, producer.node.id);
+  }
+  const logicalId = value?.Ref ?? value?.['Fn::GetAtt']?.[0];
+  const resource = platform.templates[consumerStackId].toJSON().Resources[logicalId];
+  if (!resource) throw new Error(`cannot resolve ${JSON.stringify(value)} in ${consumerStackId}`);
+  return { stackId: consumerStackId, logicalId, resource };
+}
+
+function tagValue(resource: any, key: string): string | undefined {
+  return (resource.Properties?.Tags ?? resource.Properties?.HealthCheckTags ?? []).find((tag: any) => tag.Key === key)?.Value;
+}
+
+function subnetTypeOf(value: any, stackId: string): string | undefined {
+  return tagValue(resolveResource(value, stackId).resource, 'aws-cdk:subnet-type');
+}
+
+function onlyResource(template: Template, type: string): any {
+  const resources = Object.values(template.findResources(type));
+  expect(resources).toHaveLength(1);
+  return resources[0];
+}
+
+describe.each(REGIONS)('$role region ($region)', ({ role, region, network, service }) => {
+  let networkTemplate: Template;
+  let serviceTemplate: Template;
+  beforeAll(() => {
+    networkTemplate = platform.templates[network];
+    serviceTemplate = platform.templates[service];
+  });
+
+  test('stacks deploy to the configured region', () => {
+    expect(platform.allStacks.find((stack) => stack.node.id === network)!.region).toBe(region);
+    expect(platform.allStacks.find((stack) => stack.node.id === service)!.region).toBe(region);
+  });
+
+  test('VPC spans exactly the 3 configured AZs with public, private and data subnets in each', () => {
+    const subnets = Object.values(networkTemplate.findResources('AWS::EC2::Subnet'));
+    expect(subnets).toHaveLength(9);
+    const zones = (type: string): string[] =>
+      subnets
+        .filter((s) => tagValue(s, 'aws-cdk:subnet-type') === type)
+        .map((s) => s.Properties.AvailabilityZone)
+        .sort();
+    const expected = ['a', 'b', 'c'].map((letter) => `${region}${letter}`);
+    expect(zones('Public')).toEqual(expected);
+    expect(zones('Private')).toEqual(expected);
+    expect(zones('Isolated')).toEqual(expected);
+    for (const subnet of subnets) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
+  });
+
+  test('one NAT gateway per AZ and flow logs of all traffic', () => {
+    networkTemplate.resourceCountIs('AWS::EC2::NatGateway', 3);
+    networkTemplate.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+  });
+
+  test('ECS cluster has Container Insights on', () => {
+    serviceTemplate.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterName: `ecs-trading-${role}-${SUFFIX}`,
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
+  });
+
+  test('task: 1 vCPU, 2 GB, Fargate, non-root, read-only root file system, built from the service source', () => {
+    const task = onlyResource(serviceTemplate, 'AWS::ECS::TaskDefinition');
+    expect(task.Properties).toMatchObject({ Cpu: '1024', Memory: '2048', NetworkMode: 'awsvpc', RequiresCompatibilities: ['FARGATE'] });
+    const [container] = task.Properties.ContainerDefinitions;
+    expect(container).toMatchObject({ User: '1000:1000', ReadonlyRootFilesystem: true, PortMappings: [{ ContainerPort: 8080 }], StopTimeout: 30 });
+    expect(JSON.stringify(container.Image)).toContain('container-assets');
+    expect(container.LogConfiguration.LogDriver).toBe('awslogs');
+  });
+
+  test('service: 2 tasks in private subnets, no public IP, circuit breaker with rollback, never below desired count', () => {
+    const ecsService = onlyResource(serviceTemplate, 'AWS::ECS::Service');
+    expect(ecsService.Properties).toMatchObject({
+      DesiredCount: 2,
+      LaunchType: 'FARGATE',
+      ServiceName: `svc-trading-${role}-${SUFFIX}`,
+      DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
+    });
+    const vpcConfig = ecsService.Properties.NetworkConfiguration.AwsvpcConfiguration;
+    expect(vpcConfig.AssignPublicIp).toBe('DISABLED');
+    expect(vpcConfig.Subnets).toHaveLength(3);
+    for (const subnet of vpcConfig.Subnets) expect(subnetTypeOf(subnet, service)).toBe('Private');
+  });
+
+  test('internet-facing ALB in the public subnets, IP target group with liveness health check', () => {
+    const alb = onlyResource(serviceTemplate, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(alb.Properties).toMatchObject({ Scheme: 'internet-facing', Type: 'application', Name: `alb-trading-${role}-${SUFFIX}` });
+    expect(alb.Properties.Subnets).toHaveLength(3);
+    for (const subnet of alb.Properties.Subnets) expect(subnetTypeOf(subnet, service)).toBe('Public');
+    serviceTemplate.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Name: `tg-trading-${role}-${SUFFIX}`,
+      TargetType: 'ip',
+      Port: 8080,
+      HealthCheckPath: '/healthz',
+    });
+  });
+
+  test('plain HTTP listener forwarding to the service when no certificate is configured', () => {
+    const listener = onlyResource(serviceTemplate, 'AWS::ElasticLoadBalancingV2::Listener');
+    expect(listener.Properties).toMatchObject({ Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'forward' }] });
+  });
+
+  test('the world reaches only the ALB listener; only the ALB reaches the tasks', () => {
+    const groups = serviceTemplate.findResources('AWS::EC2::SecurityGroup');
+    const [albSgId] = Object.entries(groups).find(([, sg]) => sg.Properties.GroupName === `sg-trading-alb-${role}-${SUFFIX}`)!;
+    const [svcSgId] = Object.entries(groups).find(([, sg]) => sg.Properties.GroupName === `sg-trading-svc-${role}-${SUFFIX}`)!;
+
+    const ingressFor = (sgId: string): any[] => [
+      ...(groups[sgId].Properties.SecurityGroupIngress ?? []),
+      ...Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroupIngress'))
+        .map((r) => r.Properties)
+        .filter((p) => p.GroupId?.['Fn::GetAtt']?.[0] === sgId),
+    ];
+    expect(ingressFor(albSgId)).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 80, ToPort: 80, IpProtocol: 'tcp' })]);
+    expect(ingressFor(svcSgId)).toEqual([
+      expect.objectContaining({ FromPort: 8080, ToPort: 8080, SourceSecurityGroupId: { 'Fn::GetAtt': [albSgId, 'GroupId'] } }),
+    ]);
+
+    // Nothing else in any stack opens the task security group.
+    const stray = allResources(platform).filter(({ resource }) => resource.Type === 'AWS::EC2::SecurityGroupIngress' && resource.Properties.CidrIp);
+    expect(stray).toEqual([]);
+  });
+
+  test('ALB egress goes only to the tasks on the container port', () => {
+    const albSg = Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroup')).find(
+      (sg) => sg.Properties.GroupName === `sg-trading-alb-${role}-${SUFFIX}`,
+    )!;
+    const egress = Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties);
+    expect(egress).toEqual([expect.objectContaining({ FromPort: 8080, ToPort: 8080, DestinationSecurityGroupId: expect.anything() })]);
+    expect(albSg.Properties.SecurityGroupEgress ?? []).toEqual([]);
+  });
+
+  test('task role holds no permissions yet; execution role only pulls the image and writes logs', () => {
+    const roles = serviceTemplate.findResources('AWS::IAM::Role');
+    const [taskRoleId] = Object.entries(roles).find(([, r]) => r.Properties.RoleName === `role-trading-task-${role}-${SUFFIX}`)!;
+    const [execRoleId] = Object.entries(roles).find(([, r]) => r.Properties.RoleName === `role-trading-exec-${role}-${SUFFIX}`)!;
+    const policies = Object.values(serviceTemplate.findResources('AWS::IAM::Policy'));
+    const attachedTo = (roleId: string): any[] => policies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    expect(attachedTo(taskRoleId)).toEqual([]);
+    const actions = attachedTo(execRoleId)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
+      .sort();
+    expect(actions).toEqual([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:GetAuthorizationToken',
+      'ecr:GetDownloadUrlForLayer',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+  });
+
+  test('ALB access logs go to an encrypted, TLS-only, destroyable bucket', () => {
+    const alb = onlyResource(serviceTemplate, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(alb.Properties.LoadBalancerAttributes).toEqual(expect.arrayContaining([{ Key: 'access_logs.s3.enabled', Value: 'true' }]));
+    serviceTemplate.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    serviceTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    serviceTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+  });
+
+  test('output: DNS name of the ALB', () => {
+    const outputs = serviceTemplate.toJSON().Outputs;
+    expect(outputs.LoadBalancerDnsName.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TradingLoadBalancer/), 'DNSName'] });
+  });
+});
+
+describe('global traffic management', () => {
+  let dns: Template;
+  beforeAll(() => {
+    dns = platform.templates.GlobalTraffic;
+  });
+
+  test('hosted zone for the domain, output with its id', () => {
+    dns.hasResourceProperties('AWS::Route53::HostedZone', { Name: `trading-${SUFFIX}.example.com.` });
+    const [zoneId] = Object.keys(dns.findResources('AWS::Route53::HostedZone'));
+    expect(dns.toJSON().Outputs.HostedZoneId.Value).toEqual({ Ref: zoneId });
+  });
+
+  test("one readiness health check per region: 30 s interval, failure threshold 2, on that region's ALB", () => {
+    const checks = Object.values(dns.findResources('AWS::Route53::HealthCheck'));
+    expect(checks).toHaveLength(2);
+    const byRole = Object.fromEntries(checks.map((check) => [tagValue(check, 'Name'), check.Properties.HealthCheckConfig]));
+    for (const { role, service } of REGIONS) {
+      const config = byRole[`hc-trading-${role}-${SUFFIX}`];
+      expect(config).toMatchObject({ Type: 'HTTP', Port: 80, ResourcePath: '/ready', RequestInterval: 30, FailureThreshold: 2 });
+      const target = resolveResource(config.FullyQualifiedDomainName, 'GlobalTraffic');
+      expect(target.stackId).toBe(service);
+      expect(target.resource.Type).toBe('AWS::ElasticLoadBalancingV2::LoadBalancer');
+    }
+  });
+
+  test("weighted alias records 100 (primary) / 0 (secondary), each with its own region's health check", () => {
+    const records = Object.values(dns.findResources('AWS::Route53::RecordSet'));
+    expect(records).toHaveLength(2);
+    const checks = dns.findResources('AWS::Route53::HealthCheck');
+    const expected = { primary: 100, secondary: 0 };
+    for (const { role, service } of REGIONS) {
+      const record = records.find((r) => r.Properties.SetIdentifier === role)!.Properties;
+      expect(record).toMatchObject({ Name: `app.trading-${SUFFIX}.example.com.`, Type: 'A', Weight: expected[role] });
+      expect(tagValue(checks[record.HealthCheckId.Ref], 'Name')).toBe(`hc-trading-${role}-${SUFFIX}`);
+      expect(resolveResource(record.AliasTarget.HostedZoneId, 'GlobalTraffic').stackId).toBe(service);
+    }
+  });
+
+  test('cross-region values travel as CloudFormation stack-output references, not literals', () => {
+    const text = JSON.stringify(dns.toJSON().Resources);
+    expect(text).toContain('"Fn::GetStackOutput":{"StackName":"trading-dr-service-secondary-zq9","Region":"us-west-2"');
+    expect(text).not.toMatch(/elb\.amazonaws\.com/);
+  });
+});
+
+describe('app-wide guarantees', () => {
+  test('stack order: networks before services, both services before DNS; no cycles', () => {
+    const deps = (id: string): string[] =>
+      platform.allStacks
+        .find((s) => s.node.id === id)!
+        .dependencies.map((d) => d.node.id)
+        .sort();
+    expect(deps('PrimaryService')).toEqual(['PrimaryNetwork']);
+    expect(deps('SecondaryService')).toEqual(['SecondaryNetwork']);
+    expect(deps('GlobalTraffic')).toEqual(['PrimaryService', 'SecondaryService']);
+    expect(deps('PrimaryNetwork')).toEqual([]);
+    expect(deps('SecondaryNetwork')).toEqual([]);
+  });
+
+  test('every named resource carries the environment suffix', () => {
+    const nameKeys = ['ClusterName', 'ServiceName', 'Family', 'Name', 'GroupName', 'RoleName', 'LogGroupName', 'BucketName'];
+    const named = allResources(platform).flatMap(({ stackId, logicalId, resource }) => {
+      const nameTag = tagValue(resource, 'Name');
+      const isReference = (value: any): boolean => typeof value === 'object' && ('Ref' in value || 'Fn::GetAtt' in value);
+      const values = nameKeys
+        .map((key) => resource.Properties?.[key])
+        .concat(nameTag)
+        .filter((value) => value !== undefined && !isReference(value));
+      return values.map((value) => ({ at: `${stackId}/${logicalId}`, value: JSON.stringify(value) }));
+    });
+    expect(named.length).toBeGreaterThan(20);
+    for (const { at, value } of named) expect({ at, hasSuffix: value.includes(SUFFIX) }).toEqual({ at, hasSuffix: true });
+    for (const stack of platform.allStacks) expect(stack.stackName).toMatch(new RegExp(`^trading-dr-.*-${SUFFIX}$`));
+  });
+
+  test('every log group has the configured retention (7 days by default) and every Lambda an explicit log group', () => {
+    const resources = allResources(platform);
+    const logGroups = resources.filter(({ resource }) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThanOrEqual(6);
+    for (const { logicalId, resource } of logGroups) expect({ logicalId, days: resource.Properties.RetentionInDays }).toEqual({ logicalId, days: 7 });
+    const functions = resources.filter(({ resource }) => resource.Type === 'AWS::Lambda::Function');
+    for (const { logicalId, resource } of functions)
+      expect({ logicalId, logGroup: resource.Properties.LoggingConfig?.LogGroup }).toEqual({ logicalId, logGroup: { Ref: expect.any(String) } });
+  });
+
+  test('no Retain or Snapshot deletion / update-replace policy anywhere', () => {
+    const retained = allResources(platform).filter(({ resource }) =>
+      [resource.DeletionPolicy, resource.UpdateReplacePolicy].some((policy) => policy !== undefined && policy !== 'Delete'),
+    );
+    expect(retained.map(({ stackId, logicalId }) => `${stackId}/${logicalId}`)).toEqual([]);
+    // Deletion protection would block `cdk destroy` as surely as Retain.
+    for (const { resource } of allResources(platform).filter(({ resource }) => resource.Type === 'AWS::ElasticLoadBalancingV2::LoadBalancer')) {
+      expect(resource.Properties.LoadBalancerAttributes).toContainEqual({ Key: 'deletion_protection.enabled', Value: 'false' });
+    }
+  });
+
+  test('no GuardDuty detector', () => {
+    expect(allResources(platform).filter(({ resource }) => resource.Type.startsWith('AWS::GuardDuty::'))).toEqual([]);
+  });
+
+  test('cdk-nag AwsSolutions: no unacknowledged finding in any stack', () => {
+    for (const stack of platform.allStacks)
+      expect({ stack: stack.node.id, findings: awsSolutionsFindings(stack) }).toEqual({ stack: stack.node.id, findings: [] });
+  });
+
+  test('every cdk-nag acknowledgement carries a specific reason', () => {
+    const acknowledgements = platform.app.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) => Object.entries<any>(entry.data).map(([id, value]) => ({ id, reason: typeof value === 'string' ? value : value?.reason }))),
+      );
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const { id, reason } of acknowledgements) {
+      expect({ id, specific: typeof reason === 'string' && reason.length >= 60 }).toEqual({ id, specific: true });
+    }
+  });
+});
