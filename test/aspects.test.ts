@@ -14,6 +14,16 @@ function stackWith(build: (stack: Stack) => void, aspect: object): Template {
   return Template.fromStack(stack);
 }
 
+function cfnFunction(stack: Stack, loggingConfig?: lambda.CfnFunction.LoggingConfigProperty): lambda.CfnFunction {
+  return new lambda.CfnFunction(stack, 'Fn', {
+    code: { zipFile: 'x' },
+    role: 'arn:aws:iam::123456789012:role/x',
+    runtime: 'nodejs22.x',
+    handler: 'index.handler',
+    loggingConfig,
+  });
+}
+
 describe('LogRetentionPolicy', () => {
   test('overrides retention on log groups with none and with another value', () => {
     const template = stackWith((stack) => {
@@ -26,12 +36,7 @@ describe('LogRetentionPolicy', () => {
 
   test('gives a Lambda function without a log group its own, with the retention', () => {
     const template = stackWith((stack) => {
-      new lambda.CfnFunction(stack, 'Fn', {
-        code: { zipFile: 'x' },
-        role: 'arn:aws:iam::123456789012:role/x',
-        runtime: 'nodejs22.x',
-        handler: 'index.handler',
-      });
+      cfnFunction(stack);
     }, new LogRetentionPolicy(3));
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
     const groupId = fn.Properties.LoggingConfig.LogGroup.Ref;
@@ -48,13 +53,7 @@ describe('LogRetentionPolicy', () => {
 
   test('leaves a function that already names its log group alone', () => {
     const template = stackWith((stack) => {
-      new lambda.CfnFunction(stack, 'Fn', {
-        code: { zipFile: 'x' },
-        role: 'arn:aws:iam::123456789012:role/x',
-        runtime: 'nodejs22.x',
-        handler: 'index.handler',
-        loggingConfig: { logGroup: 'mine' },
-      });
+      cfnFunction(stack, { logGroup: 'mine' });
     }, new LogRetentionPolicy(3));
     template.resourceCountIs('AWS::Logs::LogGroup', 0);
   });
