@@ -67,6 +67,39 @@ export class PlatformNames {
     return `s3-${purpose}-${account}-${region}-${this.suffix}`;
   }
 
+  public kmsAlias(role: DeploymentRole): string {
+    return `alias/trading-dr-${role}-${this.suffix}`;
+  }
+
+  public alarmTopic(role: DeploymentRole): string {
+    return `sns-trading-alarms-${role}-${this.suffix}`;
+  }
+
+  public alarm(purpose: string): string {
+    return `alarm-${purpose}-${this.suffix}`;
+  }
+
+  /** Aurora identifiers: letters, digits, hyphens; at most 63 characters. */
+  public auroraGlobalCluster(): string {
+    return `aurora-trading-global-${this.suffix}`;
+  }
+
+  public auroraCluster(role: DeploymentRole): string {
+    return `aurora-trading-${role}-${this.suffix}`;
+  }
+
+  public dbSubnetGroup(role: DeploymentRole): string {
+    return `dbsubnet-trading-${role}-${this.suffix}`;
+  }
+
+  public databaseSecret(): string {
+    return `secret-trading-db-${this.suffix}`;
+  }
+
+  public sessionTable(): string {
+    return `ddb-trading-sessions-${this.suffix}`;
+  }
+
   public healthCheck(role: DeploymentRole): string {
     return `hc-trading-${role}-${this.suffix}`;
   }
@@ -78,7 +111,16 @@ export const NAME_RULES: readonly NameRule[] = [
   { kind: 'Application Load Balancer', maxLength: 32, render: (n) => ROLES.map((r) => n.loadBalancer(r)) },
   { kind: 'target group', maxLength: 32, render: (n) => ROLES.map((r) => n.targetGroup(r)) },
   { kind: 'IAM role', maxLength: 64, render: (n) => ROLES.flatMap((r) => [n.iamRole('trading-task', r), n.iamRole('trading-exec', r)]) },
-  { kind: 'S3 bucket', maxLength: 63, render: (n) => [n.bucket('alb-logs', ACCOUNT_PLACEHOLDER, LONGEST_REGION)] },
+  {
+    kind: 'S3 bucket',
+    maxLength: 63,
+    render: (n) => ['access-logs', 'trading-files'].map((purpose) => n.bucket(purpose, ACCOUNT_PLACEHOLDER, LONGEST_REGION)),
+  },
+  { kind: 'Aurora cluster identifier', maxLength: 63, render: (n) => [n.auroraGlobalCluster(), ...ROLES.map((r) => n.auroraCluster(r))] },
+  { kind: 'Aurora instance identifier', maxLength: 63, render: (n) => ROLES.map((r) => `${n.auroraCluster(r)}-reader`) },
+  { kind: 'IAM role (replication)', maxLength: 64, render: (n) => [n.iamRole('s3-replication', 'primary')] },
+  { kind: 'KMS alias', maxLength: 256, render: (n) => ROLES.map((r) => n.kmsAlias(r)) },
+  { kind: 'SNS topic', maxLength: 256, render: (n) => ROLES.map((r) => n.alarmTopic(r)) },
   { kind: 'security group', maxLength: 255, render: (n) => ROLES.map((r) => n.securityGroup('trading-alb', r)) },
 ];
 

@@ -1,63 +1,117 @@
 import * as path from 'node:path';
 import { App, Aspects, Tags } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { DestroyableResources } from './aspects/destroyable';
 import { LogRetentionPolicy } from './aspects/log-retention';
 import { PlatformConfig, RegionConfig } from './config';
+import { AURORA_PORT } from './constructs/aurora-global-primary';
 import { PlatformNames } from './naming';
+import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
+import { FoundationStack } from './stacks/foundation-stack';
 import { GlobalTrafficStack } from './stacks/global-traffic-stack';
-import { NetworkStack } from './stacks/network-stack';
-import { ServiceStack } from './stacks/service-stack';
+import { ServiceDatabase, ServiceStack } from './stacks/service-stack';
 
 /** Folder of the container service, built by `cdk deploy` from its Dockerfile. */
 export const SERVICE_SOURCE_DIR = path.join(__dirname, '..', 'service');
-
-export interface RegionStacks {
-  readonly network: NetworkStack;
-  readonly service: ServiceStack;
-}
+const DATABASE_NAME = 'trading';
 
 export interface PlatformStacks {
-  readonly primary: RegionStacks;
-  readonly secondary: RegionStacks;
+  readonly primaryFoundation: FoundationStack;
+  readonly secondaryFoundation: FoundationStack;
+  readonly primaryData: PrimaryDataStack;
+  readonly secondaryData: SecondaryDataStack;
+  readonly primaryService: ServiceStack;
+  readonly secondaryService: ServiceStack;
   readonly globalTraffic: GlobalTrafficStack;
 }
 
 /**
- * Adds every stack of the platform to `app`.
+ * Adds every stack of the platform to `app`, in deploy order:
+ *
+ *   SecondaryFoundation → PrimaryFoundation → PrimaryData → SecondaryData
+ *   → PrimaryService, SecondaryService → GlobalTraffic
  *
  * Stack ids are stable: renaming one makes CloudFormation see a new stack.
  */
 export function createPlatform(app: App, config: PlatformConfig): PlatformStacks {
   const names = new PlatformNames(config.environmentSuffix);
   const image = ecs.ContainerImage.fromAsset(SERVICE_SOURCE_DIR, { platform: Platform.LINUX_AMD64 });
+  const regional = (region: RegionConfig, layer: string, what: string) => ({
+    env: { account: config.account, region: region.region },
+    availabilityZones: region.availabilityZones,
+    stackName: names.stack(layer, region.role),
+    description: `Trading DR ${region.role} ${what} (${region.region})`,
+  });
 
-  const regionStacks = (regionConfig: RegionConfig, idPrefix: string): RegionStacks => {
-    const env = { account: config.account, region: regionConfig.region };
-    const common = { env, availabilityZones: regionConfig.availabilityZones };
-    const network = new NetworkStack(app, `${idPrefix}Network`, {
-      ...common,
-      stackName: names.stack('network', regionConfig.role),
-      description: `Trading DR ${regionConfig.role} network (${regionConfig.region})`,
-      vpcName: names.vpc(regionConfig.role),
-      flowLogGroupName: names.logGroup('vpc-flow-logs', regionConfig.role),
-    });
-    const service = new ServiceStack(app, `${idPrefix}Service`, {
-      ...common,
-      stackName: names.stack('service', regionConfig.role),
-      description: `Trading DR ${regionConfig.role} service (${regionConfig.region})`,
-      names,
-      role: regionConfig.role,
-      vpc: network.vpc,
-      image,
-      certificateArn: regionConfig.certificateArn,
-    });
-    return { network, service };
-  };
+  const secondaryFoundation = new FoundationStack(app, 'SecondaryFoundation', {
+    ...regional(config.secondary, 'foundation', 'foundation: VPC, key, alarm topic, buckets'),
+    names,
+    role: 'secondary',
+  });
+  const primaryFoundation = new FoundationStack(app, 'PrimaryFoundation', {
+    ...regional(config.primary, 'foundation', 'foundation: VPC, key, alarm topic, buckets'),
+    names,
+    role: 'primary',
+    replicateFilesTo: { region: config.secondary.region, encryptionKeyArn: secondaryFoundation.encryptionKeyArn },
+  });
+  primaryFoundation.addStackDependency(secondaryFoundation, 'the files bucket replicates into the secondary bucket, which must exist and be versioned first');
 
-  const primary = regionStacks(config.primary, 'Primary');
-  const secondary = regionStacks(config.secondary, 'Secondary');
+  const primaryData = new PrimaryDataStack(app, 'PrimaryData', {
+    ...regional(config.primary, 'data', 'data: Aurora global database (primary), DynamoDB global table'),
+    names,
+    vpc: primaryFoundation.vpc,
+    encryptionKey: primaryFoundation.encryptionKey,
+    secondaryRegion: config.secondary.region,
+    secondaryEncryptionKeyArn: secondaryFoundation.encryptionKeyArn,
+  });
+
+  const secondaryData = new SecondaryDataStack(app, 'SecondaryData', {
+    ...regional(config.secondary, 'data', 'data: Aurora secondary cluster'),
+    names,
+    vpc: secondaryFoundation.vpc,
+    encryptionKey: secondaryFoundation.encryptionKey,
+    globalClusterIdentifier: primaryData.database.globalCluster.ref,
+    alarmTopic: secondaryFoundation.alarmTopic,
+  });
+  secondaryData.addStackDependency(primaryData, 'the secondary cluster can only attach once the primary cluster of the global database is available');
+
+  const primaryService = new ServiceStack(app, 'PrimaryService', {
+    ...regional(config.primary, 'service', 'service'),
+    names,
+    role: 'primary',
+    vpc: primaryFoundation.vpc,
+    image,
+    encryptionKey: primaryFoundation.encryptionKey,
+    accessLogBucket: primaryFoundation.accessLogBucket,
+    sessionTableName: names.sessionTable(),
+    certificateArn: config.primary.certificateArn,
+    database: databaseFor(
+      primaryData.database.securityGroup,
+      primaryData.database.cluster.clusterEndpoint.hostname,
+      primaryData.database.cluster.clusterReadEndpoint.hostname,
+    ),
+  });
+  primaryService.addStackDependency(primaryData, 'the service connects to the primary cluster and the session table');
+
+  const secondaryService = new ServiceStack(app, 'SecondaryService', {
+    ...regional(config.secondary, 'service', 'service'),
+    names,
+    role: 'secondary',
+    vpc: secondaryFoundation.vpc,
+    image,
+    encryptionKey: secondaryFoundation.encryptionKey,
+    accessLogBucket: secondaryFoundation.accessLogBucket,
+    sessionTableName: names.sessionTable(),
+    certificateArn: config.secondary.certificateArn,
+    database: databaseFor(secondaryData.database.securityGroup, secondaryData.database.endpoint, secondaryData.database.readerEndpoint),
+  });
+  secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
+  secondaryService.addStackDependency(primaryData, 'the session table replica and the secret replica are created by the primary data stack');
+
+  function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string): ServiceDatabase {
+    return { securityGroup, endpoint, readerEndpoint, port: AURORA_PORT, secretName: names.databaseSecret(), databaseName: DATABASE_NAME };
+  }
 
   const globalTraffic = new GlobalTrafficStack(app, 'GlobalTraffic', {
     env: { account: config.account, region: config.primary.region },
@@ -65,8 +119,8 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     description: 'Trading DR hosted zone, health checks and weighted failover records',
     names,
     domainName: config.domainName,
-    primary: primary.service.trading,
-    secondary: secondary.service.trading,
+    primary: primaryService.trading,
+    secondary: secondaryService.trading,
   });
 
   Aspects.of(app).add(new LogRetentionPolicy(config.logRetentionDays));
@@ -74,5 +128,5 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   Tags.of(app).add('Project', 'trading-dr');
   Tags.of(app).add('Environment', config.environmentSuffix);
 
-  return { primary, secondary, globalTraffic };
+  return { primaryFoundation, secondaryFoundation, primaryData, secondaryData, primaryService, secondaryService, globalTraffic };
 }

@@ -1,45 +1,54 @@
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TradingService } from '../constructs/trading-service';
 import { DeploymentRole, PlatformNames } from '../naming';
+import { acknowledgeWildcardResource } from '../nag';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
+
+/** How the service reaches the Aurora cluster of its own region. */
+export interface ServiceDatabase {
+  /** Security group of the cluster; the service gets ingress to it on `port`. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  readonly port: number;
+  /** Local cluster endpoint: the writer in the primary, forwarded writes in the secondary. */
+  readonly endpoint: string;
+  readonly readerEndpoint: string;
+  /** Name of the credentials secret, replicated into every region under the same name. */
+  readonly secretName: string;
+  readonly databaseName: string;
+}
 
 export interface ServiceStackProps extends RegionalStackProps {
   readonly names: PlatformNames;
   readonly role: DeploymentRole;
   readonly vpc: ec2.IVpc;
   readonly image: ecs.ContainerImage;
+  /** Region's key: it encrypts the secret (replica), the session table replica and the files bucket. */
+  readonly encryptionKey: kms.IKey;
+  readonly accessLogBucket: s3.IBucket;
+  readonly database: ServiceDatabase;
+  readonly sessionTableName: string;
   /** @default - HTTP only */
   readonly certificateArn?: string;
 }
 
-/** The trading service of one region behind its load balancer. */
+/** The trading service of one region behind its load balancer, wired to the region's data stores. */
 export class ServiceStack extends RegionalStack {
   public readonly trading: TradingService;
+  /** The files bucket of this region, named deterministically by the foundation stack. */
+  public readonly filesBucketName: string;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
-    const { names, role } = props;
-
-    const accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
-      bucketName: names.bucket('alb-logs', this.account, this.region),
-      // ALB access logging supports only SSE-S3.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
-    });
-    Validations.of(accessLogBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the load balancer access logs; logging its own access would need another bucket logging the next one.',
-    });
+    const { names, role, database } = props;
+    this.filesBucketName = names.bucket('trading-files', this.account, this.region);
 
     this.trading = new TradingService(this, 'Trading', {
       vpc: props.vpc,
@@ -54,14 +63,79 @@ export class ServiceStack extends RegionalStack {
       taskRoleName: names.iamRole('trading-task', role),
       executionRoleName: names.iamRole('trading-exec', role),
       logGroupName: names.logGroup('trading-service', role),
-      accessLogBucket,
+      accessLogBucket: props.accessLogBucket,
       certificate: props.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined,
-      environment: { REGION_ROLE: role, ENVIRONMENT_SUFFIX: names.suffix },
+      environment: {
+        REGION_ROLE: role,
+        ENVIRONMENT_SUFFIX: names.suffix,
+        DB_HOST: database.endpoint,
+        DB_READER_HOST: database.readerEndpoint,
+        DB_PORT: String(database.port),
+        DB_NAME: database.databaseName,
+        DB_SECRET_ID: database.secretName,
+        SESSIONS_TABLE: props.sessionTableName,
+        FILES_BUCKET: this.filesBucketName,
+      },
     });
+    const taskRole = this.trading.taskRole;
+
+    // Ingress on the database group is created here, in the consumer, so the data stack never
+    // references the service stack (which would be a cycle).
+    this.trading.serviceSecurityGroup.connections.allowTo(database.securityGroup, ec2.Port.tcp(database.port), 'Trading tasks to Aurora');
+
+    this.grantDataAccess(taskRole, props);
 
     new CfnOutput(this, 'LoadBalancerDnsName', {
       value: this.trading.loadBalancer.loadBalancerDnsName,
       description: `DNS name of the ${role} region's load balancer`,
     });
+  }
+
+  /**
+   * The task role's data permissions, spelled out action by action (the L2 `grant*` helpers add
+   * wildcard actions such as `s3:DeleteObject*`), and limited to this region's copies: its secret
+   * replica, its table replica, its bucket and its key.
+   */
+  private grantDataAccess(taskRole: iam.IRole, props: ServiceStackProps): void {
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecret', props.database.secretName);
+    const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: props.sessionTableName });
+    const bucketArn = this.formatArn({ service: 's3', region: '', account: '', resource: this.filesBucketName });
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'ReadDatabaseCredentials',
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [`${secret.secretArn}-??????`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadWriteSessions',
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:Query',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+        ],
+        resources: [tableArn],
+      }),
+      new iam.PolicyStatement({ sid: 'ListFiles', actions: ['s3:ListBucket'], resources: [bucketArn] }),
+      new iam.PolicyStatement({ sid: 'ReadWriteFiles', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [`${bucketArn}/*`] }),
+      new iam.PolicyStatement({
+        sid: 'UseRegionKeyThroughDataServices',
+        actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': ['secretsmanager', 'dynamodb', 's3'].map((service) => `${service}.${this.region}.amazonaws.com`) } },
+      }),
+    ];
+    const policy = new iam.Policy(this, 'TaskDataPolicy', { statements });
+    taskRole.attachInlinePolicy(policy);
+    acknowledgeWildcardResource(
+      policy,
+      `${bucketArn}/*`,
+      'The service reads and writes arbitrary object keys, but only inside the files bucket of its own region.',
+    );
   }
 }

@@ -1,0 +1,142 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+
+/**
+ * Engine of both clusters. Aurora PostgreSQL 16 supports global databases, Serverless v2 and
+ * global write forwarding in every minor version; both regions must run exactly the same version.
+ */
+export const AURORA_ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_9;
+export const AURORA_ENGINE = 'aurora-postgresql';
+export const AURORA_PORT = 5432;
+
+export interface AuroraGlobalPrimaryProps {
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the DB subnet group; one per AZ. @default - the VPC's isolated subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  readonly globalClusterIdentifier: string;
+  readonly clusterIdentifier: string;
+  readonly subnetGroupName: string;
+  readonly securityGroupName: string;
+  /** Customer-managed key of this region, for storage and the secret. */
+  readonly encryptionKey: kms.IKey;
+  readonly secretName: string;
+  /** Regions (with their own keys) that get a read replica of the credentials secret. */
+  readonly secretReplicaRegions: secretsmanager.ReplicaRegion[];
+  /** @default 0.5 */
+  readonly minCapacity?: number;
+  /** @default 8 */
+  readonly maxCapacity?: number;
+  /** @default 'trading' */
+  readonly databaseName?: string;
+  /** @default Duration.days(7) */
+  readonly backupRetention?: Duration;
+}
+
+/**
+ * The writer side of an Aurora global database: the global cluster, and the primary Aurora
+ * Serverless v2 cluster (writer plus a reader in another AZ) that joins it.
+ *
+ * The global cluster is defined by engine and version, and the cluster joins it through
+ * `GlobalClusterIdentifier`: CloudFormation then deletes the cluster (detaching it first) before
+ * the global cluster, which a global cluster created from a source cluster does not guarantee.
+ */
+export class AuroraGlobalPrimary extends Construct {
+  public readonly globalCluster: rds.CfnGlobalCluster;
+  public readonly cluster: rds.DatabaseCluster;
+  public readonly secret: secretsmanager.ISecret;
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: AuroraGlobalPrimaryProps) {
+    super(scope, id);
+    const zones = props.vpc.availabilityZones;
+    if (zones.length < 2) throw new Error('AuroraGlobalPrimary needs a VPC with at least 2 availability zones for the reader');
+
+    // L1: the L2 DatabaseCluster has no global-cluster support (aws/aws-cdk#22212).
+    this.globalCluster = new rds.CfnGlobalCluster(this, 'GlobalCluster', {
+      globalClusterIdentifier: props.globalClusterIdentifier,
+      engine: AURORA_ENGINE,
+      engineVersion: AURORA_ENGINE_VERSION.auroraPostgresFullVersion,
+      storageEncrypted: true,
+      deletionProtection: false,
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      securityGroupName: props.securityGroupName,
+      description: 'Aurora primary: reachable only from the trading tasks of this region',
+      allowAllOutbound: false,
+    });
+
+    // RDS creates its log group on first export, without retention: create it first, with one.
+    const postgresLog = new logs.LogGroup(this, 'PostgresLogGroup', { logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql` });
+
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_ENGINE_VERSION }),
+      clusterIdentifier: props.clusterIdentifier,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      subnetGroup: new rds.SubnetGroup(this, 'SubnetGroup', {
+        vpc: props.vpc,
+        vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        subnetGroupName: props.subnetGroupName,
+        description: 'Aurora primary: isolated subnets of every AZ',
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      securityGroups: [this.securityGroup],
+      port: AURORA_PORT,
+      defaultDatabaseName: props.databaseName ?? 'trading',
+      credentials: rds.Credentials.fromGeneratedSecret('trading_admin', {
+        secretName: props.secretName,
+        encryptionKey: props.encryptionKey,
+        replicaRegions: props.secretReplicaRegions,
+      }),
+      storageEncrypted: true,
+      storageEncryptionKey: props.encryptionKey,
+      serverlessV2MinCapacity: props.minCapacity ?? 0.5,
+      serverlessV2MaxCapacity: props.maxCapacity ?? 8,
+      writer: rds.ClusterInstance.serverlessV2('Writer', {
+        instanceIdentifier: `${props.clusterIdentifier}-writer`,
+        availabilityZone: zones[0],
+        publiclyAccessible: false,
+      }),
+      readers: [
+        rds.ClusterInstance.serverlessV2('Reader', {
+          instanceIdentifier: `${props.clusterIdentifier}-reader`,
+          availabilityZone: zones[1],
+          scaleWithWriter: true,
+          publiclyAccessible: false,
+        }),
+      ],
+      iamAuthentication: true,
+      backup: { retention: props.backupRetention ?? Duration.days(7) },
+      cloudwatchLogsExports: ['postgresql'],
+      copyTagsToSnapshot: true,
+      deletionProtection: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.cluster.node.addDependency(postgresLog);
+    (this.cluster.node.defaultChild as rds.CfnDBCluster).globalClusterIdentifier = this.globalCluster.ref;
+    this.secret = this.cluster.secret!;
+
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-RDS10',
+      reason:
+        'Deletion protection is off by requirement: every environment must be removable with cdk destroy; production guards deletion through change review of cdk diff.',
+    });
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-RDS11',
+      reason:
+        'The standard PostgreSQL port is kept for client compatibility; access is limited by security group to the trading tasks of the region, not by port obscurity.',
+    });
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Automatic rotation of a global database master secret must be coordinated with its cross-region replica; it is scheduled as a separate change (see README, Data layer). Only the task roles may read it.',
+    });
+  }
+}

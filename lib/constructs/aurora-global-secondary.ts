@@ -1,0 +1,133 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { AURORA_ENGINE, AURORA_ENGINE_VERSION, AURORA_PORT } from './aurora-global-primary';
+
+export interface AuroraGlobalSecondaryProps {
+  readonly vpc: ec2.IVpc;
+  /** @default - the VPC's isolated subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Identifier of the global cluster to join; its primary must be available. */
+  readonly globalClusterIdentifier: string;
+  readonly clusterIdentifier: string;
+  readonly subnetGroupName: string;
+  readonly securityGroupName: string;
+  /** Customer-managed key of THIS region: a secondary cannot use the primary region's key. */
+  readonly encryptionKey: kms.IKey;
+  /** Serverless v2 instances; the first becomes the writer on promotion. @default 1 */
+  readonly instanceCount?: number;
+  /** @default 0.5 */
+  readonly minCapacity?: number;
+  /** @default 8 */
+  readonly maxCapacity?: number;
+}
+
+/**
+ * A read-only secondary cluster of an Aurora global database, with global write forwarding.
+ *
+ * L1 because the L2 `DatabaseCluster` always sets master credentials, which a cluster that joins a
+ * global database must not have ("Cannot specify password for cross region replication cluster").
+ */
+export class AuroraGlobalSecondary extends Construct {
+  public readonly cluster: rds.CfnDBCluster;
+  public readonly instances: rds.CfnDBInstance[] = [];
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly clusterIdentifier: string;
+
+  constructor(scope: Construct, id: string, props: AuroraGlobalSecondaryProps) {
+    super(scope, id);
+    const instanceCount = props.instanceCount ?? 1;
+    if (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > 15) {
+      throw new Error(`instanceCount must be an integer from 1 to 15, got ${instanceCount}`);
+    }
+    this.clusterIdentifier = props.clusterIdentifier;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      securityGroupName: props.securityGroupName,
+      description: 'Aurora secondary: reachable only from the trading tasks of this region',
+      allowAllOutbound: false,
+    });
+    const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      subnetGroupName: props.subnetGroupName,
+      description: 'Aurora secondary: isolated subnets of every AZ',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const postgresLog = new logs.LogGroup(this, 'PostgresLogGroup', { logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql` });
+
+    this.cluster = new rds.CfnDBCluster(this, 'Cluster', {
+      dbClusterIdentifier: props.clusterIdentifier,
+      globalClusterIdentifier: props.globalClusterIdentifier,
+      engine: AURORA_ENGINE,
+      engineVersion: AURORA_ENGINE_VERSION.auroraPostgresFullVersion,
+      enableGlobalWriteForwarding: true,
+      dbSubnetGroupName: subnetGroup.subnetGroupName,
+      vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
+      port: AURORA_PORT,
+      storageEncrypted: true,
+      kmsKeyId: props.encryptionKey.keyArn,
+      serverlessV2ScalingConfiguration: { minCapacity: props.minCapacity ?? 0.5, maxCapacity: props.maxCapacity ?? 8 },
+      enableIamDatabaseAuthentication: true,
+      enableCloudwatchLogsExports: ['postgresql'],
+      backupRetentionPeriod: 7,
+      copyTagsToSnapshot: true,
+      deletionProtection: false,
+    });
+    this.cluster.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    this.cluster.node.addDependency(postgresLog);
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-RDS10',
+      reason:
+        'Deletion protection is off by requirement: every environment must be removable with cdk destroy; production guards deletion through change review of cdk diff.',
+    });
+    Validations.of(this.cluster).acknowledge({
+      id: 'AwsSolutions-RDS11',
+      reason:
+        'The standard PostgreSQL port is kept for client compatibility; access is limited by security group to the trading tasks of the region, not by port obscurity.',
+    });
+
+    for (let index = 1; index <= instanceCount; index++) {
+      const instance = new rds.CfnDBInstance(this, `Instance${index}`, {
+        dbClusterIdentifier: this.cluster.ref,
+        dbInstanceIdentifier: `${props.clusterIdentifier}-${index}`,
+        dbInstanceClass: 'db.serverless',
+        engine: AURORA_ENGINE,
+        publiclyAccessible: false,
+        promotionTier: index - 1,
+      });
+      instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
+      this.instances.push(instance);
+    }
+  }
+
+  /** Cluster endpoint: read-only with forwarded writes until promotion, the writer after it. */
+  public get endpoint(): string {
+    return this.cluster.attrEndpointAddress;
+  }
+
+  public get readerEndpoint(): string {
+    return this.cluster.attrReadEndpointAddress;
+  }
+
+  /**
+   * Lag of storage-level replication from the primary, in milliseconds. Aurora publishes it for the
+   * SECONDARY cluster, in the secondary's region.
+   */
+  public metricReplicationLag(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/RDS',
+      metricName: 'AuroraGlobalDBReplicationLag',
+      dimensionsMap: { DBClusterIdentifier: this.clusterIdentifier },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+      unit: cloudwatch.Unit.MILLISECONDS,
+      ...options,
+    });
+  }
+}

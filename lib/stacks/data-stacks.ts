@@ -1,0 +1,100 @@
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { AuroraGlobalPrimary } from '../constructs/aurora-global-primary';
+import { AuroraGlobalSecondary } from '../constructs/aurora-global-secondary';
+import { SessionTable } from '../constructs/session-table';
+import { PlatformNames } from '../naming';
+import { RegionalStack, RegionalStackProps } from './regional-stack';
+
+export interface PrimaryDataStackProps extends RegionalStackProps {
+  readonly names: PlatformNames;
+  readonly vpc: ec2.IVpc;
+  readonly encryptionKey: kms.IKey;
+  /** The standby region and its key, for the secret replica and the table replica. */
+  readonly secondaryRegion: string;
+  readonly secondaryEncryptionKeyArn: string;
+}
+
+/** Aurora global database with its primary cluster, and the DynamoDB global session table. */
+export class PrimaryDataStack extends RegionalStack {
+  public readonly database: AuroraGlobalPrimary;
+  public readonly sessions: SessionTable;
+
+  constructor(scope: Construct, id: string, props: PrimaryDataStackProps) {
+    super(scope, id, props);
+    const { names } = props;
+    const secondaryKey = kms.Key.fromKeyArn(this, 'SecondaryKey', props.secondaryEncryptionKeyArn);
+
+    this.database = new AuroraGlobalPrimary(this, 'Database', {
+      vpc: props.vpc,
+      globalClusterIdentifier: names.auroraGlobalCluster(),
+      clusterIdentifier: names.auroraCluster('primary'),
+      subnetGroupName: names.dbSubnetGroup('primary'),
+      securityGroupName: names.securityGroup('trading-db', 'primary'),
+      encryptionKey: props.encryptionKey,
+      secretName: names.databaseSecret(),
+      // The standby reads the credentials in its own region, so it can connect while this one is down.
+      secretReplicaRegions: [{ region: props.secondaryRegion, encryptionKey: secondaryKey }],
+    });
+
+    this.sessions = new SessionTable(this, 'Sessions', {
+      tableName: names.sessionTable(),
+      encryptionKey: props.encryptionKey,
+      replicas: [{ region: props.secondaryRegion, encryptionKeyArn: props.secondaryEncryptionKeyArn }],
+    });
+
+    new CfnOutput(this, 'AuroraGlobalClusterIdentifier', { value: this.database.globalCluster.ref, description: 'Aurora global cluster identifier' });
+    new CfnOutput(this, 'SessionTableName', { value: this.sessions.table.tableName, description: 'DynamoDB global table of sessions' });
+  }
+}
+
+export interface SecondaryDataStackProps extends RegionalStackProps {
+  readonly names: PlatformNames;
+  readonly vpc: ec2.IVpc;
+  readonly encryptionKey: kms.IKey;
+  /** Identifier of the global cluster created by the primary data stack. */
+  readonly globalClusterIdentifier: string;
+  readonly alarmTopic: sns.ITopic;
+  /** @default Duration.seconds(60) */
+  readonly replicationLagThreshold?: Duration;
+}
+
+/** The secondary Aurora cluster of the global database and its replication-lag alarm. */
+export class SecondaryDataStack extends RegionalStack {
+  public readonly database: AuroraGlobalSecondary;
+  public readonly replicationLagAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: SecondaryDataStackProps) {
+    super(scope, id, props);
+    const { names } = props;
+
+    this.database = new AuroraGlobalSecondary(this, 'Database', {
+      vpc: props.vpc,
+      globalClusterIdentifier: props.globalClusterIdentifier,
+      clusterIdentifier: names.auroraCluster('secondary'),
+      subnetGroupName: names.dbSubnetGroup('secondary'),
+      securityGroupName: names.securityGroup('trading-db', 'secondary'),
+      encryptionKey: props.encryptionKey,
+    });
+
+    const threshold = props.replicationLagThreshold ?? Duration.seconds(60);
+    this.replicationLagAlarm = new cloudwatch.Alarm(this, 'ReplicationLagAlarm', {
+      alarmName: names.alarm('aurora-replication-lag'),
+      alarmDescription: `Aurora global replication to ${names.auroraCluster('secondary')} lags more than ${threshold.toSeconds()} s: the recovery point of a failover now would exceed it.`,
+      metric: this.database.metricReplicationLag(),
+      threshold: threshold.toMilliseconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      // No lag data means replication is not reporting (primary region down, cluster detached): alarm.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.replicationLagAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
+    this.replicationLagAlarm.addOkAction(new actions.SnsAction(props.alarmTopic));
+  }
+}

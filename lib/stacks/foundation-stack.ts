@@ -1,0 +1,101 @@
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { AlarmTopic } from '../constructs/alarm-topic';
+import { ReplicatedBucket } from '../constructs/replicated-bucket';
+import { TradingNetwork } from '../constructs/trading-network';
+import { DeploymentRole, PlatformNames } from '../naming';
+import { RegionalStack, RegionalStackProps } from './regional-stack';
+
+/** The other region's files bucket, which this region's bucket replicates into. */
+export interface FilesReplicationTarget {
+  /** Region of the destination; the bucket's name follows from it (see PlatformNames.bucket). */
+  readonly region: string;
+  /** ARN of the key of the destination bucket's region. */
+  readonly encryptionKeyArn: string;
+}
+
+export interface FoundationStackProps extends RegionalStackProps {
+  readonly names: PlatformNames;
+  readonly role: DeploymentRole;
+  /** @default - the files bucket does not replicate */
+  readonly replicateFilesTo?: FilesReplicationTarget;
+}
+
+/**
+ * What every other stack of a region builds on: the VPC, the region's customer-managed key, the
+ * alarm topic, the access-log bucket and the files bucket. The secondary region's foundation
+ * deploys first because its files bucket is the replication destination of the primary's.
+ */
+export class FoundationStack extends RegionalStack {
+  public readonly vpc: ec2.IVpc;
+  public readonly encryptionKey: kms.Key;
+  public readonly alarmTopic: sns.ITopic;
+  public readonly accessLogBucket: s3.Bucket;
+  public readonly filesBucket: s3.Bucket;
+  /**
+   * Key ARN for stacks in OTHER regions: from the L1 attribute, because the L2 refuses
+   * cross-environment use of a resource without an explicit physical name.
+   */
+  public readonly encryptionKeyArn: string;
+
+  constructor(scope: Construct, id: string, props: FoundationStackProps) {
+    super(scope, id, props);
+    const { names, role } = props;
+
+    this.vpc = new TradingNetwork(this, 'Network', {
+      vpcName: names.vpc(role),
+      availabilityZones: props.availabilityZones,
+      flowLogGroup: new logs.LogGroup(this, 'FlowLogGroup', { logGroupName: names.logGroup('vpc-flow-logs', role) }),
+    }).vpc;
+
+    this.encryptionKey = new kms.Key(this, 'DataKey', {
+      alias: names.kmsAlias(role),
+      description: `Trading DR ${role} region: Aurora, DynamoDB, S3, Secrets Manager replica, SNS`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(7),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: names.alarmTopic(role), encryptionKey: this.encryptionKey }).topic;
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      bucketName: names.bucket('access-logs', this.account, this.region),
+      // ALB access logs and S3 server access logs both require SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket receives the access logs of the load balancer and the files bucket; logging its own access would need another bucket logging the next one.',
+    });
+
+    this.filesBucket = new ReplicatedBucket(this, 'Files', {
+      bucketName: names.bucket('trading-files', this.account, this.region),
+      encryptionKey: this.encryptionKey,
+      serverAccessLogsBucket: this.accessLogBucket,
+      replicateTo: props.replicateFilesTo && {
+        bucket: s3.Bucket.fromBucketAttributes(this, 'ReplicaBucket', {
+          bucketName: names.bucket('trading-files', this.account, props.replicateFilesTo.region),
+          region: props.replicateFilesTo.region,
+        }),
+        region: props.replicateFilesTo.region,
+        encryptionKey: kms.Key.fromKeyArn(this, 'ReplicaKey', props.replicateFilesTo.encryptionKeyArn),
+        roleName: names.iamRole('s3-replication', role),
+      },
+    }).bucket;
+    this.encryptionKeyArn = (this.encryptionKey.node.defaultChild as kms.CfnKey).attrArn;
+
+    new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName, description: `Files bucket of the ${role} region` });
+  }
+}
