@@ -23,6 +23,8 @@ try {
     secondaryCertificateArn: context('secondaryCertificateArn'),
     primaryAvailabilityZones: context('primaryAvailabilityZones'),
     secondaryAvailabilityZones: context('secondaryAvailabilityZones'),
+    primaryVpcCidr: context('primaryVpcCidr'),
+    secondaryVpcCidr: context('secondaryVpcCidr'),
   });
 } catch (error) {
   if (error instanceof ConfigError) {

@@ -15,6 +15,8 @@ export interface RawPlatformConfig {
   readonly secondaryCertificateArn?: unknown;
   readonly primaryAvailabilityZones?: unknown;
   readonly secondaryAvailabilityZones?: unknown;
+  readonly primaryVpcCidr?: unknown;
+  readonly secondaryVpcCidr?: unknown;
 }
 
 /** The settings of one of the two regions. */
@@ -26,6 +28,8 @@ export interface RegionConfig {
   readonly availabilityZones: string[];
   /** ACM certificate for the region's load balancer listener; HTTP only when absent. */
   readonly certificateArn?: string;
+  /** Private IPv4 range of the region's VPC; the two regions never overlap. */
+  readonly vpcCidr: string;
 }
 
 /** Validated configuration of the whole platform. */
@@ -80,7 +84,18 @@ export const DEFAULTS = {
   primaryRegion: 'us-east-1',
   secondaryRegion: 'us-west-2',
   logRetentionDays: 7,
+  primaryVpcCidr: '10.10.0.0/16',
+  secondaryVpcCidr: '10.20.0.0/16',
 } as const;
+
+/**
+ * Zone letters that exist in every account of a region. Letters map to different physical zones
+ * per account, and some regions lack a letter in most accounts (ap-northeast-1 has no "b").
+ */
+const DEFAULT_ZONE_LETTERS: Record<string, string[]> = { 'ap-northeast-1': ['a', 'c', 'd'] };
+
+/** Second-level names RFC 2606 reserves; Route 53 refuses hosted zones for them. */
+const RESERVED_DOMAINS = [/(^|\.)example\.(com|net|org)$/, /\.(example|test|invalid|localhost)$/];
 
 const SUFFIX_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
@@ -112,6 +127,24 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
   if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
     throw new ConfigError('account', account, 'must be a 12-digit AWS account id');
   }
+  // With an account the synth is for a deployment (the CLI sets CDK_DEFAULT_ACCOUNT from credentials).
+  if (account !== undefined && RESERVED_DOMAINS.some((pattern) => pattern.test(domainName))) {
+    throw new ConfigError(
+      'domainName',
+      domainName,
+      'is a reserved name (RFC 2606) that Route 53 refuses; deploying needs -c domainName=<a domain you control>',
+    );
+  }
+
+  const primaryVpcCidr = parseCidr('primaryVpcCidr', raw.primaryVpcCidr, DEFAULTS.primaryVpcCidr);
+  const secondaryVpcCidr = parseCidr('secondaryVpcCidr', raw.secondaryVpcCidr, DEFAULTS.secondaryVpcCidr);
+  if (cidrsOverlap(primaryVpcCidr, secondaryVpcCidr)) {
+    throw new ConfigError(
+      'secondaryVpcCidr',
+      secondaryVpcCidr,
+      `must not overlap primaryVpcCidr (${primaryVpcCidr}), so the regions can later be peered or routed to from one network`,
+    );
+  }
 
   const primaryCertificateArn = optionalString('primaryCertificateArn', raw.primaryCertificateArn);
   const secondaryCertificateArn = optionalString('secondaryCertificateArn', raw.secondaryCertificateArn);
@@ -135,12 +168,14 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
       region: primaryRegion,
       availabilityZones: parseAvailabilityZones('primaryAvailabilityZones', raw.primaryAvailabilityZones, primaryRegion),
       certificateArn: primaryCertificateArn,
+      vpcCidr: primaryVpcCidr,
     },
     secondary: {
       role: 'secondary',
       region: secondaryRegion,
       availabilityZones: parseAvailabilityZones('secondaryAvailabilityZones', raw.secondaryAvailabilityZones, secondaryRegion),
       certificateArn: secondaryCertificateArn,
+      vpcCidr: secondaryVpcCidr,
     },
     logRetentionDays,
     domainName,
@@ -213,7 +248,7 @@ function validateCertificateArn(key: string, arn: string, region: string, accoun
 }
 
 function parseAvailabilityZones(key: string, value: unknown, region: string): string[] {
-  if (value === undefined || value === null || value === '') return ['a', 'b', 'c'].map((letter) => `${region}${letter}`);
+  if (value === undefined || value === null || value === '') return (DEFAULT_ZONE_LETTERS[region] ?? ['a', 'b', 'c']).map((letter) => `${region}${letter}`);
   const zones = typeof value === 'string' ? value.split(',').map((zone) => zone.trim()) : value;
   if (!Array.isArray(zones) || zones.some((zone) => typeof zone !== 'string')) {
     throw new ConfigError(key, value, 'must be a comma-separated list or array of availability zone names');
@@ -223,4 +258,51 @@ function parseAvailabilityZones(key: string, value: unknown, region: string): st
     throw new ConfigError(key, value, `must name exactly 3 distinct availability zones of ${region} (e.g. ${region}a,${region}b,${region}c)`);
   }
   return zones as string[];
+}
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/** An IPv4 CIDR inside a private range, /16 to /18 (the subnet layout needs a /18 at least). */
+function parseCidr(key: string, value: unknown, fallback: string): string {
+  const cidr = optionalString(key, value) ?? fallback;
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  const octets = match ? match.slice(1, 5).map(Number) : [];
+  const prefix = match ? Number(match[5]) : NaN;
+  if (!match || octets.some((octet) => octet > 255) || prefix < 16 || prefix > 18) {
+    throw new ConfigError(key, cidr, 'must be an IPv4 CIDR block from /16 to /18 (three /20 compute subnets and six /24 subnets must fit)');
+  }
+  const base = toNumber(octets);
+  if ((base & mask(prefix)) >>> 0 !== base) {
+    throw new ConfigError(key, cidr, `must start on a /${prefix} boundary`);
+  }
+  if (!PRIVATE_RANGES.some((range) => contains(range, cidr))) {
+    throw new ConfigError(key, cidr, `must lie in a private range (${PRIVATE_RANGES.join(', ')})`);
+  }
+  return cidr;
+}
+
+function toNumber(octets: number[]): number {
+  return ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+}
+
+function mask(prefix: number): number {
+  return prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+}
+
+function range(cidr: string): [number, number] {
+  const [address, prefix] = cidr.split('/');
+  const start = toNumber(address.split('.').map(Number));
+  return [start, start + 2 ** (32 - Number(prefix)) - 1];
+}
+
+function contains(outer: string, inner: string): boolean {
+  const [outerStart, outerEnd] = range(outer);
+  const [innerStart, innerEnd] = range(inner);
+  return innerStart >= outerStart && innerEnd <= outerEnd;
+}
+
+function cidrsOverlap(a: string, b: string): boolean {
+  const [aStart, aEnd] = range(a);
+  const [bStart, bEnd] = range(b);
+  return aStart <= bEnd && bStart <= aEnd;
 }

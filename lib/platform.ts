@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { App, Aspects, Tags } from 'aws-cdk-lib';
+import { App, Aspects, CrossStackReferences, ReferenceStrength, Tags } from 'aws-cdk-lib';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { DestroyableResources } from './aspects/destroyable';
@@ -48,11 +48,13 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     ...regional(config.secondary, 'foundation', 'foundation: VPC, key, alarm topic, buckets'),
     names,
     role: 'secondary',
+    vpcCidr: config.secondary.vpcCidr,
   });
   const primaryFoundation = new FoundationStack(app, 'PrimaryFoundation', {
     ...regional(config.primary, 'foundation', 'foundation: VPC, key, alarm topic, buckets'),
     names,
     role: 'primary',
+    vpcCidr: config.primary.vpcCidr,
     replicateFilesTo: { region: config.secondary.region, encryptionKeyArn: secondaryFoundation.encryptionKeyArn },
   });
   primaryFoundation.addStackDependency(secondaryFoundation, 'the files bucket replicates into the secondary bucket, which must exist and be versioned first');
@@ -122,6 +124,14 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     primary: primaryService.trading,
     secondary: secondaryService.trading,
   });
+
+  // Same-region references stay strong (Fn::ImportValue, the app default in cdk.json):
+  // CloudFormation then refuses to change a value a consumer still uses, instead of leaving the
+  // consumer silently stale. Values read across regions are weak (Fn::GetStackOutput), because a
+  // strong cross-region reference needs SSM-writing custom resources in every producer.
+  for (const crossRegionProducer of [secondaryService.trading.loadBalancer, secondaryFoundation.encryptionKey, primaryData.database.globalCluster]) {
+    CrossStackReferences.of(crossRegionProducer).produce(ReferenceStrength.WEAK);
+  }
 
   Aspects.of(app).add(new LogRetentionPolicy(config.logRetentionDays));
   Aspects.of(app).add(new DestroyableResources());

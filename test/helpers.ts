@@ -41,3 +41,32 @@ export function awsSolutionsFindings(stack: Stack): string[] {
     violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath ?? resource.resourceLogicalId}`),
   );
 }
+
+/**
+ * Follows a value in a consuming template back to the producing stack's resource: through
+ * `Fn::GetStackOutput` (cross-stack, weak references) or `Ref` / `Fn::GetAtt` (same stack).
+ */
+export function resolveIn(platform: SynthesizedPlatform, value: any, consumerStackId: string): { stackId: string; logicalId: string; resource: any } {
+  if (value?.['Fn::GetStackOutput']) {
+    const { StackName, OutputName } = value['Fn::GetStackOutput'];
+    const producer = platform.allStacks.find((stack) => stack.stackName === StackName);
+    if (!producer) throw new Error(`no stack named ${StackName}`);
+    const output = platform.templates[producer.node.id].toJSON().Outputs[OutputName];
+    return resolveIn(platform, output.Value, producer.node.id);
+  }
+  const logicalId = value?.Ref ?? value?.['Fn::GetAtt']?.[0];
+  const resource = platform.templates[consumerStackId].toJSON().Resources[logicalId];
+  if (!resource) throw new Error(`cannot resolve ${JSON.stringify(value)} in ${consumerStackId}`);
+  return { stackId: consumerStackId, logicalId, resource };
+}
+
+export function tagValue(resource: any, key: string): string | undefined {
+  return (resource.Properties?.Tags ?? resource.Properties?.HealthCheckTags ?? []).find((tag: any) => tag.Key === key)?.Value;
+}
+
+/** The single resource of a type in a template. */
+export function onlyResource(template: Template, type: string): { logicalId: string; resource: any } {
+  const entries = Object.entries(template.findResources(type));
+  if (entries.length !== 1) throw new Error(`expected exactly one ${type}, found ${entries.length}`);
+  return { logicalId: entries[0][0], resource: entries[0][1] };
+}

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
-import { allResources, awsSolutionsFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
+import { allResources, awsSolutionsFindings, onlyResource as onlyEntry, resolveIn, synthesizePlatform, SynthesizedPlatform, tagValue } from './helpers';
 
 const SUFFIX = 'zq9';
 let platform: SynthesizedPlatform;
@@ -10,40 +10,15 @@ beforeAll(() => {
 });
 
 const REGIONS = [
-  { role: 'primary', region: 'us-east-1', network: 'PrimaryNetwork', service: 'PrimaryService' },
-  { role: 'secondary', region: 'us-west-2', network: 'SecondaryNetwork', service: 'SecondaryService' },
+  { role: 'primary', region: 'us-east-1', network: 'PrimaryFoundation', service: 'PrimaryService' },
+  { role: 'secondary', region: 'us-west-2', network: 'SecondaryFoundation', service: 'SecondaryService' },
 ] as const;
 
-/**
- * Follows a value in a consuming template back to the producing stack's resource: through
- * `Fn::GetStackOutput` (cross-stack, weak references) or `Ref` / `Fn::GetAtt` (same stack).
- */
-function resolveResource(value: any, consumerStackId: string): { stackId: string; logicalId: string; resource: any } {
-  if (value?.['Fn::GetStackOutput']) {
-    const { StackName, OutputName } = value['Fn::GetStackOutput'];
-    const producer = platform.allStacks.find((stack) => stack.stackName === StackName);
-    if (!producer) throw new Error(`no stack named ${StackName}`);
-    const output = platform.templates[producer.node.id].toJSON().Outputs[OutputName];
-    return resolveResource(output.Value, producer.node.id);
-  }
-  const logicalId = value?.Ref ?? value?.['Fn::GetAtt']?.[0];
-  const resource = platform.templates[consumerStackId].toJSON().Resources[logicalId];
-  if (!resource) throw new Error(`cannot resolve ${JSON.stringify(value)} in ${consumerStackId}`);
-  return { stackId: consumerStackId, logicalId, resource };
-}
-
-function tagValue(resource: any, key: string): string | undefined {
-  return (resource.Properties?.Tags ?? resource.Properties?.HealthCheckTags ?? []).find((tag: any) => tag.Key === key)?.Value;
-}
+const resolveResource = (value: any, consumerStackId: string) => resolveIn(platform, value, consumerStackId);
+const onlyResource = (template: Template, type: string): any => onlyEntry(template, type).resource;
 
 function subnetTypeOf(value: any, stackId: string): string | undefined {
   return tagValue(resolveResource(value, stackId).resource, 'aws-cdk:subnet-type');
-}
-
-function onlyResource(template: Template, type: string): any {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0];
 }
 
 describe.each(REGIONS)('$role region ($region)', ({ role, region, network, service }) => {
@@ -152,21 +127,19 @@ describe.each(REGIONS)('$role region ($region)', ({ role, region, network, servi
     const albSg = Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroup')).find(
       (sg) => sg.Properties.GroupName === `sg-trading-alb-${role}-${SUFFIX}`,
     )!;
-    const egress = Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties);
+    const [albSgId] = Object.entries(serviceTemplate.findResources('AWS::EC2::SecurityGroup')).find(([, sg]) => sg === albSg)!;
+    const egress = Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroupEgress'))
+      .map((r) => r.Properties)
+      .filter((p) => p.GroupId['Fn::GetAtt']?.[0] === albSgId);
     expect(egress).toEqual([expect.objectContaining({ FromPort: 8080, ToPort: 8080, DestinationSecurityGroupId: expect.anything() })]);
     expect(albSg.Properties.SecurityGroupEgress ?? []).toEqual([]);
   });
 
-  test('task role holds no permissions yet; execution role only pulls the image and writes logs', () => {
+  test('execution role only pulls the image and writes logs', () => {
     const roles = serviceTemplate.findResources('AWS::IAM::Role');
-    const [taskRoleId] = Object.entries(roles).find(([, r]) => r.Properties.RoleName === `role-trading-task-${role}-${SUFFIX}`)!;
     const [execRoleId] = Object.entries(roles).find(([, r]) => r.Properties.RoleName === `role-trading-exec-${role}-${SUFFIX}`)!;
-    const policies = Object.values(serviceTemplate.findResources('AWS::IAM::Policy'));
-    const attachedTo = (roleId: string): any[] => policies.filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
-    expect(attachedTo(taskRoleId)).toEqual([]);
-    const actions = attachedTo(execRoleId)
-      .flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))
-      .sort();
+    const policies = Object.values(serviceTemplate.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.Roles.some((r: any) => r.Ref === execRoleId));
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat())).sort();
     expect(actions).toEqual([
       'ecr:BatchCheckLayerAvailability',
       'ecr:BatchGetImage',
@@ -180,14 +153,19 @@ describe.each(REGIONS)('$role region ($region)', ({ role, region, network, servi
   test('ALB access logs go to an encrypted, TLS-only, destroyable bucket', () => {
     const alb = onlyResource(serviceTemplate, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(alb.Properties.LoadBalancerAttributes).toEqual(expect.arrayContaining([{ Key: 'access_logs.s3.enabled', Value: 'true' }]));
-    serviceTemplate.hasResourceProperties('AWS::S3::Bucket', {
+    expect(resolveResource(alb.Properties.LoadBalancerAttributes.find((a: any) => a.Key === 'access_logs.s3.bucket').Value, service).stackId).toBe(network);
+    const logBucket = Object.values(networkTemplate.findResources('AWS::S3::Bucket')).find((b) =>
+      JSON.stringify(b.Properties.BucketName).includes('s3-access-logs-'),
+    )!;
+    expect(JSON.stringify(logBucket.Properties.BucketName)).toContain(`-${region}-${SUFFIX}`);
+    networkTemplate.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
     });
-    serviceTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
+    networkTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
-    serviceTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    networkTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
   });
 
   test('output: DNS name of the ALB', () => {
@@ -242,17 +220,19 @@ describe('global traffic management', () => {
 });
 
 describe('app-wide guarantees', () => {
-  test('stack order: networks before services, both services before DNS; no cycles', () => {
+  test('stack order: foundations, primary data, secondary data, services, DNS; no cycles', () => {
     const deps = (id: string): string[] =>
       platform.allStacks
         .find((s) => s.node.id === id)!
         .dependencies.map((d) => d.node.id)
         .sort();
-    expect(deps('PrimaryService')).toEqual(['PrimaryNetwork']);
-    expect(deps('SecondaryService')).toEqual(['SecondaryNetwork']);
+    expect(deps('SecondaryFoundation')).toEqual([]);
+    expect(deps('PrimaryFoundation')).toEqual(['SecondaryFoundation']);
+    expect(deps('PrimaryData')).toEqual(['PrimaryFoundation', 'SecondaryFoundation']);
+    expect(deps('SecondaryData')).toEqual(['PrimaryData', 'SecondaryFoundation']);
+    expect(deps('PrimaryService')).toEqual(['PrimaryData', 'PrimaryFoundation']);
+    expect(deps('SecondaryService')).toEqual(['PrimaryData', 'SecondaryData', 'SecondaryFoundation']);
     expect(deps('GlobalTraffic')).toEqual(['PrimaryService', 'SecondaryService']);
-    expect(deps('PrimaryNetwork')).toEqual([]);
-    expect(deps('SecondaryNetwork')).toEqual([]);
   });
 
   test('every named resource carries the environment suffix', () => {

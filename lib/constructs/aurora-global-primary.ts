@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { taggedSecurityGroup } from './security-group';
 
 /**
  * Engine of both clusters. Aurora PostgreSQL 16 supports global databases, Serverless v2 and
@@ -21,6 +22,7 @@ export interface AuroraGlobalPrimaryProps {
   readonly globalClusterIdentifier: string;
   readonly clusterIdentifier: string;
   readonly subnetGroupName: string;
+  /** Name tag of the cluster's security group. */
   readonly securityGroupName: string;
   /** Customer-managed key of this region, for storage and the secret. */
   readonly encryptionKey: kms.IKey;
@@ -65,11 +67,10 @@ export class AuroraGlobalPrimary extends Construct {
       deletionProtection: false,
     });
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = taggedSecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      securityGroupName: props.securityGroupName,
+      name: props.securityGroupName,
       description: 'Aurora primary: reachable only from the trading tasks of this region',
-      allowAllOutbound: false,
     });
 
     // RDS creates its log group on first export, without retention: create it first, with one.

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { taggedSecurityGroup } from './security-group';
 import { AURORA_ENGINE, AURORA_ENGINE_VERSION, AURORA_PORT } from './aurora-global-primary';
 
 export interface AuroraGlobalSecondaryProps {
@@ -15,6 +16,7 @@ export interface AuroraGlobalSecondaryProps {
   readonly globalClusterIdentifier: string;
   readonly clusterIdentifier: string;
   readonly subnetGroupName: string;
+  /** Name tag of the cluster's security group. */
   readonly securityGroupName: string;
   /** Customer-managed key of THIS region: a secondary cannot use the primary region's key. */
   readonly encryptionKey: kms.IKey;
@@ -46,11 +48,10 @@ export class AuroraGlobalSecondary extends Construct {
     }
     this.clusterIdentifier = props.clusterIdentifier;
 
-    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = taggedSecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
-      securityGroupName: props.securityGroupName,
+      name: props.securityGroupName,
       description: 'Aurora secondary: reachable only from the trading tasks of this region',
-      allowAllOutbound: false,
     });
     const subnetGroup = new rds.SubnetGroup(this, 'SubnetGroup', {
       vpc: props.vpc,

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { taggedSecurityGroup } from './security-group';
 
 export interface TradingServiceProps {
   readonly vpc: ec2.IVpc;
@@ -16,7 +17,9 @@ export interface TradingServiceProps {
   readonly taskFamily: string;
   readonly loadBalancerName: string;
   readonly targetGroupName: string;
+  /** Name tag of the load balancer's security group. */
   readonly loadBalancerSecurityGroupName: string;
+  /** Name tag of the tasks' security group. */
   readonly serviceSecurityGroupName: string;
   readonly taskRoleName: string;
   readonly executionRoleName: string;
@@ -115,24 +118,23 @@ export class TradingService extends Construct {
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
-      reason: 'The environment carries only non-secret settings (port, region, role); secrets reach the task through Secrets Manager references.',
+      reason:
+        'The environment carries only non-secret settings (port, region role, suffix, endpoints, names); the service fetches database credentials from Secrets Manager at run time with its task role.',
     });
 
-    const loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+    const loadBalancerSecurityGroup = taggedSecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
-      securityGroupName: props.loadBalancerSecurityGroupName,
+      name: props.loadBalancerSecurityGroupName,
       description: 'Trading ALB: listener ports from the internet, egress only to the service',
-      allowAllOutbound: false,
     });
     Validations.of(loadBalancerSecurityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
       reason: 'Internet-facing entry point of the trading platform: clients and Route 53 health checkers reach the listener ports from any address.',
     });
-    this.serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+    this.serviceSecurityGroup = taggedSecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: props.vpc,
-      securityGroupName: props.serviceSecurityGroupName,
+      name: props.serviceSecurityGroupName,
       description: 'Trading tasks: reachable only from the trading ALB',
-      allowAllOutbound: false,
     });
     // Image pulls, logs and AWS APIs are all HTTPS; data-store ports are opened by the data layer.
     this.serviceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and ECR');

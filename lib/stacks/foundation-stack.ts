@@ -22,6 +22,7 @@ export interface FilesReplicationTarget {
 export interface FoundationStackProps extends RegionalStackProps {
   readonly names: PlatformNames;
   readonly role: DeploymentRole;
+  readonly vpcCidr: string;
   /** @default - the files bucket does not replicate */
   readonly replicateFilesTo?: FilesReplicationTarget;
 }
@@ -50,6 +51,7 @@ export class FoundationStack extends RegionalStack {
     this.vpc = new TradingNetwork(this, 'Network', {
       vpcName: names.vpc(role),
       availabilityZones: props.availabilityZones,
+      cidr: props.vpcCidr,
       flowLogGroup: new logs.LogGroup(this, 'FlowLogGroup', { logGroupName: names.logGroup('vpc-flow-logs', role) }),
     }).vpc;
 
