@@ -88,6 +88,11 @@ export class PlatformNames {
     return `aurora-trading-${role}-${this.suffix}`;
   }
 
+  /** Aurora instance, e.g. `writer`, `reader`, `1`. */
+  public auroraInstance(role: DeploymentRole, member: string): string {
+    return `aurora-trading-${role}-${member}-${this.suffix}`;
+  }
+
   public dbSubnetGroup(role: DeploymentRole): string {
     return `dbsubnet-trading-${role}-${this.suffix}`;
   }
@@ -117,7 +122,7 @@ export const NAME_RULES: readonly NameRule[] = [
     render: (n) => ['access-logs', 'trading-files'].map((purpose) => n.bucket(purpose, ACCOUNT_PLACEHOLDER, LONGEST_REGION)),
   },
   { kind: 'Aurora cluster identifier', maxLength: 63, render: (n) => [n.auroraGlobalCluster(), ...ROLES.map((r) => n.auroraCluster(r))] },
-  { kind: 'Aurora instance identifier', maxLength: 63, render: (n) => ROLES.map((r) => `${n.auroraCluster(r)}-reader`) },
+  { kind: 'Aurora instance identifier', maxLength: 63, render: (n) => ROLES.map((r) => n.auroraInstance(r, 'reader')) },
   { kind: 'IAM role (replication)', maxLength: 64, render: (n) => [n.iamRole('s3-replication', 'primary')] },
   { kind: 'KMS alias', maxLength: 256, render: (n) => ROLES.map((r) => n.kmsAlias(r)) },
   { kind: 'SNS topic', maxLength: 256, render: (n) => ROLES.map((r) => n.alarmTopic(r)) },

@@ -21,6 +21,23 @@ describe('platform configuration defaults', () => {
     expect(config.secondary.certificateArn).toBeUndefined();
   });
 
+  test('distinct private VPC ranges per region', () => {
+    expect(config.primary.vpcCidr).toBe('10.10.0.0/16');
+    expect(config.secondary.vpcCidr).toBe('10.20.0.0/16');
+  });
+
+  test('reserved default domain is fine for an offline synth (no account)', () => {
+    expect(() => resolvePlatformConfig({ domainName: 'trading.example.com' })).not.toThrow();
+  });
+
+  test('regions without an "b" zone in most accounts default to zones that exist', () => {
+    expect(resolvePlatformConfig({ secondaryRegion: 'ap-northeast-1' }).secondary.availabilityZones).toEqual([
+      'ap-northeast-1a',
+      'ap-northeast-1c',
+      'ap-northeast-1d',
+    ]);
+  });
+
   test('three explicit availability zones per region, no lookup', () => {
     expect(config.primary.availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
     expect(config.secondary.availabilityZones).toEqual(['us-west-2a', 'us-west-2b', 'us-west-2c']);
@@ -99,8 +116,23 @@ describe('platform configuration rejects bad input with the value and the rule',
     ],
     [
       'certificate of another account',
-      { account: '210987654321', primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST },
+      { account: '210987654321', domainName: 'trading.acme-bank.com', primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST },
       /must belong to the deployment account 210987654321/,
+    ],
+    [
+      'reserved domain when deploying (account known)',
+      { account: '123456789012' },
+      /domainName="trading-dev.example.com": is a reserved name \(RFC 2606\) that Route 53 refuses/,
+    ],
+    ['reserved .test domain when deploying', { account: '123456789012', domainName: 'trading.test' }, /domainName="trading.test": is a reserved name/],
+    ['VPC CIDR not a CIDR', { primaryVpcCidr: '10.0.0.0' }, /primaryVpcCidr="10.0.0.0": must be an IPv4 CIDR block from \/16 to \/18/],
+    ['VPC CIDR too small', { primaryVpcCidr: '10.0.0.0/24' }, /primaryVpcCidr="10.0.0.0\/24": must be an IPv4 CIDR block from \/16 to \/18/],
+    ['VPC CIDR off its boundary', { secondaryVpcCidr: '10.20.1.0/16' }, /secondaryVpcCidr="10.20.1.0\/16": must start on a \/16 boundary/],
+    ['VPC CIDR public', { primaryVpcCidr: '8.8.0.0/16' }, /primaryVpcCidr="8.8.0.0\/16": must lie in a private range/],
+    [
+      'VPC CIDRs overlap',
+      { primaryVpcCidr: '10.0.0.0/16', secondaryVpcCidr: '10.0.64.0/18' },
+      /secondaryVpcCidr="10.0.64.0\/18": must not overlap primaryVpcCidr \(10.0.0.0\/16\)/,
     ],
     [
       'two availability zones',
@@ -139,7 +171,7 @@ describe('resource names', () => {
   test('every name follows <type>-<purpose>-<suffix> and ends with the suffix', () => {
     const names = new PlatformNames('qa7');
     expect(names.loadBalancer('secondary')).toBe('alb-trading-secondary-qa7');
-    expect(names.bucket('alb-logs', '123456789012', 'us-east-1')).toBe('s3-alb-logs-123456789012-us-east-1-qa7');
+    expect(names.bucket('access-logs', '123456789012', 'us-east-1')).toBe('s3-access-logs-123456789012-us-east-1-qa7');
     for (const rule of NAME_RULES) {
       for (const name of rule.render(names)) expect(name.endsWith('-qa7')).toBe(true);
     }

@@ -44,7 +44,7 @@ export function awsSolutionsFindings(stack: Stack): string[] {
 
 /**
  * Follows a value in a consuming template back to the producing stack's resource: through
- * `Fn::GetStackOutput` (cross-stack, weak references) or `Ref` / `Fn::GetAtt` (same stack).
+ * `Fn::GetStackOutput` (weak), `Fn::ImportValue` (strong) or `Ref` / `Fn::GetAtt` (same stack).
  */
 export function resolveIn(platform: SynthesizedPlatform, value: any, consumerStackId: string): { stackId: string; logicalId: string; resource: any } {
   if (value?.['Fn::GetStackOutput']) {
@@ -53,6 +53,15 @@ export function resolveIn(platform: SynthesizedPlatform, value: any, consumerSta
     if (!producer) throw new Error(`no stack named ${StackName}`);
     const output = platform.templates[producer.node.id].toJSON().Outputs[OutputName];
     return resolveIn(platform, output.Value, producer.node.id);
+  }
+  if (value?.['Fn::ImportValue']) {
+    const exportName = value['Fn::ImportValue'];
+    for (const stack of platform.allStacks) {
+      const outputs = platform.templates[stack.node.id].toJSON().Outputs ?? {};
+      const output = Object.values<any>(outputs).find((candidate) => candidate.Export?.Name === exportName);
+      if (output) return resolveIn(platform, output.Value, stack.node.id);
+    }
+    throw new Error(`no stack exports ${exportName}`);
   }
   const logicalId = value?.Ref ?? value?.['Fn::GetAtt']?.[0];
   const resource = platform.templates[consumerStackId].toJSON().Resources[logicalId];

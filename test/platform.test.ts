@@ -104,8 +104,8 @@ describe.each(REGIONS)('$role region ($region)', ({ role, region, network, servi
 
   test('the world reaches only the ALB listener; only the ALB reaches the tasks', () => {
     const groups = serviceTemplate.findResources('AWS::EC2::SecurityGroup');
-    const [albSgId] = Object.entries(groups).find(([, sg]) => sg.Properties.GroupName === `sg-trading-alb-${role}-${SUFFIX}`)!;
-    const [svcSgId] = Object.entries(groups).find(([, sg]) => sg.Properties.GroupName === `sg-trading-svc-${role}-${SUFFIX}`)!;
+    const [albSgId] = Object.entries(groups).find(([, sg]) => tagValue(sg, 'Name') === `sg-trading-alb-${role}-${SUFFIX}`)!;
+    const [svcSgId] = Object.entries(groups).find(([, sg]) => tagValue(sg, 'Name') === `sg-trading-svc-${role}-${SUFFIX}`)!;
 
     const ingressFor = (sgId: string): any[] => [
       ...(groups[sgId].Properties.SecurityGroupIngress ?? []),
@@ -125,7 +125,7 @@ describe.each(REGIONS)('$role region ($region)', ({ role, region, network, servi
 
   test('ALB egress goes only to the tasks on the container port', () => {
     const albSg = Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroup')).find(
-      (sg) => sg.Properties.GroupName === `sg-trading-alb-${role}-${SUFFIX}`,
+      (sg) => tagValue(sg, 'Name') === `sg-trading-alb-${role}-${SUFFIX}`,
     )!;
     const [albSgId] = Object.entries(serviceTemplate.findResources('AWS::EC2::SecurityGroup')).find(([, sg]) => sg === albSg)!;
     const egress = Object.values(serviceTemplate.findResources('AWS::EC2::SecurityGroupEgress'))

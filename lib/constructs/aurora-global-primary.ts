@@ -21,6 +21,8 @@ export interface AuroraGlobalPrimaryProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   readonly globalClusterIdentifier: string;
   readonly clusterIdentifier: string;
+  readonly writerInstanceIdentifier: string;
+  readonly readerInstanceIdentifier: string;
   readonly subnetGroupName: string;
   /** Name tag of the cluster's security group. */
   readonly securityGroupName: string;
@@ -101,13 +103,13 @@ export class AuroraGlobalPrimary extends Construct {
       serverlessV2MinCapacity: props.minCapacity ?? 0.5,
       serverlessV2MaxCapacity: props.maxCapacity ?? 8,
       writer: rds.ClusterInstance.serverlessV2('Writer', {
-        instanceIdentifier: `${props.clusterIdentifier}-writer`,
+        instanceIdentifier: props.writerInstanceIdentifier,
         availabilityZone: zones[0],
         publiclyAccessible: false,
       }),
       readers: [
         rds.ClusterInstance.serverlessV2('Reader', {
-          instanceIdentifier: `${props.clusterIdentifier}-reader`,
+          instanceIdentifier: props.readerInstanceIdentifier,
           availabilityZone: zones[1],
           scaleWithWriter: true,
           publiclyAccessible: false,

@@ -20,8 +20,8 @@ export interface AuroraGlobalSecondaryProps {
   readonly securityGroupName: string;
   /** Customer-managed key of THIS region: a secondary cannot use the primary region's key. */
   readonly encryptionKey: kms.IKey;
-  /** Serverless v2 instances; the first becomes the writer on promotion. @default 1 */
-  readonly instanceCount?: number;
+  /** One Serverless v2 instance per identifier; the first becomes the writer on promotion. */
+  readonly instanceIdentifiers: string[];
   /** @default 0.5 */
   readonly minCapacity?: number;
   /** @default 8 */
@@ -42,9 +42,8 @@ export class AuroraGlobalSecondary extends Construct {
 
   constructor(scope: Construct, id: string, props: AuroraGlobalSecondaryProps) {
     super(scope, id);
-    const instanceCount = props.instanceCount ?? 1;
-    if (!Number.isInteger(instanceCount) || instanceCount < 1 || instanceCount > 15) {
-      throw new Error(`instanceCount must be an integer from 1 to 15, got ${instanceCount}`);
+    if (props.instanceIdentifiers.length < 1 || props.instanceIdentifiers.length > 15) {
+      throw new Error(`a secondary cluster needs 1 to 15 instances, got ${props.instanceIdentifiers.length}`);
     }
     this.clusterIdentifier = props.clusterIdentifier;
 
@@ -93,18 +92,18 @@ export class AuroraGlobalSecondary extends Construct {
         'The standard PostgreSQL port is kept for client compatibility; access is limited by security group to the trading tasks of the region, not by port obscurity.',
     });
 
-    for (let index = 1; index <= instanceCount; index++) {
-      const instance = new rds.CfnDBInstance(this, `Instance${index}`, {
+    props.instanceIdentifiers.forEach((instanceIdentifier, index) => {
+      const instance = new rds.CfnDBInstance(this, `Instance${index + 1}`, {
         dbClusterIdentifier: this.cluster.ref,
-        dbInstanceIdentifier: `${props.clusterIdentifier}-${index}`,
+        dbInstanceIdentifier: instanceIdentifier,
         dbInstanceClass: 'db.serverless',
         engine: AURORA_ENGINE,
         publiclyAccessible: false,
-        promotionTier: index - 1,
+        promotionTier: index,
       });
       instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
       this.instances.push(instance);
-    }
+    });
   }
 
   /** Cluster endpoint: read-only with forwarded writes until promotion, the writer after it. */
