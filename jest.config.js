@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   // Synthesis dominates; two workers match the 2-core machine.
   maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 120000,
 };

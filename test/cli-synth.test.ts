@@ -53,7 +53,15 @@ describe('cdk synth (real CLI, offline, built-in validation as error)', () => {
       stackTemplates(outDir)
         .map(({ stackId, region }) => `${stackId}@${region}`)
         .sort(),
-    ).toEqual(['GlobalTraffic@us-east-1', 'PrimaryNetwork@us-east-1', 'PrimaryService@us-east-1', 'SecondaryNetwork@us-west-2', 'SecondaryService@us-west-2']);
+    ).toEqual([
+      'GlobalTraffic@us-east-1',
+      'PrimaryData@us-east-1',
+      'PrimaryFoundation@us-east-1',
+      'PrimaryService@us-east-1',
+      'SecondaryData@us-west-2',
+      'SecondaryFoundation@us-west-2',
+      'SecondaryService@us-west-2',
+    ]);
   });
 
   test('cfn-lint: no error and no unexplained warning in any template, each checked against its region', () => {
