@@ -1,4 +1,4 @@
-import { createTradingServer } from './server';
+import { createTradingServer, ReadinessCheck, tcpCheck } from './server';
 
 /** Reads the container's environment; ECS sets these from the task definition. */
 export interface ServiceEnvironment {
@@ -7,6 +7,8 @@ export interface ServiceEnvironment {
   readonly regionRole: string;
   readonly version: string;
   readonly shutdownTimeoutMs: number;
+  /** Database the region depends on; absent when run locally without one. */
+  readonly database?: { readonly host: string; readonly port: number };
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
@@ -18,8 +20,17 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
   if (!Number.isInteger(shutdownTimeoutMs) || shutdownTimeoutMs < 0) {
     throw new Error(`SHUTDOWN_TIMEOUT_MS=${JSON.stringify(env.SHUTDOWN_TIMEOUT_MS)} must be a non-negative integer`);
   }
+  let database: ServiceEnvironment['database'];
+  if (env.DB_HOST) {
+    const dbPort = Number(env.DB_PORT ?? '5432');
+    if (!Number.isInteger(dbPort) || dbPort < 1 || dbPort > 65535) {
+      throw new Error(`DB_PORT=${JSON.stringify(env.DB_PORT)} must be an integer from 1 to 65535`);
+    }
+    database = { host: env.DB_HOST, port: dbPort };
+  }
   return {
     port,
+    database,
     region: env.AWS_REGION ?? 'local',
     regionRole: env.REGION_ROLE ?? 'local',
     version: env.SERVICE_VERSION ?? 'dev',
@@ -29,7 +40,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
 
 function main(): void {
   const environment = readEnvironment(process.env);
-  const trading = createTradingServer(environment);
+  // The region can serve only while its database answers; liveness stays independent of it.
+  const readinessChecks: ReadinessCheck[] = environment.database ? [tcpCheck('database', environment.database.host, environment.database.port)] : [];
+  const trading = createTradingServer({ ...environment, readinessChecks });
   trading.server.listen(environment.port, () => {
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'listening', port: environment.port, region: environment.region })}\n`);
   });

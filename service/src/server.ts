@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import * as net from 'node:net';
 
 /** A dependency the region needs in order to serve traffic (database, session store, ...). */
 export interface ReadinessCheck {
@@ -13,8 +14,14 @@ export interface TradingServerOptions {
   readonly version: string;
   /** @default - no dependency checks: the region is ready while the process is not draining */
   readonly readinessChecks?: ReadinessCheck[];
-  /** Upper bound for each readiness check, below the Route 53 health-check timeout of 4 s. @default 2000 */
+  /**
+   * Upper bound for each readiness check. Route 53 needs the HTTP status within 2 s of connecting,
+   * so checks never run inside a probe: they run in the background and probes read the result.
+   * @default 1000
+   */
   readonly readinessTimeoutMs?: number;
+  /** How often the readiness checks run. @default 5000 */
+  readonly readinessIntervalMs?: number;
   /** Structured log sink. @default - JSON lines on stdout */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
@@ -23,6 +30,8 @@ export interface TradingServer {
   readonly server: http.Server;
   /** True once shutdown began: readiness reports 503 so traffic drains away before exit. */
   isDraining(): boolean;
+  /** Runs the readiness checks now; probes answer from the latest completed run. */
+  refreshReadiness(): Promise<void>;
   /**
    * Stops taking new connections, lets in-flight requests finish, and resolves `true` when the
    * server closed cleanly, `false` when `timeoutMs` ran out and open connections were cut.
@@ -39,8 +48,24 @@ interface CheckResult {
 export function createTradingServer(options: TradingServerOptions): TradingServer {
   const log = options.log ?? ((entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`));
   const readinessChecks = options.readinessChecks ?? [];
-  const readinessTimeoutMs = options.readinessTimeoutMs ?? 2000;
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 1000;
   let draining = false;
+  let latestChecks: CheckResult[] | undefined;
+  let pendingRefresh: Promise<void> | undefined;
+
+  function refreshReadiness(): Promise<void> {
+    pendingRefresh ??= Promise.all(readinessChecks.map((check) => runCheck(check, readinessTimeoutMs)))
+      .then((results) => {
+        latestChecks = results;
+      })
+      .finally(() => {
+        pendingRefresh = undefined;
+      });
+    return pendingRefresh;
+  }
+  const firstRefresh = refreshReadiness();
+  const refreshTimer = setInterval(() => void refreshReadiness(), options.readinessIntervalMs ?? 5000);
+  refreshTimer.unref();
 
   const identity = { region: options.region, regionRole: options.regionRole, version: options.version };
 
@@ -71,13 +96,16 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
 
   async function readiness(): Promise<{ ready: boolean; checks: CheckResult[] }> {
     if (draining) return { ready: false, checks: [] };
-    const checks = await Promise.all(readinessChecks.map((check) => runCheck(check, readinessTimeoutMs)));
-    // Draining may have begun while the checks ran: answer with the state at answer time.
+    // Only the very first probe after start waits, at most one check timeout.
+    if (latestChecks === undefined) await firstRefresh;
+    const checks = latestChecks ?? [];
+    // Draining may have begun while waiting: answer with the state at answer time.
     return { ready: !draining && checks.every((result) => result.ok), checks };
   }
 
   function shutdown(timeoutMs: number): Promise<boolean> {
     draining = true;
+    clearInterval(refreshTimer);
     log({ level: 'info', msg: 'draining', timeoutMs });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -108,7 +136,26 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
     res.end(res.req.method === 'HEAD' ? undefined : payload);
   }
 
-  return { server, isDraining: () => draining, shutdown };
+  return { server, isDraining: () => draining, refreshReadiness, shutdown };
+}
+
+/** Readiness of a TCP dependency: a connection can be opened within the check timeout. */
+export function tcpCheck(name: string, host: string, port: number): ReadinessCheck {
+  return {
+    name,
+    check: () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = net.connect({ host, port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', (error) => {
+          socket.destroy();
+          reject(error);
+        });
+      }),
+  };
 }
 
 async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {

@@ -1,14 +1,27 @@
 import { spawn } from 'node:child_process';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { readEnvironment } from '../src/main';
-import { createTradingServer, ReadinessCheck, TradingServer } from '../src/server';
+import { createTradingServer, ReadinessCheck, tcpCheck, TradingServer } from '../src/server';
 
 const silent = (): void => undefined;
 
-async function start(checks: ReadinessCheck[] = [], readinessTimeoutMs?: number): Promise<{ trading: TradingServer; url: string }> {
-  const trading = createTradingServer({ region: 'us-west-2', regionRole: 'secondary', version: 't', readinessChecks: checks, readinessTimeoutMs, log: silent });
+async function start(
+  checks: ReadinessCheck[] = [],
+  readinessTimeoutMs?: number,
+  readinessIntervalMs?: number,
+): Promise<{ trading: TradingServer; url: string }> {
+  const trading = createTradingServer({
+    region: 'us-west-2',
+    regionRole: 'secondary',
+    version: 't',
+    readinessChecks: checks,
+    readinessTimeoutMs,
+    readinessIntervalMs,
+    log: silent,
+  });
   await new Promise<void>((resolve) => trading.server.listen(0, '127.0.0.1', resolve));
   const { port } = trading.server.address() as AddressInfo;
   return { trading, url: `http://127.0.0.1:${port}` };
@@ -62,6 +75,48 @@ describe('trading service HTTP endpoints', () => {
     expect(Date.now() - begun).toBeLessThan(1000);
   });
 
+  test('probes answer from the latest background run: checks do not run once per probe', async () => {
+    let runs = 0;
+    const started = await start([{ name: 'database', check: async () => void runs++ }], 1000, 60_000);
+    trading = started.trading;
+    for (let i = 0; i < 5; i++) expect((await get(`${started.url}/ready`)).status).toBe(200);
+    expect(runs).toBe(1);
+  });
+
+  test('readiness follows the dependency on the next background run, both ways', async () => {
+    let healthy = false;
+    const started = await start(
+      [
+        {
+          name: 'database',
+          check: async () => {
+            if (!healthy) throw new Error('refused');
+          },
+        },
+      ],
+      1000,
+      60_000,
+    );
+    trading = started.trading;
+    expect((await get(`${started.url}/ready`)).status).toBe(503);
+    healthy = true;
+    await trading.refreshReadiness();
+    expect((await get(`${started.url}/ready`)).status).toBe(200);
+    healthy = false;
+    await trading.refreshReadiness();
+    expect((await get(`${started.url}/ready`)).body.checks).toEqual([{ name: 'database', ok: false, error: 'refused' }]);
+  });
+
+  test('the default check timeout leaves Route 53 its 2-second answer window', async () => {
+    const started = await start([{ name: 'database', check: () => new Promise<void>(() => undefined) }]);
+    trading = started.trading;
+    const begun = Date.now();
+    const { status, body } = await get(`${started.url}/ready`);
+    expect(status).toBe(503);
+    expect(body.checks[0].error).toMatch(/timed out after 1000 ms/);
+    expect(Date.now() - begun).toBeLessThan(2000);
+  });
+
   test('unknown paths are 404 and writes are 405', async () => {
     const started = await start();
     trading = started.trading;
@@ -102,7 +157,23 @@ describe('trading service HTTP endpoints', () => {
   });
 });
 
+describe('TCP readiness check', () => {
+  test('passes while the port accepts connections and fails once it does not', async () => {
+    const listener = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as AddressInfo;
+    await expect(tcpCheck('database', '127.0.0.1', port).check()).resolves.toBeUndefined();
+    await new Promise((resolve) => listener.close(resolve));
+    await expect(tcpCheck('database', '127.0.0.1', port).check()).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
 describe('service environment', () => {
+  test('a database host enables the database readiness check', () => {
+    expect(readEnvironment({ DB_HOST: 'db.internal', DB_PORT: '5432' }).database).toEqual({ host: 'db.internal', port: 5432 });
+    expect(() => readEnvironment({ DB_HOST: 'db.internal', DB_PORT: 'x' })).toThrow('DB_PORT');
+  });
+
   test('defaults', () => {
     expect(readEnvironment({})).toEqual({ port: 8080, region: 'local', regionRole: 'local', version: 'dev', shutdownTimeoutMs: 25000 });
   });
