@@ -71,6 +71,7 @@ describe('DestroyableResources', () => {
     for (const [id, resource] of Object.entries<any>(resources)) {
       if (id.startsWith('Plain')) {
         expect(resource.DeletionPolicy).toBeUndefined();
+        expect(resource.UpdateReplacePolicy).toBeUndefined();
       } else {
         expect({ id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({ id, deletion: 'Delete', replace: 'Delete' });
       }

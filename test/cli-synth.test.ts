@@ -77,6 +77,17 @@ describe('cdk synth (real CLI, offline, built-in validation as error)', () => {
   });
 });
 
+test("with this project's cdk.json, a template the built-in validation rejects fails the real synth", () => {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-invalid-'));
+  try {
+    const run = cdkSynth(outDir, ['--app', `npx tsx ${path.join('test', 'fixtures', 'invalid-app.ts')}`]);
+    expect(run.status).not.toBe(0);
+    expect(`${run.stdout}${run.stderr}`).toMatch(/VisibilityTimeout.*not of type 'integer'/);
+  } finally {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+});
+
 test('cdk synth rejects bad configuration before synthesizing, naming the value and the rule', () => {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-bad-'));
   try {

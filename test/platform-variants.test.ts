@@ -42,16 +42,12 @@ describe.each([
     });
   });
 
-  test('the world may reach ports 80 and 443 of the ALB and nothing else', () => {
-    const ingress = Object.values(platform.templates[stackId].findResources('AWS::EC2::SecurityGroup'))
-      .flatMap((group) => group.Properties.SecurityGroupIngress ?? [])
-      .filter((rule: any) => rule.CidrIp === '0.0.0.0/0')
-      .map((rule: any) => [rule.FromPort, rule.ToPort])
-      .sort();
-    expect(ingress).toEqual([
-      [443, 443],
-      [80, 80],
-    ]);
+  test('the world may reach ports 80 and 443 of the ALB and nothing else, over IPv4 or IPv6', () => {
+    const template = platform.templates[stackId];
+    const inline = Object.values(template.findResources('AWS::EC2::SecurityGroup')).flatMap((group) => group.Properties.SecurityGroupIngress ?? []);
+    const standalone = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((rule) => rule.Properties);
+    const open = [...inline, ...standalone].filter((rule: any) => rule.CidrIp !== undefined || rule.CidrIpv6 !== undefined);
+    expect(open.map((rule: any) => `${rule.CidrIp ?? rule.CidrIpv6}:${rule.FromPort}-${rule.ToPort}`).sort()).toEqual(['0.0.0.0/0:443-443', '0.0.0.0/0:80-80']);
   });
 });
 

@@ -49,6 +49,10 @@ describe.each(REGIONS)('$role region ($region)', ({ role, region, network, servi
     for (const subnet of subnets) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
   });
 
+  test("the VPC uses its own region's private range", () => {
+    networkTemplate.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: role === 'primary' ? '10.10.0.0/16' : '10.20.0.0/16' });
+  });
+
   test('one NAT gateway per AZ and flow logs of all traffic', () => {
     networkTemplate.resourceCountIs('AWS::EC2::NatGateway', 3);
     networkTemplate.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
@@ -166,6 +170,14 @@ describe.each(REGIONS)('$role region ($region)', ({ role, region, network, servi
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
     networkTemplate.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    // The load balancer writes under alb/AWSLogs/<account>/ as its region's log-delivery principal.
+    const logBucketId = Object.entries(networkTemplate.findResources('AWS::S3::Bucket')).find(([, b]) => b === logBucket)![0];
+    const logPolicy = Object.values(networkTemplate.findResources('AWS::S3::BucketPolicy')).find((p) => p.Properties.Bucket.Ref === logBucketId)!;
+    const albWrite = logPolicy.Properties.PolicyDocument.Statement.find(
+      (st: any) => st.Effect === 'Allow' && [st.Action].flat().includes('s3:PutObject') && JSON.stringify(st.Resource).includes('/alb/AWSLogs/'),
+    );
+    expect(albWrite).toBeDefined();
+    expect(JSON.stringify(albWrite.Principal)).toMatch(/elasticloadbalancing|:iam::\d{12}:root/);
   });
 
   test('output: DNS name of the ALB', () => {

@@ -13,9 +13,9 @@ export interface WeightedEndpoint {
   readonly weight: number;
   /** Name tag of the endpoint's health check. */
   readonly healthCheckName: string;
-  /** `true` to probe over HTTPS. @default false */
-  readonly https?: boolean;
-  /** @default 443 with `https`, otherwise 80 */
+  /** Protocol of the probe: HTTP or HTTPS. @default route53.HealthCheckType.HTTP */
+  readonly protocol?: route53.HealthCheckType;
+  /** @default 443 for HTTPS, otherwise 80 */
   readonly port?: number;
 }
 
@@ -26,8 +26,8 @@ export interface WeightedFailoverRoutingProps {
   readonly endpoints: WeightedEndpoint[];
   /** Path that answers 200 only while the region can serve. */
   readonly readinessPath: string;
-  /** Seconds between probes from each checker: Route 53 accepts 10 or 30. @default 30 */
-  readonly requestIntervalSeconds?: number;
+  /** Time between probes from each checker: Route 53 accepts 10 or 30 seconds. @default Duration.seconds(30) */
+  readonly requestInterval?: Duration;
   /** Consecutive failed probes before an endpoint is unhealthy, 1 to 10. @default 2 */
   readonly failureThreshold?: number;
 }
@@ -44,7 +44,7 @@ export class WeightedFailoverRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: WeightedFailoverRoutingProps) {
     super(scope, id);
-    const requestIntervalSeconds = props.requestIntervalSeconds ?? 30;
+    const requestIntervalSeconds = (props.requestInterval ?? Duration.seconds(30)).toSeconds();
     const failureThreshold = props.failureThreshold ?? 2;
     if (requestIntervalSeconds !== 10 && requestIntervalSeconds !== 30) {
       throw new Error(`requestIntervalSeconds must be 10 or 30 (Route 53 limits), got ${requestIntervalSeconds}`);
@@ -63,10 +63,14 @@ export class WeightedFailoverRouting extends Construct {
       if (!Number.isInteger(endpoint.weight) || endpoint.weight < 0 || endpoint.weight > 255) {
         throw new Error(`weight of endpoint ${endpoint.id} must be an integer from 0 to 255, got ${endpoint.weight}`);
       }
+      const protocol = endpoint.protocol ?? route53.HealthCheckType.HTTP;
+      if (protocol !== route53.HealthCheckType.HTTP && protocol !== route53.HealthCheckType.HTTPS) {
+        throw new Error(`protocol of endpoint ${endpoint.id} must be HTTP or HTTPS, got ${protocol}`);
+      }
       const healthCheck = new route53.HealthCheck(this, `${endpoint.id}HealthCheck`, {
-        type: endpoint.https ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP,
+        type: protocol,
         fqdn: endpoint.loadBalancer.loadBalancerDnsName,
-        port: endpoint.port ?? (endpoint.https ? 443 : 80),
+        port: endpoint.port ?? (protocol === route53.HealthCheckType.HTTPS ? 443 : 80),
         resourcePath: props.readinessPath,
         requestInterval: Duration.seconds(requestIntervalSeconds),
         failureThreshold,

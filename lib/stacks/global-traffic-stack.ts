@@ -1,4 +1,4 @@
-import { CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { TradingService } from '../constructs/trading-service';
@@ -40,7 +40,7 @@ export class GlobalTrafficStack extends Stack {
       zone: this.hostedZone,
       recordName: APPLICATION_RECORD_NAME,
       readinessPath: READINESS_PATH,
-      requestIntervalSeconds: 30,
+      requestInterval: Duration.seconds(30),
       failureThreshold: 2,
       endpoints: [
         {
@@ -48,7 +48,7 @@ export class GlobalTrafficStack extends Stack {
           loadBalancer: props.primary.loadBalancer,
           weight: 100,
           healthCheckName: props.names.healthCheck('primary'),
-          https: isHttps(props.primary),
+          protocol: healthCheckProtocol(props.primary),
           port: props.primary.listenerPort,
         },
         {
@@ -56,7 +56,7 @@ export class GlobalTrafficStack extends Stack {
           loadBalancer: props.secondary.loadBalancer,
           weight: 0,
           healthCheckName: props.names.healthCheck('secondary'),
-          https: isHttps(props.secondary),
+          protocol: healthCheckProtocol(props.secondary),
           port: props.secondary.listenerPort,
         },
       ],
@@ -76,4 +76,8 @@ export class GlobalTrafficStack extends Stack {
 
 function isHttps(service: TradingService): boolean {
   return service.listenerProtocol === 'HTTPS';
+}
+
+function healthCheckProtocol(service: TradingService): route53.HealthCheckType {
+  return isHttps(service) ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP;
 }
