@@ -105,8 +105,33 @@ export class PlatformNames {
     return `ddb-trading-sessions-${this.suffix}`;
   }
 
-  public healthCheck(role: DeploymentRole): string {
-    return `hc-trading-${role}-${this.suffix}`;
+  /** The same name in both regions: a global endpoint requires it. */
+  public eventBus(): string {
+    return `bus-trading-events-${this.suffix}`;
+  }
+
+  public eventRule(purpose: string): string {
+    return `rule-trading-${purpose}-${this.suffix}`;
+  }
+
+  public queue(purpose: string, role: DeploymentRole): string {
+    return `sqs-trading-${purpose}-${role}-${this.suffix}`;
+  }
+
+  public eventEndpoint(): string {
+    return `endpoint-trading-events-${this.suffix}`;
+  }
+
+  public schedule(purpose: string): string {
+    return `schedule-trading-${purpose}-${this.suffix}`;
+  }
+
+  public dashboard(role: DeploymentRole): string {
+    return `trading-dr-${role}-${this.suffix}`;
+  }
+
+  public healthCheck(role: DeploymentRole, purpose = 'trading'): string {
+    return `hc-${purpose}-${role}-${this.suffix}`;
   }
 }
 
@@ -124,6 +149,11 @@ export const NAME_RULES: readonly NameRule[] = [
   { kind: 'Aurora cluster identifier', maxLength: 63, render: (n) => [n.auroraGlobalCluster(), ...ROLES.map((r) => n.auroraCluster(r))] },
   { kind: 'Aurora instance identifier', maxLength: 63, render: (n) => ROLES.map((r) => n.auroraInstance(r, 'reader')) },
   { kind: 'IAM role (replication)', maxLength: 64, render: (n) => [n.iamRole('s3-replication', 'primary')] },
+  { kind: 'EventBridge endpoint', maxLength: 64, render: (n) => [n.eventEndpoint()] },
+  { kind: 'EventBridge rule', maxLength: 64, render: (n) => [n.eventRule('platform-events')] },
+  { kind: 'Scheduler schedule', maxLength: 64, render: (n) => [n.schedule('events-heartbeat')] },
+  { kind: 'SQS queue', maxLength: 80, render: (n) => ROLES.flatMap((r) => [n.queue('events', r), n.queue('events-dlq', r)]) },
+  { kind: 'IAM role (events)', maxLength: 64, render: (n) => [n.iamRole('events-replication', 'primary'), n.iamRole('events-heartbeat', 'primary')] },
   { kind: 'KMS alias', maxLength: 256, render: (n) => ROLES.map((r) => n.kmsAlias(r)) },
   { kind: 'SNS topic', maxLength: 256, render: (n) => ROLES.map((r) => n.alarmTopic(r)) },
   { kind: 'security group', maxLength: 255, render: (n) => ROLES.map((r) => n.securityGroup('trading-alb', r)) },

@@ -9,8 +9,9 @@ import { AURORA_PORT } from './constructs/aurora-global-primary';
 import { PlatformNames } from './naming';
 import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
 import { FoundationStack } from './stacks/foundation-stack';
+import { EventRoutingStack } from './stacks/event-routing-stack';
 import { GlobalTrafficStack } from './stacks/global-traffic-stack';
-import { ServiceDatabase, ServiceStack } from './stacks/service-stack';
+import { ServiceDatabase, ServiceEvents, ServiceStack } from './stacks/service-stack';
 
 /** Folder of the container service, built by `cdk deploy` from its Dockerfile. */
 export const SERVICE_SOURCE_DIR = path.join(__dirname, '..', 'service');
@@ -23,6 +24,7 @@ export interface PlatformStacks {
   readonly secondaryData: SecondaryDataStack;
   readonly primaryService: ServiceStack;
   readonly secondaryService: ServiceStack;
+  readonly eventRouting: EventRoutingStack;
   readonly globalTraffic: GlobalTrafficStack;
 }
 
@@ -78,6 +80,17 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   });
   secondaryData.addStackDependency(primaryData, 'the secondary cluster can only attach once the primary cluster of the global database is available');
 
+  const eventRouting = new EventRoutingStack(app, 'EventRouting', {
+    ...regional(config.primary, 'events', 'events: EventBridge global endpoint and heartbeat'),
+    stackName: names.stack('events'),
+    names,
+    eventBus: primaryFoundation.events.eventBus,
+    platformRule: primaryFoundation.events.rule,
+    alarmTopic: primaryFoundation.alarmTopic,
+    secondaryRegion: config.secondary.region,
+  });
+  eventRouting.addStackDependency(secondaryFoundation, 'the endpoint spans the secondary bus, which must exist');
+
   const primaryService = new ServiceStack(app, 'PrimaryService', {
     ...regional(config.primary, 'service', 'service'),
     names,
@@ -88,6 +101,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     accessLogBucket: primaryFoundation.accessLogBucket,
     sessionTableName: names.sessionTable(),
     certificateArn: config.primary.certificateArn,
+    events: eventsFor(),
     database: databaseFor(
       primaryData.database.securityGroup,
       primaryData.database.cluster.clusterEndpoint.hostname,
@@ -106,10 +120,15 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     accessLogBucket: secondaryFoundation.accessLogBucket,
     sessionTableName: names.sessionTable(),
     certificateArn: config.secondary.certificateArn,
+    events: eventsFor(),
     database: databaseFor(secondaryData.database.securityGroup, secondaryData.database.endpoint, secondaryData.database.readerEndpoint),
   });
   secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
   secondaryService.addStackDependency(primaryData, 'the session table replica and the secret replica are created by the primary data stack');
+
+  function eventsFor(): ServiceEvents {
+    return { eventBusName: names.eventBus(), endpointId: eventRouting.globalEndpoint.endpointId, busRegions: [config.primary.region, config.secondary.region] };
+  }
 
   function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string): ServiceDatabase {
     return { securityGroup, endpoint, readerEndpoint, port: AURORA_PORT, secretName: names.databaseSecret(), databaseName: DATABASE_NAME };
@@ -129,7 +148,12 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   // CloudFormation then refuses to change a value a consumer still uses, instead of leaving the
   // consumer silently stale. Values read across regions are weak (Fn::GetStackOutput), because a
   // strong cross-region reference needs SSM-writing custom resources in every producer.
-  for (const crossRegionProducer of [secondaryService.trading.loadBalancer, secondaryFoundation.encryptionKey, primaryData.database.globalCluster]) {
+  for (const crossRegionProducer of [
+    secondaryService.trading.loadBalancer,
+    secondaryFoundation.encryptionKey,
+    primaryData.database.globalCluster,
+    eventRouting.globalEndpoint.endpoint,
+  ]) {
     CrossStackReferences.of(crossRegionProducer).produce(ReferenceStrength.WEAK);
   }
 
@@ -138,5 +162,5 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   Tags.of(app).add('Project', 'trading-dr');
   Tags.of(app).add('Environment', config.environmentSuffix);
 
-  return { primaryFoundation, secondaryFoundation, primaryData, secondaryData, primaryService, secondaryService, globalTraffic };
+  return { primaryFoundation, secondaryFoundation, primaryData, secondaryData, eventRouting, primaryService, secondaryService, globalTraffic };
 }

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AlarmTopic } from '../constructs/alarm-topic';
+import { PlatformEventBus } from '../constructs/platform-event-bus';
 import { ReplicatedBucket } from '../constructs/replicated-bucket';
 import { TradingNetwork } from '../constructs/trading-network';
 import { DeploymentRole, PlatformNames } from '../naming';
@@ -38,6 +39,7 @@ export class FoundationStack extends RegionalStack {
   public readonly alarmTopic: sns.ITopic;
   public readonly accessLogBucket: s3.Bucket;
   public readonly filesBucket: s3.Bucket;
+  public readonly events: PlatformEventBus;
   /**
    * Key ARN for stacks in OTHER regions: from the L1 attribute, because the L2 refuses
    * cross-environment use of a resource without an explicit physical name.
@@ -97,6 +99,16 @@ export class FoundationStack extends RegionalStack {
       },
     }).bucket;
     this.encryptionKeyArn = (this.encryptionKey.node.defaultChild as kms.CfnKey).attrArn;
+
+    this.events = new PlatformEventBus(this, 'Events', {
+      eventBusName: names.eventBus(),
+      ruleName: names.eventRule('platform-events'),
+      queueName: names.queue('events', role),
+      deadLetterQueueName: names.queue('events-dlq', role),
+      encryptionKey: this.encryptionKey,
+      // The replication role is created later (EventRouting stack); its name is deterministic.
+      replicationRoleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.iamRole('events-replication', 'primary') }),
+    });
 
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName, description: `Files bucket of the ${role} region` });
   }

@@ -25,6 +25,16 @@ export interface ServiceDatabase {
   readonly databaseName: string;
 }
 
+/** Where the service publishes platform events. */
+export interface ServiceEvents {
+  /** Name of the bus, identical in every region. */
+  readonly eventBusName: string;
+  /** Id of the EventBridge global endpoint over the buses. */
+  readonly endpointId: string;
+  /** Regions holding the bus: the endpoint may route to either. */
+  readonly busRegions: string[];
+}
+
 export interface ServiceStackProps extends RegionalStackProps {
   readonly names: PlatformNames;
   readonly role: DeploymentRole;
@@ -35,6 +45,7 @@ export interface ServiceStackProps extends RegionalStackProps {
   readonly accessLogBucket: s3.IBucket;
   readonly database: ServiceDatabase;
   readonly sessionTableName: string;
+  readonly events: ServiceEvents;
   /** @default - HTTP only */
   readonly certificateArn?: string;
 }
@@ -75,6 +86,8 @@ export class ServiceStack extends RegionalStack {
         DB_SECRET_ID: database.secretName,
         SESSIONS_TABLE: props.sessionTableName,
         FILES_BUCKET: this.filesBucketName,
+        EVENT_BUS_NAME: props.events.eventBusName,
+        EVENT_ENDPOINT_ID: props.events.endpointId,
       },
     });
     const taskRole = this.trading.taskRole;
@@ -123,6 +136,14 @@ export class ServiceStack extends RegionalStack {
       }),
       new iam.PolicyStatement({ sid: 'ListFiles', actions: ['s3:ListBucket'], resources: [bucketArn] }),
       new iam.PolicyStatement({ sid: 'ReadWriteFiles', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [`${bucketArn}/*`] }),
+      new iam.PolicyStatement({
+        sid: 'PublishPlatformEvents',
+        actions: ['events:PutEvents'],
+        // Through the global endpoint the call lands on either region's bus; the fallback uses the local one.
+        resources: props.events.busRegions.map((region) =>
+          this.formatArn({ service: 'events', region, resource: 'event-bus', resourceName: props.events.eventBusName }),
+        ),
+      }),
       new iam.PolicyStatement({
         sid: 'UseRegionKeyThroughDataServices',
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],

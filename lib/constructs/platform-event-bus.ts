@@ -1,0 +1,87 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface PlatformEventBusProps {
+  /** Must be identical in every region that a global endpoint spans. */
+  readonly eventBusName: string;
+  readonly ruleName: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  /** Region's customer-managed key for the queues; EventBridge is allowed to use it. */
+  readonly encryptionKey: kms.Key;
+  /** Event sources routed to the queue are those starting with this prefix. @default 'trading.' */
+  readonly sourcePrefix?: string;
+  /**
+   * ARN of the role that EventBridge global-endpoint replication uses. The bus policy lets exactly
+   * this principal put events; it is matched by condition, so the role may be created later.
+   * @default - no replication statement
+   */
+  readonly replicationRoleArn?: string;
+}
+
+/**
+ * The platform's custom event bus in one region, with a rule that delivers every platform event
+ * to an encrypted queue (with a dead-letter queue for failed deliveries), so that an event is
+ * observable in whichever region it lands.
+ */
+export class PlatformEventBus extends Construct {
+  public readonly eventBus: events.EventBus;
+  public readonly rule: events.Rule;
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: PlatformEventBusProps) {
+    super(scope, id);
+    this.eventBus = new events.EventBus(this, 'Bus', { eventBusName: props.eventBusName, description: 'Trading platform events' });
+
+    // SQS with a customer-managed key: EventBridge must be allowed to use the key to deliver.
+    props.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeToDeliverToEncryptedQueues',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: props.deadLetterQueueName,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      queueName: props.queueName,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.rule = new events.Rule(this, 'PlatformEvents', {
+      ruleName: props.ruleName,
+      eventBus: this.eventBus,
+      description: 'Every trading platform event, to the region’s platform-events queue',
+      eventPattern: { source: events.Match.prefix(props.sourcePrefix ?? 'trading.') },
+    });
+    this.rule.addTarget(new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) }));
+
+    if (props.replicationRoleArn) {
+      this.eventBus.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowGlobalEndpointReplication',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: ['events:PutEvents'],
+          resources: [this.eventBus.eventBusArn],
+          conditions: { ArnEquals: { 'aws:PrincipalArn': props.replicationRoleArn } },
+        }),
+      );
+    }
+  }
+}
