@@ -1,3 +1,4 @@
+import { createEventBridgeClient, EventPublisher } from './events';
 import { createTradingServer, ReadinessCheck, tcpCheck } from './server';
 
 /** Reads the container's environment; ECS sets these from the task definition. */
@@ -9,6 +10,8 @@ export interface ServiceEnvironment {
   readonly shutdownTimeoutMs: number;
   /** Database the region depends on; absent when run locally without one. */
   readonly database?: { readonly host: string; readonly port: number };
+  /** Where platform events go; absent when run locally. */
+  readonly events?: { readonly eventBusName: string; readonly endpointId?: string };
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
@@ -28,9 +31,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
     }
     database = { host: env.DB_HOST, port: dbPort };
   }
+  const events = env.EVENT_BUS_NAME ? { eventBusName: env.EVENT_BUS_NAME, endpointId: env.EVENT_ENDPOINT_ID || undefined } : undefined;
   return {
     port,
     database,
+    events,
     region: env.AWS_REGION ?? 'local',
     regionRole: env.REGION_ROLE ?? 'local',
     version: env.SERVICE_VERSION ?? 'dev',
@@ -42,9 +47,25 @@ function main(): void {
   const environment = readEnvironment(process.env);
   // The region can serve only while its database answers; liveness stays independent of it.
   const readinessChecks: ReadinessCheck[] = environment.database ? [tcpCheck('database', environment.database.host, environment.database.port)] : [];
-  const trading = createTradingServer({ ...environment, readinessChecks });
+  const log = (entry: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  const publisher = environment.events
+    ? new EventPublisher({ ...environment.events, source: 'trading.platform', client: createEventBridgeClient(environment.region), log })
+    : undefined;
+  const publish = (detailType: string, detail: Record<string, unknown>): void => {
+    publisher
+      ?.publish(detailType, { region: environment.region, regionRole: environment.regionRole, ...detail })
+      .then((route) => log({ level: 'info', msg: 'event published', detailType, route }))
+      .catch((error) => log({ level: 'error', msg: 'event not published', detailType, error: String(error) }));
+  };
+  const trading = createTradingServer({
+    ...environment,
+    readinessChecks,
+    log,
+    onReadinessChange: (ready, checks) => publish('RegionReadinessChanged', { ready, checks }),
+  });
   trading.server.listen(environment.port, () => {
-    process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'listening', port: environment.port, region: environment.region })}\n`);
+    log({ level: 'info', msg: 'listening', port: environment.port, region: environment.region });
+    publish('ServiceStarted', { version: environment.version });
   });
 
   let stopping = false;

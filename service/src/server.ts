@@ -22,6 +22,8 @@ export interface TradingServerOptions {
   readonly readinessTimeoutMs?: number;
   /** How often the readiness checks run. @default 5000 */
   readonly readinessIntervalMs?: number;
+  /** Called after a background run changes the region's readiness. @default - nothing */
+  readonly onReadinessChange?: (ready: boolean, checks: CheckResult[]) => void;
   /** Structured log sink. @default - JSON lines on stdout */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
@@ -39,7 +41,7 @@ export interface TradingServer {
   shutdown(timeoutMs: number): Promise<boolean>;
 }
 
-interface CheckResult {
+export interface CheckResult {
   readonly name: string;
   readonly ok: boolean;
   readonly error?: string;
@@ -56,7 +58,10 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
   function refreshReadiness(): Promise<void> {
     pendingRefresh ??= Promise.all(readinessChecks.map((check) => runCheck(check, readinessTimeoutMs)))
       .then((results) => {
+        const wasReady = latestChecks?.every((result) => result.ok);
         latestChecks = results;
+        const isReady = results.every((result) => result.ok);
+        if (wasReady !== isReady) options.onReadinessChange?.(isReady, results);
       })
       .finally(() => {
         pendingRefresh = undefined;

@@ -107,6 +107,36 @@ describe('trading service HTTP endpoints', () => {
     expect((await get(`${started.url}/ready`)).body.checks).toEqual([{ name: 'database', ok: false, error: 'refused' }]);
   });
 
+  test('a change of readiness is reported once per change, not once per run', async () => {
+    let healthy = true;
+    const changes: boolean[] = [];
+    const trading = createTradingServer({
+      region: 'us-west-2',
+      regionRole: 'secondary',
+      version: 't',
+      readinessIntervalMs: 60_000,
+      log: silent,
+      readinessChecks: [
+        {
+          name: 'database',
+          check: async () => {
+            if (!healthy) throw new Error('down');
+          },
+        },
+      ],
+      onReadinessChange: (ready) => changes.push(ready),
+    });
+    await trading.refreshReadiness();
+    await trading.refreshReadiness();
+    healthy = false;
+    await trading.refreshReadiness();
+    await trading.refreshReadiness();
+    healthy = true;
+    await trading.refreshReadiness();
+    expect(changes).toEqual([true, false, true]);
+    await trading.shutdown(100);
+  });
+
   test('the default check timeout leaves Route 53 its 2-second answer window', async () => {
     const started = await start([{ name: 'database', check: () => new Promise<void>(() => undefined) }]);
     trading = started.trading;
