@@ -79,6 +79,9 @@ export const SUPPORTED_REGIONS: readonly string[] = [
   'sa-east-1',
 ];
 
+/** Route 53 publishes health-check metrics only here; the health-check alarms must live here too. */
+export const ROUTE53_METRICS_REGION = 'us-east-1';
+
 export const DEFAULTS = {
   environmentSuffix: 'dev',
   primaryRegion: 'us-east-1',
@@ -115,6 +118,14 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
       'secondaryRegion',
       secondaryRegion,
       `must differ from primaryRegion (${primaryRegion}): a standby in the same region does not survive a regional outage`,
+    );
+  }
+
+  if (primaryRegion !== ROUTE53_METRICS_REGION && secondaryRegion !== ROUTE53_METRICS_REGION) {
+    throw new ConfigError(
+      'primaryRegion',
+      primaryRegion,
+      `one of primaryRegion and secondaryRegion must be ${ROUTE53_METRICS_REGION}: Route 53 publishes health-check metrics only there, and the health-check alarms need a region of the platform (with its alarm topic) to live in`,
     );
   }
 

@@ -1,16 +1,26 @@
 import * as path from 'node:path';
-import { App, Aspects, CrossStackReferences, ReferenceStrength, Tags } from 'aws-cdk-lib';
+import { App, Aspects, Aws, Stack, Tags } from 'aws-cdk-lib';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { DestroyableResources } from './aspects/destroyable';
 import { LogRetentionPolicy } from './aspects/log-retention';
-import { PlatformConfig, RegionConfig } from './config';
+import { PlatformConfig, RegionConfig, ROUTE53_METRICS_REGION } from './config';
+import { DashboardRegion } from './constructs/dr-dashboard';
+import { MonitoredHealthCheck } from './constructs/regional-alarms';
+import { FILES_REPLICATION_RULE_ID } from './constructs/replicated-bucket';
+import { S3ReplicationMetricProps } from './metrics';
 import { AURORA_PORT } from './constructs/aurora-global-primary';
+import { crossRegionValue } from './cross-region';
 import { PlatformNames } from './naming';
 import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
 import { FoundationStack } from './stacks/foundation-stack';
 import { EventRoutingStack } from './stacks/event-routing-stack';
 import { GlobalTrafficStack } from './stacks/global-traffic-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { ServiceDatabase, ServiceEvents, ServiceStack } from './stacks/service-stack';
 
 /** Folder of the container service, built by `cdk deploy` from its Dockerfile. */
@@ -26,6 +36,8 @@ export interface PlatformStacks {
   readonly secondaryService: ServiceStack;
   readonly eventRouting: EventRoutingStack;
   readonly globalTraffic: GlobalTrafficStack;
+  readonly primaryMonitoring: MonitoringStack;
+  readonly secondaryMonitoring: MonitoringStack;
 }
 
 /**
@@ -52,12 +64,13 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     role: 'secondary',
     vpcCidr: config.secondary.vpcCidr,
   });
+  const secondaryKeyArn = crossRegionValue(secondaryFoundation, 'DataKeyArn', secondaryFoundation.encryptionKey.keyArn);
   const primaryFoundation = new FoundationStack(app, 'PrimaryFoundation', {
     ...regional(config.primary, 'foundation', 'foundation: VPC, key, alarm topic, buckets'),
     names,
     role: 'primary',
     vpcCidr: config.primary.vpcCidr,
-    replicateFilesTo: { region: config.secondary.region, encryptionKeyArn: secondaryFoundation.encryptionKeyArn },
+    replicateFilesTo: { region: config.secondary.region, encryptionKeyArn: secondaryKeyArn },
   });
   primaryFoundation.addStackDependency(secondaryFoundation, 'the files bucket replicates into the secondary bucket, which must exist and be versioned first');
 
@@ -67,15 +80,17 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     vpc: primaryFoundation.vpc,
     encryptionKey: primaryFoundation.encryptionKey,
     secondaryRegion: config.secondary.region,
-    secondaryEncryptionKeyArn: secondaryFoundation.encryptionKeyArn,
+    secondaryEncryptionKeyArn: secondaryKeyArn,
   });
+  primaryData.addStackDependency(secondaryFoundation, 'the secret replica and the table replica use the secondary region key');
 
   const secondaryData = new SecondaryDataStack(app, 'SecondaryData', {
     ...regional(config.secondary, 'data', 'data: Aurora secondary cluster'),
     names,
     vpc: secondaryFoundation.vpc,
     encryptionKey: secondaryFoundation.encryptionKey,
-    globalClusterIdentifier: primaryData.database.globalCluster.ref,
+    // The name is deterministic: no reference across regions, the dependency below orders them.
+    globalClusterIdentifier: names.auroraGlobalCluster(),
     alarmTopic: secondaryFoundation.alarmTopic,
   });
   secondaryData.addStackDependency(primaryData, 'the secondary cluster can only attach once the primary cluster of the global database is available');
@@ -101,7 +116,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     accessLogBucket: primaryFoundation.accessLogBucket,
     sessionTableName: names.sessionTable(),
     certificateArn: config.primary.certificateArn,
-    events: eventsFor(),
+    events: eventsFor(eventRouting.globalEndpoint.endpointId),
     database: databaseFor(
       primaryData.database.securityGroup,
       primaryData.database.cluster.clusterEndpoint.hostname,
@@ -120,14 +135,20 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     accessLogBucket: secondaryFoundation.accessLogBucket,
     sessionTableName: names.sessionTable(),
     certificateArn: config.secondary.certificateArn,
-    events: eventsFor(),
+    events: eventsFor(crossRegionValue(eventRouting, 'EventEndpointId', eventRouting.globalEndpoint.endpointId)),
     database: databaseFor(secondaryData.database.securityGroup, secondaryData.database.endpoint, secondaryData.database.readerEndpoint),
   });
   secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
   secondaryService.addStackDependency(primaryData, 'the session table replica and the secret replica are created by the primary data stack');
+  secondaryService.addStackDependency(eventRouting, 'the service publishes through the global endpoint');
 
-  function eventsFor(): ServiceEvents {
-    return { eventBusName: names.eventBus(), endpointId: eventRouting.globalEndpoint.endpointId, busRegions: [config.primary.region, config.secondary.region] };
+  function eventsFor(endpointId: string): ServiceEvents {
+    return { eventBusName: names.eventBus(), endpointId, busRegions: [config.primary.region, config.secondary.region] };
+  }
+
+  function probeOf(service: ServiceStack): { protocol: route53.HealthCheckType; port: number } {
+    const https = service.trading.listenerProtocol === elbv2.ApplicationProtocol.HTTPS;
+    return { protocol: https ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP, port: service.trading.listenerPort };
   }
 
   function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string): ServiceDatabase {
@@ -140,27 +161,98 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     description: 'Trading DR hosted zone, health checks and weighted failover records',
     names,
     domainName: config.domainName,
-    primary: primaryService.trading,
-    secondary: secondaryService.trading,
+    primary: {
+      loadBalancerDnsName: primaryService.trading.loadBalancer.loadBalancerDnsName,
+      loadBalancerCanonicalHostedZoneId: primaryService.trading.loadBalancer.loadBalancerCanonicalHostedZoneId,
+      ...probeOf(primaryService),
+    },
+    secondary: {
+      loadBalancerDnsName: crossRegionValue(secondaryService, 'LoadBalancerDnsName', secondaryService.trading.loadBalancer.loadBalancerDnsName),
+      loadBalancerCanonicalHostedZoneId: crossRegionValue(
+        secondaryService,
+        'LoadBalancerCanonicalHostedZoneId',
+        secondaryService.trading.loadBalancer.loadBalancerCanonicalHostedZoneId,
+      ),
+      ...probeOf(secondaryService),
+    },
   });
+  globalTraffic.addStackDependency(primaryService, 'the health check and the record point at the primary load balancer');
+  globalTraffic.addStackDependency(secondaryService, 'the health check and the record point at the secondary load balancer');
 
-  // Same-region references stay strong (Fn::ImportValue, the app default in cdk.json):
-  // CloudFormation then refuses to change a value a consumer still uses, instead of leaving the
-  // consumer silently stale. Values read across regions are weak (Fn::GetStackOutput), because a
-  // strong cross-region reference needs SSM-writing custom resources in every producer.
-  for (const crossRegionProducer of [
-    secondaryService.trading.loadBalancer,
-    secondaryFoundation.encryptionKey,
-    primaryData.database.globalCluster,
-    eventRouting.globalEndpoint.endpoint,
-  ]) {
-    CrossStackReferences.of(crossRegionProducer).produce(ReferenceStrength.WEAK);
-  }
+  const dashboardRegion = (region: RegionConfig): DashboardRegion => ({
+    region: region.region,
+    role: region.role,
+    ecsClusterName: names.cluster(region.role),
+    ecsServiceName: names.service(region.role),
+  });
+  const healthChecksSeenFrom = (region: RegionConfig): MonitoredHealthCheck[] => {
+    const read = (producer: Stack, outputId: string, value: string): string =>
+      producer.region === region.region ? value : crossRegionValue(producer, outputId, value);
+    return [
+      { label: 'primary', healthCheckId: read(globalTraffic, 'PrimaryHealthCheckId', globalTraffic.routing.healthChecks.primary.healthCheckId) },
+      { label: 'secondary', healthCheckId: read(globalTraffic, 'SecondaryHealthCheckId', globalTraffic.routing.healthChecks.secondary.healthCheckId) },
+      { label: 'events', healthCheckId: read(eventRouting, 'EventsHealthCheckId', eventRouting.heartbeat.healthCheck.healthCheckId) },
+    ];
+  };
+  const fileReplication: S3ReplicationMetricProps = {
+    sourceBucket: names.bucket('trading-files', Aws.ACCOUNT_ID, config.primary.region),
+    destinationBucket: names.bucket('trading-files', Aws.ACCOUNT_ID, config.secondary.region),
+    ruleId: FILES_REPLICATION_RULE_ID,
+    sourceRegion: config.primary.region,
+  };
+  const monitoring = (
+    region: RegionConfig,
+    other: RegionConfig,
+    service: ServiceStack,
+    idPrefix: string,
+    alarmTopic: sns.ITopic,
+    otherAlarms: cloudwatch.IAlarm[],
+  ) => {
+    const stack = new MonitoringStack(app, `${idPrefix}Monitoring`, {
+      ...regional(region, 'monitoring', 'monitoring: alarms and DR dashboard'),
+      names,
+      role: region.role,
+      alarmTopic,
+      trading: service.trading,
+      desiredTaskCount: service.trading.desiredCount,
+      local: dashboardRegion(region),
+      remote: dashboardRegion(other),
+      healthChecks: healthChecksSeenFrom(region),
+      alarmOnHealthChecks: region.region === ROUTE53_METRICS_REGION,
+      auroraSecondaryClusterId: names.auroraCluster('secondary'),
+      auroraSecondaryRegion: config.secondary.region,
+      fileReplication,
+      otherAlarms,
+    });
+    stack.addStackDependency(globalTraffic, 'the health checks it watches are created by the DNS stack');
+    stack.addStackDependency(eventRouting, 'it watches the event endpoint health check');
+    return stack;
+  };
+  const primaryMonitoring = monitoring(config.primary, config.secondary, primaryService, 'Primary', primaryFoundation.alarmTopic, [
+    eventRouting.heartbeat.alarm,
+  ]);
+  const secondaryMonitoring = monitoring(config.secondary, config.primary, secondaryService, 'Secondary', secondaryFoundation.alarmTopic, [
+    secondaryData.replicationLagAlarm,
+  ]);
+
+  // Same-region references are strong (Fn::ImportValue, the default in cdk.json). The few values
+  // read across regions go through crossRegionValue (Fn::GetStackOutput) with explicit dependencies.
 
   Aspects.of(app).add(new LogRetentionPolicy(config.logRetentionDays));
   Aspects.of(app).add(new DestroyableResources());
   Tags.of(app).add('Project', 'trading-dr');
   Tags.of(app).add('Environment', config.environmentSuffix);
 
-  return { primaryFoundation, secondaryFoundation, primaryData, secondaryData, eventRouting, primaryService, secondaryService, globalTraffic };
+  return {
+    primaryFoundation,
+    secondaryFoundation,
+    primaryData,
+    secondaryData,
+    eventRouting,
+    primaryService,
+    secondaryService,
+    globalTraffic,
+    primaryMonitoring,
+    secondaryMonitoring,
+  };
 }

@@ -54,12 +54,15 @@ describe('cdk synth (real CLI, offline, built-in validation as error)', () => {
         .map(({ stackId, region }) => `${stackId}@${region}`)
         .sort(),
     ).toEqual([
+      'EventRouting@us-east-1',
       'GlobalTraffic@us-east-1',
       'PrimaryData@us-east-1',
       'PrimaryFoundation@us-east-1',
+      'PrimaryMonitoring@us-east-1',
       'PrimaryService@us-east-1',
       'SecondaryData@us-west-2',
       'SecondaryFoundation@us-west-2',
+      'SecondaryMonitoring@us-west-2',
       'SecondaryService@us-west-2',
     ]);
   });

@@ -30,7 +30,6 @@ describe('Aurora global database', () => {
     });
     // Engine+version and SourceDBClusterIdentifier are mutually exclusive (cfn-lint E3018).
     expect(resource.Properties.SourceDBClusterIdentifier).toBeUndefined();
-    expect(AURORA_ENGINE_VERSION.auroraPostgresMajorVersion).toBe('16');
   });
 
   test('primary cluster joins the global cluster, Serverless v2, CMK of its own region, credentials from Secrets Manager', () => {
@@ -73,10 +72,8 @@ describe('Aurora global database', () => {
     for (const credential of ['MasterUsername', 'MasterUserPassword', 'ManageMasterUserPassword', 'MasterUserSecret']) {
       expect(cluster.Properties[credential]).toBeUndefined();
     }
-    expect(resolve(cluster.Properties.GlobalClusterIdentifier, 'SecondaryData')).toMatchObject({
-      stackId: 'PrimaryData',
-      resource: { Type: 'AWS::RDS::GlobalCluster' },
-    });
+    // The same global cluster the primary stack creates, by its deterministic name.
+    expect(cluster.Properties.GlobalClusterIdentifier).toBe(onlyResource(primaryData, 'AWS::RDS::GlobalCluster').resource.Properties.GlobalClusterIdentifier);
     expect(cluster.DeletionPolicy).toBe('Delete');
   });
 
@@ -161,8 +158,14 @@ describe('Aurora global database', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       Statistic: 'Maximum',
       Period: 60,
-      Unit: 'Milliseconds',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      // Missing data notifies through INSUFFICIENT_DATA instead of pinning the alarm in ALARM.
+      TreatMissingData: 'missing',
     });
+    expect(alarm.Properties.Unit).toBeUndefined();
+    expect(alarm.Properties.InsufficientDataActions).toEqual(alarm.Properties.AlarmActions);
+    expect(alarm.Properties.OKActions).toEqual(alarm.Properties.AlarmActions);
     const topic = resolve(alarm.Properties.AlarmActions[0], 'SecondaryData');
     expect(topic).toMatchObject({ stackId: 'SecondaryFoundation', resource: { Type: 'AWS::SNS::Topic' } });
     expect(topic.resource.Properties.KmsMasterKeyId).toBeDefined();
@@ -170,9 +173,11 @@ describe('Aurora global database', () => {
 
   test('the alarm topic key lets CloudWatch publish to the encrypted topic', () => {
     const { resource: key } = onlyResource(platform.templates.SecondaryFoundation, 'AWS::KMS::Key');
-    expect(key.Properties.KeyPolicy.Statement).toContainEqual(
-      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
-    );
+    const statement = key.Properties.KeyPolicy.Statement.find((st: any) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(statement).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow' });
+    // The key protects the data stores too: CloudWatch may use it only for this account's alarms.
+    expect(statement.Condition.StringEquals['aws:SourceAccount']).toBeDefined();
+    expect(JSON.stringify(statement.Condition.ArnLike['aws:SourceArn'])).toContain(':cloudwatch:us-west-2:');
   });
 
   test('output: global cluster identifier', () => {
@@ -325,13 +330,13 @@ describe.each([
   });
 
   test('the task role reads the secret of its region, and reads/writes only its local table replica and bucket', () => {
-    const template = platform.templates[serviceId];
     const [taskRoleId] = resources(serviceId, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName?.startsWith('role-trading-task-'))!;
     const policies = resources(serviceId, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === taskRoleId));
     const all = policies.flatMap(([, p]) => statements(p));
     const bySid = Object.fromEntries(all.map((s: any) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
       'ListFiles',
+      'PublishPlatformEvents',
       'ReadDatabaseCredentials',
       'ReadWriteFiles',
       'ReadWriteSessions',
@@ -350,7 +355,12 @@ describe.each([
       ['secretsmanager', 'dynamodb', 's3'].map((service) => `${service}.${region}.amazonaws.com`),
     );
     for (const statement of all) expect(actionsOf(statement).every((action) => !action.includes('*'))).toBe(true);
-    expect(template).toBeDefined();
+    // The key statement names this region's key, not the other region's.
+    const keyResource = resolve(bySid.UseRegionKeyThroughDataServices.Resource, serviceId);
+    expect(keyResource).toMatchObject({
+      stackId: serviceId === 'PrimaryService' ? 'PrimaryFoundation' : 'SecondaryFoundation',
+      resource: { Type: 'AWS::KMS::Key' },
+    });
   });
 });
 
@@ -360,13 +370,14 @@ describe('cross-region references', () => {
     expect([...types].filter((type) => /CrossRegion|Export(Writer|Reader)/.test(type))).toEqual([]);
   });
 
-  test('Fn::GetStackOutput is used only for values produced in another region or by the cross-region producers', () => {
+  test('Fn::GetStackOutput is used only for values produced in another region; same-region references stay strong', () => {
     for (const stack of platform.allStacks) {
       const text = JSON.stringify(platform.templates[stack.node.id].toJSON().Resources);
       for (const match of text.matchAll(/"Fn::GetStackOutput":\{"StackName":"([^"]+)","Region":"([^"]+)"/g)) {
         const producer = platform.allStacks.find((candidate) => candidate.stackName === match[1])!;
         const crossRegion = producer.region !== stack.region;
-        const crossRegionProducer = producer.node.id === 'SecondaryFoundation';
+        // Producers read from another region are weak for all their consumers (one setting per resource).
+        const crossRegionProducer = ['SecondaryFoundation', 'EventRouting', 'GlobalTraffic'].includes(producer.node.id);
         expect({ consumer: stack.node.id, producer: producer.node.id, allowed: crossRegion || crossRegionProducer }).toEqual({
           consumer: stack.node.id,
           producer: producer.node.id,

@@ -232,7 +232,7 @@ describe('global traffic management', () => {
 });
 
 describe('app-wide guarantees', () => {
-  test('stack order: foundations, primary data, secondary data, services, DNS; no cycles', () => {
+  test('stack order: foundations, data, events, services, DNS, monitoring; no cycles', () => {
     const deps = (id: string): string[] =>
       platform.allStacks
         .find((s) => s.node.id === id)!
@@ -242,9 +242,12 @@ describe('app-wide guarantees', () => {
     expect(deps('PrimaryFoundation')).toEqual(['SecondaryFoundation']);
     expect(deps('PrimaryData')).toEqual(['PrimaryFoundation', 'SecondaryFoundation']);
     expect(deps('SecondaryData')).toEqual(['PrimaryData', 'SecondaryFoundation']);
-    expect(deps('PrimaryService')).toEqual(['PrimaryData', 'PrimaryFoundation']);
-    expect(deps('SecondaryService')).toEqual(['PrimaryData', 'SecondaryData', 'SecondaryFoundation']);
+    expect(deps('EventRouting')).toEqual(['PrimaryFoundation', 'SecondaryFoundation']);
+    expect(deps('PrimaryService')).toEqual(['EventRouting', 'PrimaryData', 'PrimaryFoundation']);
+    expect(deps('SecondaryService')).toEqual(['EventRouting', 'PrimaryData', 'SecondaryData', 'SecondaryFoundation']);
     expect(deps('GlobalTraffic')).toEqual(['PrimaryService', 'SecondaryService']);
+    expect(deps('PrimaryMonitoring')).toEqual(['EventRouting', 'GlobalTraffic', 'PrimaryFoundation', 'PrimaryService']);
+    expect(deps('SecondaryMonitoring')).toEqual(['EventRouting', 'GlobalTraffic', 'SecondaryData', 'SecondaryFoundation', 'SecondaryService']);
   });
 
   test('every named resource carries the environment suffix', () => {

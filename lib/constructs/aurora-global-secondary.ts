@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { DrMetrics } from '../metrics';
 import { taggedSecurityGroup } from './security-group';
 import { AURORA_ENGINE, AURORA_ENGINE_VERSION, AURORA_PORT } from './aurora-global-primary';
 
@@ -120,14 +121,6 @@ export class AuroraGlobalSecondary extends Construct {
    * SECONDARY cluster, in the secondary's region.
    */
   public metricReplicationLag(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/RDS',
-      metricName: 'AuroraGlobalDBReplicationLag',
-      dimensionsMap: { DBClusterIdentifier: this.clusterIdentifier },
-      statistic: cloudwatch.Stats.MAXIMUM,
-      period: Duration.minutes(1),
-      unit: cloudwatch.Unit.MILLISECONDS,
-      ...options,
-    });
+    return DrMetrics.auroraReplicationLag(this.clusterIdentifier, Stack.of(this).region).with(options);
   }
 }

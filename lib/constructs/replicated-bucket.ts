@@ -5,6 +5,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag';
 
+/** Id of the replication rule; S3 replication metrics are dimensioned by it. */
+export const FILES_REPLICATION_RULE_ID = 'replicate-all-to-standby';
+
 /** Where a {@link ReplicatedBucket} copies its objects. */
 export interface BucketReplicationTarget {
   /** Versioned bucket in another region; it must exist before the rule is created. */
@@ -75,7 +78,7 @@ export class ReplicatedBucket extends Construct {
       replicationRules: target
         ? [
             {
-              id: 'replicate-all-to-standby',
+              id: FILES_REPLICATION_RULE_ID,
               destination: target.bucket,
               kmsKey: target.encryptionKey,
               sseKmsEncryptedObjects: true,

@@ -61,11 +61,13 @@ export class TradingService extends Construct {
   public readonly listenerProtocol: elbv2.ApplicationProtocol;
   public readonly listenerPort: number;
   public readonly logGroup: logs.LogGroup;
+  public readonly desiredCount: number;
 
   constructor(scope: Construct, id: string, props: TradingServiceProps) {
     super(scope, id);
     const containerPort = props.containerPort ?? 8080;
     const livenessPath = props.livenessPath ?? '/healthz';
+    this.desiredCount = props.desiredCount ?? 2;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -143,7 +145,7 @@ export class TradingService extends Construct {
       cluster: this.cluster,
       serviceName: props.serviceName,
       taskDefinition: this.taskDefinition,
-      desiredCount: props.desiredCount ?? 2,
+      desiredCount: this.desiredCount,
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },

@@ -1,14 +1,15 @@
 import { Duration, Tags } from 'aws-cdk-lib';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 
 /** One regional endpoint behind the weighted record. */
 export interface WeightedEndpoint {
   /** Unique among the endpoints; becomes the record's set identifier. */
   readonly id: string;
-  readonly loadBalancer: elbv2.ILoadBalancerV2;
+  /** DNS name of the endpoint's load balancer (a string, so that it can come from another region). */
+  readonly loadBalancerDnsName: string;
+  /** Canonical hosted zone id of that load balancer, for the alias record. */
+  readonly loadBalancerCanonicalHostedZoneId: string;
   /** 0 to 255. A zero weight is answered only when every non-zero endpoint is unhealthy. */
   readonly weight: number;
   /** Name tag of the endpoint's health check. */
@@ -69,7 +70,7 @@ export class WeightedFailoverRouting extends Construct {
       }
       const healthCheck = new route53.HealthCheck(this, `${endpoint.id}HealthCheck`, {
         type: protocol,
-        fqdn: endpoint.loadBalancer.loadBalancerDnsName,
+        fqdn: endpoint.loadBalancerDnsName,
         port: endpoint.port ?? (protocol === route53.HealthCheckType.HTTPS ? 443 : 80),
         resourcePath: props.readinessPath,
         requestInterval: Duration.seconds(requestIntervalSeconds),
@@ -81,7 +82,10 @@ export class WeightedFailoverRouting extends Construct {
       new route53.ARecord(this, `${endpoint.id}Record`, {
         zone: props.zone,
         recordName: props.recordName,
-        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(endpoint.loadBalancer)),
+        // What route53-targets' LoadBalancerTarget renders, from plain values.
+        target: route53.RecordTarget.fromAlias({
+          bind: () => ({ dnsName: `dualstack.${endpoint.loadBalancerDnsName}`, hostedZoneId: endpoint.loadBalancerCanonicalHostedZoneId }),
+        }),
         weight: endpoint.weight,
         setIdentifier: endpoint.id,
         healthCheck,

@@ -94,10 +94,14 @@ export class SecondaryDataStack extends RegionalStack {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
-      // No lag data means replication is not reporting (primary region down, cluster detached): alarm.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      // No data is not "no lag": it means the cluster stopped reporting (not yet attached, promoted
+      // by a failover, primary region gone). The alarm goes to INSUFFICIENT_DATA, which notifies too,
+      // instead of staying in ALARM forever after a planned switchover.
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });
-    this.replicationLagAlarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
-    this.replicationLagAlarm.addOkAction(new actions.SnsAction(props.alarmTopic));
+    const notify = new actions.SnsAction(props.alarmTopic);
+    this.replicationLagAlarm.addAlarmAction(notify);
+    this.replicationLagAlarm.addOkAction(notify);
+    this.replicationLagAlarm.addInsufficientDataAction(notify);
   }
 }

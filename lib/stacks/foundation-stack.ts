@@ -40,11 +40,6 @@ export class FoundationStack extends RegionalStack {
   public readonly accessLogBucket: s3.Bucket;
   public readonly filesBucket: s3.Bucket;
   public readonly events: PlatformEventBus;
-  /**
-   * Key ARN for stacks in OTHER regions: from the L1 attribute, because the L2 refuses
-   * cross-environment use of a resource without an explicit physical name.
-   */
-  public readonly encryptionKeyArn: string;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -98,7 +93,6 @@ export class FoundationStack extends RegionalStack {
         roleName: names.iamRole('s3-replication', role),
       },
     }).bucket;
-    this.encryptionKeyArn = (this.encryptionKey.node.defaultChild as kms.CfnKey).attrArn;
 
     this.events = new PlatformEventBus(this, 'Events', {
       eventBusName: names.eventBus(),

@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { TradingService } from '../constructs/trading-service';
 import { WeightedFailoverRouting } from '../constructs/weighted-failover-routing';
 import { PlatformNames } from '../naming';
 
@@ -10,13 +9,21 @@ export const APPLICATION_RECORD_NAME = 'app';
 /** Path of the readiness endpoint that Route 53 probes. */
 export const READINESS_PATH = '/ready';
 
+/** A region's entry point as the DNS stack sees it (strings: the secondary's come from another region). */
+export interface RoutedRegion {
+  readonly loadBalancerDnsName: string;
+  readonly loadBalancerCanonicalHostedZoneId: string;
+  readonly protocol: route53.HealthCheckType;
+  readonly port: number;
+}
+
 export interface GlobalTrafficStackProps extends StackProps {
   readonly names: PlatformNames;
   readonly domainName: string;
   /** Takes 100 % of traffic while healthy. */
-  readonly primary: TradingService;
+  readonly primary: RoutedRegion;
   /** Answered only when the primary is unhealthy. */
-  readonly secondary: TradingService;
+  readonly secondary: RoutedRegion;
 }
 
 /**
@@ -43,22 +50,8 @@ export class GlobalTrafficStack extends Stack {
       requestInterval: Duration.seconds(30),
       failureThreshold: 2,
       endpoints: [
-        {
-          id: 'primary',
-          loadBalancer: props.primary.loadBalancer,
-          weight: 100,
-          healthCheckName: props.names.healthCheck('primary'),
-          protocol: healthCheckProtocol(props.primary),
-          port: props.primary.listenerPort,
-        },
-        {
-          id: 'secondary',
-          loadBalancer: props.secondary.loadBalancer,
-          weight: 0,
-          healthCheckName: props.names.healthCheck('secondary'),
-          protocol: healthCheckProtocol(props.secondary),
-          port: props.secondary.listenerPort,
-        },
+        { id: 'primary', ...props.primary, weight: 100, healthCheckName: props.names.healthCheck('primary') },
+        { id: 'secondary', ...props.secondary, weight: 0, healthCheckName: props.names.healthCheck('secondary') },
       ],
     });
 
@@ -68,16 +61,8 @@ export class GlobalTrafficStack extends Stack {
       description: 'Delegate the domain to these name servers',
     });
     new CfnOutput(this, 'ApplicationUrl', {
-      value: `${isHttps(props.primary) ? 'https' : 'http'}://${APPLICATION_RECORD_NAME}.${props.domainName}`,
+      value: `${props.primary.protocol === route53.HealthCheckType.HTTPS ? 'https' : 'http'}://${APPLICATION_RECORD_NAME}.${props.domainName}`,
       description: 'Weighted failover name of the trading application',
     });
   }
-}
-
-function isHttps(service: TradingService): boolean {
-  return service.listenerProtocol === 'HTTPS';
-}
-
-function healthCheckProtocol(service: TradingService): route53.HealthCheckType {
-  return isHttps(service) ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP;
 }

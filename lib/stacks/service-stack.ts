@@ -102,6 +102,10 @@ export class ServiceStack extends RegionalStack {
       value: this.trading.loadBalancer.loadBalancerDnsName,
       description: `DNS name of the ${role} region's load balancer`,
     });
+    new CfnOutput(this, 'LoadBalancerCanonicalHostedZoneId', {
+      value: this.trading.loadBalancer.loadBalancerCanonicalHostedZoneId,
+      description: 'Hosted zone of the load balancer, for alias records',
+    });
   }
 
   /**

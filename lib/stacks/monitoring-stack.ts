@@ -1,0 +1,74 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { DashboardRegion, DrDashboard } from '../constructs/dr-dashboard';
+import { MonitoredHealthCheck, RegionalAlarms } from '../constructs/regional-alarms';
+import { TradingService } from '../constructs/trading-service';
+import { S3ReplicationMetricProps } from '../metrics';
+import { DeploymentRole, PlatformNames } from '../naming';
+import { RegionalStack, RegionalStackProps } from './regional-stack';
+
+export interface MonitoringStackProps extends RegionalStackProps {
+  readonly names: PlatformNames;
+  readonly role: DeploymentRole;
+  readonly alarmTopic: sns.ITopic;
+  /** This region's service. */
+  readonly trading: TradingService;
+  readonly desiredTaskCount: number;
+  readonly local: DashboardRegion;
+  readonly remote: DashboardRegion;
+  /** Health checks of both regions and of the event endpoint (dashboard). */
+  readonly healthChecks: MonitoredHealthCheck[];
+  /** Route 53 alarms belong in us-east-1 only, where the metrics exist. */
+  readonly alarmOnHealthChecks: boolean;
+  readonly auroraSecondaryClusterId: string;
+  readonly auroraSecondaryRegion: string;
+  readonly fileReplication: S3ReplicationMetricProps;
+  /** Alarms of other stacks in this region, shown on the dashboard too. */
+  readonly otherAlarms?: cloudwatch.IAlarm[];
+}
+
+/** The region's alarms and its DR dashboard. Deployed last: it watches every other stack. */
+export class MonitoringStack extends RegionalStack {
+  public readonly alarms: RegionalAlarms;
+  public readonly dashboard: DrDashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringStackProps) {
+    super(scope, id, props);
+    const { names, role } = props;
+    const isReplicationSource = props.fileReplication.sourceRegion === this.region;
+
+    this.alarms = new RegionalAlarms(this, 'Alarms', {
+      alarmTopic: props.alarmTopic,
+      namePrefix: `alarm-trading-${role}`,
+      nameSuffix: names.suffix,
+      loadBalancer: props.trading.loadBalancer,
+      targetGroup: props.trading.targetGroup,
+      ecsClusterName: names.cluster(role),
+      ecsServiceName: names.service(role),
+      desiredTaskCount: props.desiredTaskCount,
+      sessionTableName: names.sessionTable(),
+      tableReceivingRegion: props.remote.region,
+      eventBusName: names.eventBus(),
+      eventRuleName: names.eventRule('platform-events'),
+      fileReplication: isReplicationSource ? props.fileReplication : undefined,
+      healthChecks: props.alarmOnHealthChecks ? props.healthChecks : undefined,
+    });
+
+    this.dashboard = new DrDashboard(this, 'Dashboard', {
+      dashboardName: names.dashboard(role),
+      local: props.local,
+      remote: props.remote,
+      loadBalancer: props.trading.loadBalancer,
+      targetGroup: props.trading.targetGroup,
+      healthChecks: props.healthChecks,
+      auroraSecondaryClusterId: props.auroraSecondaryClusterId,
+      auroraSecondaryRegion: props.auroraSecondaryRegion,
+      sessionTableName: names.sessionTable(),
+      fileReplication: props.fileReplication,
+      eventBusName: names.eventBus(),
+      eventRuleName: names.eventRule('platform-events'),
+      alarms: [...this.alarms.alarms, ...(props.otherAlarms ?? [])],
+    });
+  }
+}
