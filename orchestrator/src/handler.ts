@@ -1,0 +1,52 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { httpProbe } from './http-probe';
+import { OrchestratorConfig, RunReport, runOnce } from './orchestrator';
+
+/** Reads and validates the Lambda environment; a bad value fails the run loudly. */
+export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfig {
+  const text = (key: string): string => {
+    const value = env[key];
+    if (!value) throw new Error(`environment variable ${key} is required`);
+    return value;
+  };
+  const integer = (key: string, min: number): number => {
+    const value = Number(text(key));
+    if (!Number.isInteger(value) || value < min) throw new Error(`${key}=${JSON.stringify(env[key])} must be an integer of at least ${min}`);
+    return value;
+  };
+  return {
+    globalClusterIdentifier: text('GLOBAL_CLUSTER_ID'),
+    secondaryClusterArn: text('SECONDARY_CLUSTER_ARN'),
+    primaryReadinessUrl: text('PRIMARY_READINESS_URL'),
+    secondaryReadinessUrl: text('SECONDARY_READINESS_URL'),
+    pauseParameterName: text('PAUSE_PARAMETER'),
+    probeCount: integer('PROBE_COUNT', 2),
+    probeIntervalMs: integer('PROBE_INTERVAL_SECONDS', 1) * 1000,
+    probeTimeoutMs: integer('PROBE_TIMEOUT_SECONDS', 1) * 1000,
+    promotionTimeoutMs: integer('PROMOTION_TIMEOUT_SECONDS', 60) * 1000,
+    promotionPollMs: 10_000,
+    eventBusName: text('EVENT_BUS_NAME'),
+    notificationTopicArn: text('NOTIFICATION_TOPIC_ARN'),
+  };
+}
+
+const region = process.env.AWS_REGION;
+const clients = {
+  rds: new RDSClient({ region, maxAttempts: 4 }),
+  ssm: new SSMClient({ region, maxAttempts: 4 }),
+  sns: new SNSClient({ region, maxAttempts: 3 }),
+  events: new EventBridgeClient({ region, maxAttempts: 3 }),
+};
+
+export async function handler(): Promise<RunReport> {
+  return runOnce(configFromEnvironment(process.env), {
+    ...clients,
+    fetch: (url, init) => httpProbe(url, { ...init, serverName: process.env.PROBE_SERVER_NAME || undefined }),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+    log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+  });
+}

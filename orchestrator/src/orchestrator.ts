@@ -1,0 +1,219 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ClusterRole, Decision, decide, ProbeResult } from './decision';
+
+export interface OrchestratorConfig {
+  readonly globalClusterIdentifier: string;
+  /** ARN of the secondary cluster: the failover target. */
+  readonly secondaryClusterArn: string;
+  /** Readiness URL of the primary region (its load balancer), probed from this region. */
+  readonly primaryReadinessUrl: string;
+  /** Readiness URL of this region's load balancer. */
+  readonly secondaryReadinessUrl: string;
+  /** SSM parameter whose value `true` pauses the automation. */
+  readonly pauseParameterName: string;
+  readonly probeCount: number;
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  readonly promotionTimeoutMs: number;
+  readonly promotionPollMs: number;
+  readonly eventBusName: string;
+  readonly notificationTopicArn: string;
+}
+
+export interface OrchestratorDependencies {
+  readonly rds: Pick<RDSClient, 'send'>;
+  readonly ssm: Pick<SSMClient, 'send'>;
+  readonly sns: Pick<SNSClient, 'send'>;
+  readonly events: Pick<EventBridgeClient, 'send'>;
+  readonly fetch: (url: string, init: { signal: AbortSignal }) => Promise<{ status: number }>;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+export interface RunReport {
+  readonly decision: Decision;
+  readonly promoted: boolean;
+  /** After a promotion: whether the secondary was verified as the new writer in time. */
+  readonly verifiedWriter?: boolean;
+  readonly durationMs: number;
+}
+
+/** One run: observe, decide, act, record. Safe to run concurrently with itself only once (see reserved concurrency). */
+export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<RunReport> {
+  const started = deps.now();
+  const paused = await readPaused(config, deps);
+  const role = await readClusterRole(config, deps);
+  // Probing takes the whole window: only when a promotion is possible at all.
+  const worthProbing = !paused && role === 'replica';
+  const primaryProbes = worthProbing ? await probeRepeatedly(config.primaryReadinessUrl, config, deps) : [];
+  const secondaryProbe: ProbeResult = worthProbing ? await probe(config.secondaryReadinessUrl, config, deps) : { ok: false, reason: 'not probed' };
+
+  const decision = decide({ paused, primaryProbes, secondaryProbe, secondaryClusterRole: role }, { requiredConsecutiveFailures: config.probeCount });
+  deps.log({ level: 'info', msg: 'failover decision', ...decision, role, paused, primaryProbes, secondaryProbe });
+
+  let promoted = false;
+  let verifiedWriter: boolean | undefined;
+  if (decision.action === 'promote-secondary') {
+    promoted = await promote(config, deps);
+    if (promoted) verifiedWriter = await waitForWriter(config, deps);
+  }
+  const report: RunReport = { decision, promoted, verifiedWriter, durationMs: deps.now() - started };
+  await record(report, config, deps);
+  return report;
+}
+
+async function readPaused(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean> {
+  try {
+    const output = await deps.ssm.send(new GetParameterCommand({ Name: config.pauseParameterName }));
+    return output.Parameter?.Value?.trim().toLowerCase() === 'true';
+  } catch (error) {
+    if (errorName(error) === 'ParameterNotFound') return false;
+    // An unreadable switch must not turn into an unwanted promotion.
+    deps.log({ level: 'warn', msg: 'pause switch unreadable: acting as paused', error: describe(error) });
+    return true;
+  }
+}
+
+/** The secondary cluster's role in the global cluster, read in this region. */
+export async function readClusterRole(config: OrchestratorConfig, deps: Pick<OrchestratorDependencies, 'rds' | 'log'>): Promise<ClusterRole> {
+  let cluster: GlobalCluster | undefined;
+  try {
+    const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: config.globalClusterIdentifier }));
+    cluster = output.GlobalClusters?.[0];
+  } catch (error) {
+    deps.log({ level: 'warn', msg: 'global cluster unreadable', error: describe(error) });
+    return 'unknown';
+  }
+  if (!cluster) return 'unknown';
+  const transitioning =
+    ['failing-over', 'switching-over'].includes(cluster.Status ?? '') ||
+    ['pending', 'failing-over', 'switching-over'].includes(cluster.FailoverState?.Status ?? '');
+  if (transitioning) return 'transitioning';
+  const member = cluster.GlobalClusterMembers?.find((candidate) => candidate.DBClusterArn === config.secondaryClusterArn);
+  if (!member) return 'unknown';
+  return member.IsWriter ? 'writer' : 'replica';
+}
+
+async function probeRepeatedly(url: string, config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<ProbeResult[]> {
+  const results: ProbeResult[] = [];
+  for (let attempt = 0; attempt < config.probeCount; attempt++) {
+    if (attempt > 0) await deps.sleep(config.probeIntervalMs);
+    const result = await probe(url, config, deps);
+    results.push(result);
+    // One answer vetoes promotion; no need to keep probing.
+    if (result.ok) break;
+  }
+  return results;
+}
+
+export async function probe(
+  url: string,
+  config: Pick<OrchestratorConfig, 'probeTimeoutMs'>,
+  deps: Pick<OrchestratorDependencies, 'fetch'>,
+): Promise<ProbeResult> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), config.probeTimeoutMs);
+  try {
+    const response = await deps.fetch(url, { signal: controller.signal });
+    return response.status === 200 ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` };
+  } catch (error) {
+    return { ok: false, reason: controller.signal.aborted ? `timeout after ${config.probeTimeoutMs} ms` : describe(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function promote(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean> {
+  try {
+    // AllowDataLoss: the only failover possible while the primary region is unreachable; the
+    // recovery point is the replication lag at the moment of the outage.
+    await deps.rds.send(
+      new FailoverGlobalClusterCommand({
+        GlobalClusterIdentifier: config.globalClusterIdentifier,
+        TargetDbClusterIdentifier: config.secondaryClusterArn,
+        AllowDataLoss: true,
+      }),
+    );
+    deps.log({ level: 'info', msg: 'failover started', target: config.secondaryClusterArn });
+    return true;
+  } catch (error) {
+    deps.log({ level: 'error', msg: 'failover request failed', error: describe(error) });
+    return false;
+  }
+}
+
+async function waitForWriter(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean> {
+  const deadline = deps.now() + config.promotionTimeoutMs;
+  while (deps.now() < deadline) {
+    await deps.sleep(config.promotionPollMs);
+    if ((await readClusterRole(config, deps)) === 'writer') {
+      deps.log({ level: 'info', msg: 'new writer verified', writer: config.secondaryClusterArn });
+      return true;
+    }
+  }
+  deps.log({ level: 'error', msg: 'new writer not verified in time', timeoutMs: config.promotionTimeoutMs });
+  return false;
+}
+
+/** Structured log with embedded metrics, an event for every decision that is not routine, and a page for those that need a human. */
+async function record(report: RunReport, config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<void> {
+  deps.log({
+    _aws: {
+      Timestamp: deps.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: 'TradingDR/Failover',
+          Dimensions: [['Decision']],
+          Metrics: [
+            { Name: 'Runs', Unit: 'Count' },
+            { Name: 'Promotions', Unit: 'Count' },
+          ],
+        },
+      ],
+    },
+    Decision: report.decision.reason,
+    Runs: 1,
+    Promotions: report.promoted ? 1 : 0,
+  });
+  if (report.decision.reason === 'primary-answers') return;
+  const detail = { ...report.decision, promoted: report.promoted, verifiedWriter: report.verifiedWriter, durationMs: report.durationMs };
+  await bestEffort(deps, 'event', () =>
+    deps.events.send(
+      new PutEventsCommand({
+        Entries: [{ EventBusName: config.eventBusName, Source: 'trading.failover', DetailType: 'FailoverDecision', Detail: JSON.stringify(detail) }],
+      }),
+    ),
+  );
+  const needsHuman = report.promoted || ['secondary-unhealthy', 'cluster-state-unknown'].includes(report.decision.reason) || report.verifiedWriter === false;
+  if (needsHuman) {
+    await bestEffort(deps, 'notification', () =>
+      deps.sns.send(
+        new PublishCommand({
+          TopicArn: config.notificationTopicArn,
+          Subject: report.promoted ? 'Trading DR: standby database promoted' : `Trading DR: failover blocked (${report.decision.reason})`,
+          Message: JSON.stringify(detail, null, 2),
+        }),
+      ),
+    );
+  }
+}
+
+async function bestEffort(deps: OrchestratorDependencies, what: string, send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    deps.log({ level: 'error', msg: `${what} not sent`, error: describe(error) });
+  }
+}
+
+function errorName(error: unknown): string | undefined {
+  return (error as { name?: string })?.name;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
