@@ -1,0 +1,267 @@
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { OrchestratorConfig, OrchestratorDependencies, probe, runOnce } from '../src/orchestrator';
+import { MOTO_CREDENTIALS, MotoServer, startMoto } from './moto-server';
+
+const REGION = 'us-west-2';
+const SECONDARY_ARN = 'arn:aws:rds:us-west-2:123456789012:cluster:aurora-trading-secondary-t';
+const PRIMARY_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:aurora-trading-primary-t';
+const PRIMARY_URL = 'https://primary.example/ready';
+const SECONDARY_URL = 'https://secondary.example/ready';
+
+let moto: MotoServer;
+let ssm: SSMClient;
+let sns: SNSClient;
+let events: EventBridgeClient;
+let sqs: SQSClient;
+let config: OrchestratorConfig;
+let notificationsQueueUrl: string;
+let eventsQueueUrl: string;
+const rds = mockClient(RDSClient);
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const common = { region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS };
+  ssm = new SSMClient(common);
+  sns = new SNSClient(common);
+  events = new EventBridgeClient(common);
+  sqs = new SQSClient(common);
+
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'alarms' }))).TopicArn!;
+  notificationsQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'notifications' }))).QueueUrl!;
+  const notificationsQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: notificationsQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!
+    .QueueArn;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: notificationsQueueArn }));
+
+  await events.send(new CreateEventBusCommand({ Name: 'bus-trading-events-t' }));
+  eventsQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'events' }))).QueueUrl!;
+  const eventsQueueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: eventsQueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+  await events.send(
+    new PutRuleCommand({ Name: 'all', EventBusName: 'bus-trading-events-t', EventPattern: JSON.stringify({ source: [{ prefix: 'trading.' }] }) }),
+  );
+  await events.send(new PutTargetsCommand({ Rule: 'all', EventBusName: 'bus-trading-events-t', Targets: [{ Id: 'q', Arn: eventsQueueArn }] }));
+
+  config = {
+    globalClusterIdentifier: 'aurora-trading-global-t',
+    secondaryClusterArn: SECONDARY_ARN,
+    primaryReadinessUrl: PRIMARY_URL,
+    secondaryReadinessUrl: SECONDARY_URL,
+    pauseParameterName: '/trading-dr/t/failover/paused',
+    probeCount: 3,
+    probeIntervalMs: 10_000,
+    probeTimeoutMs: 3_000,
+    promotionTimeoutMs: 300_000,
+    promotionPollMs: 10_000,
+    eventBusName: 'bus-trading-events-t',
+    notificationTopicArn: topicArn,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+beforeEach(async () => {
+  rds.reset();
+  await ssm.send(new DeleteParameterCommand({ Name: config.pauseParameterName })).catch(() => undefined);
+  // SQS (and moto) allow one purge a minute: drain instead.
+  await messages(notificationsQueueUrl);
+  await messages(eventsQueueUrl);
+});
+
+function globalCluster(secondaryIsWriter: boolean, status = 'available'): { GlobalClusters: GlobalCluster[] } {
+  return {
+    GlobalClusters: [
+      {
+        GlobalClusterIdentifier: 'aurora-trading-global-t',
+        Status: status,
+        GlobalClusterMembers: [
+          { DBClusterArn: PRIMARY_ARN, IsWriter: !secondaryIsWriter },
+          { DBClusterArn: SECONDARY_ARN, IsWriter: secondaryIsWriter },
+        ],
+      },
+    ],
+  };
+}
+
+/** Scripted readiness answers per URL (a number is an HTTP status, an Error a network failure). */
+function dependencies(answers: Record<string, Array<number | Error>>, logs: any[] = []): OrchestratorDependencies & { probed: string[] } {
+  let clock = 1_700_000_000_000;
+  const probed: string[] = [];
+  return {
+    probed,
+    rds: new RDSClient({ region: REGION }),
+    ssm,
+    sns,
+    events,
+    fetch: async (url) => {
+      probed.push(url);
+      const answer = answers[url]?.shift() ?? new Error('ECONNREFUSED');
+      if (answer instanceof Error) throw answer;
+      return { status: answer };
+    },
+    sleep: async (ms) => void (clock += ms),
+    now: () => clock,
+    log: (entry) => logs.push(entry),
+  };
+}
+
+/** Receives and deletes every message of the queue. */
+async function messages(queueUrl: string): Promise<any[]> {
+  const bodies: any[] = [];
+  for (;;) {
+    const output = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    if (!output.Messages?.length) return bodies;
+    for (const message of output.Messages) {
+      bodies.push(JSON.parse(message.Body!));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+    }
+  }
+}
+
+describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS failover', () => {
+  test('confirmed outage: fails over once with data loss allowed, verifies the new writer, notifies and emits an event', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolvesOnce(globalCluster(false, 'failing-over')).resolves(globalCluster(true));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const deps = dependencies({ [PRIMARY_URL]: [new Error('ETIMEDOUT'), 503, new Error('ECONNRESET')], [SECONDARY_URL]: [200] });
+
+    const report = await runOnce(config, deps);
+
+    expect(report).toMatchObject({ promoted: true, verifiedWriter: true, decision: { reason: 'primary-outage-confirmed' } });
+    const failovers = rds.commandCalls(FailoverGlobalClusterCommand);
+    expect(failovers).toHaveLength(1);
+    expect(failovers[0].args[0].input).toEqual({
+      GlobalClusterIdentifier: 'aurora-trading-global-t',
+      TargetDbClusterIdentifier: SECONDARY_ARN,
+      AllowDataLoss: true,
+    });
+    const [notification] = await messages(notificationsQueueUrl);
+    expect(notification.Subject).toBe('Trading DR: standby database promoted');
+    const [event] = await messages(eventsQueueUrl);
+    expect(event).toMatchObject({
+      source: 'trading.failover',
+      'detail-type': 'FailoverDecision',
+      detail: { reason: 'primary-outage-confirmed', promoted: true, verifiedWriter: true },
+    });
+  });
+
+  test('paused through the SSM parameter: no probe, no failover, the pause is reported as an event', async () => {
+    await ssm.send(new PutParameterCommand({ Name: config.pauseParameterName, Value: 'true', Type: 'String', Overwrite: true }));
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const deps = dependencies({});
+    const report = await runOnce(config, deps);
+    expect(report.decision.reason).toBe('paused');
+    expect(deps.probed).toEqual([]);
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+    expect((await messages(eventsQueueUrl))[0].detail.reason).toBe('paused');
+  });
+
+  test('the parameter set to anything but "true" does not pause', async () => {
+    await ssm.send(new PutParameterCommand({ Name: config.pauseParameterName, Value: 'false', Type: 'String', Overwrite: true }));
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [200] }));
+    expect(report.decision.reason).toBe('primary-answers');
+  });
+
+  test('repeated invocation after the promotion is a no-op: never a second failover', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(true));
+    const deps = dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] });
+    const first = await runOnce(config, deps);
+    const second = await runOnce(config, deps);
+    expect([first.decision.reason, second.decision.reason]).toEqual(['already-promoted', 'already-promoted']);
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+  });
+
+  test('a primary that answers once in the window vetoes promotion, and probing stops there', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const deps = dependencies({ [PRIMARY_URL]: [503, 200, 503] });
+    const report = await runOnce(config, deps);
+    expect(report.decision.reason).toBe('primary-answers');
+    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(2);
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+    // Routine runs stay quiet: no event, no page.
+    expect(await messages(eventsQueueUrl)).toEqual([]);
+  });
+
+  test('secondary unhealthy: no failover, and a human is paged', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [503] }));
+    expect(report).toMatchObject({ promoted: false, decision: { reason: 'secondary-unhealthy' } });
+    expect((await messages(notificationsQueueUrl))[0].Subject).toBe('Trading DR: failover blocked (secondary-unhealthy)');
+  });
+
+  test('RDS throttling: the cluster state is unknown, nothing is changed, a human is paged', async () => {
+    rds.on(DescribeGlobalClustersCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const logs: any[] = [];
+    const report = await runOnce(config, dependencies({}, logs));
+    expect(report.decision.reason).toBe('cluster-state-unknown');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+    expect(logs).toContainEqual(expect.objectContaining({ msg: 'global cluster unreadable', error: 'ThrottlingException: Rate exceeded' }));
+    expect((await messages(notificationsQueueUrl))[0].Subject).toContain('cluster-state-unknown');
+  });
+
+  test('a failover already under way is not requested again', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false, 'failing-over'));
+    const report = await runOnce(config, dependencies({}));
+    expect(report.decision.reason).toBe('failover-in-progress');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+  });
+
+  test('the failover API refuses: reported, not retried in the same run, no crash', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    rds.on(FailoverGlobalClusterCommand).rejects(Object.assign(new Error('cluster is not in a valid state'), { name: 'InvalidGlobalClusterStateFault' }));
+    const logs: any[] = [];
+    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] }, logs));
+    expect(report).toMatchObject({ promoted: false, decision: { action: 'promote-secondary' } });
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
+    expect(logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'failover request failed' }));
+  });
+
+  test('a promotion that does not produce a writer in time is reported and paged', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const report = await runOnce({ ...config, promotionTimeoutMs: 30_000 }, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] }));
+    expect(report).toMatchObject({ promoted: true, verifiedWriter: false });
+    expect((await messages(notificationsQueueUrl))[0].Subject).toBe('Trading DR: standby database promoted');
+  });
+
+  test('an unreadable pause switch counts as paused', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const unreachableSsm = new SSMClient({ region: REGION, endpoint: 'http://127.0.0.1:9', credentials: MOTO_CREDENTIALS, maxAttempts: 1 });
+    const report = await runOnce(config, { ...dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] }), ssm: unreachableSsm });
+    expect(report.decision.reason).toBe('paused');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+  });
+});
+
+describe('readiness probe over real HTTP', () => {
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/ok') return void res.writeHead(200).end();
+      if (req.url === '/down') return void res.writeHead(503).end();
+      // /hang never answers
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const fetchStatus = async (url: string, init: { signal: AbortSignal }) => ({ status: (await fetch(url, init)).status });
+
+  test('200 is up, 503 is down with its status, silence is a timeout', async () => {
+    expect(await probe(`${base}/ok`, { probeTimeoutMs: 1000 }, { fetch: fetchStatus })).toEqual({ ok: true });
+    expect(await probe(`${base}/down`, { probeTimeoutMs: 1000 }, { fetch: fetchStatus })).toEqual({ ok: false, reason: 'HTTP 503' });
+    expect(await probe(`${base}/hang`, { probeTimeoutMs: 200 }, { fetch: fetchStatus })).toEqual({ ok: false, reason: 'timeout after 200 ms' });
+  });
+});
