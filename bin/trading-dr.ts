@@ -25,6 +25,8 @@ try {
     secondaryAvailabilityZones: context('secondaryAvailabilityZones'),
     primaryVpcCidr: context('primaryVpcCidr'),
     secondaryVpcCidr: context('secondaryVpcCidr'),
+    failoverProbeCount: context('failoverProbeCount'),
+    failoverProbeIntervalSeconds: context('failoverProbeIntervalSeconds'),
   });
 } catch (error) {
   if (error instanceof ConfigError) {

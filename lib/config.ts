@@ -17,6 +17,15 @@ export interface RawPlatformConfig {
   readonly secondaryAvailabilityZones?: unknown;
   readonly primaryVpcCidr?: unknown;
   readonly secondaryVpcCidr?: unknown;
+  readonly failoverProbeCount?: unknown;
+  readonly failoverProbeIntervalSeconds?: unknown;
+}
+
+/** How the failover orchestrator confirms an outage of the primary region. */
+export interface FailoverPolicyConfig {
+  /** Consecutive failed probes of the primary that confirm an outage. */
+  readonly probeCount: number;
+  readonly probeIntervalSeconds: number;
 }
 
 /** The settings of one of the two regions. */
@@ -41,6 +50,7 @@ export interface PlatformConfig {
   readonly secondary: RegionConfig;
   readonly logRetentionDays: number;
   readonly domainName: string;
+  readonly failover: FailoverPolicyConfig;
 }
 
 /** Thrown for configuration that breaks a rule; the message names the key, the value and the rule. */
@@ -87,6 +97,8 @@ export const DEFAULTS = {
   primaryRegion: 'us-east-1',
   secondaryRegion: 'us-west-2',
   logRetentionDays: 7,
+  failoverProbeCount: 3,
+  failoverProbeIntervalSeconds: 20,
   primaryVpcCidr: '10.10.0.0/16',
   secondaryVpcCidr: '10.20.0.0/16',
 } as const;
@@ -171,9 +183,12 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
   if (primaryCertificateArn) validateCertificateArn('primaryCertificateArn', primaryCertificateArn, primaryRegion, account);
   if (secondaryCertificateArn) validateCertificateArn('secondaryCertificateArn', secondaryCertificateArn, secondaryRegion, account);
 
+  const failover = parseFailoverPolicy(raw);
+
   return {
     environmentSuffix,
     account,
+    failover,
     primary: {
       role: 'primary',
       region: primaryRegion,
@@ -316,4 +331,30 @@ function cidrsOverlap(a: string, b: string): boolean {
   const [aStart, aEnd] = range(a);
   const [bStart, bEnd] = range(b);
   return aStart <= bEnd && bStart <= aEnd;
+}
+
+/** Longest probe window that still leaves the promotion inside the 5-minute objective. */
+export const MAX_FAILOVER_PROBE_WINDOW_SECONDS = 120;
+
+function parseFailoverPolicy(raw: RawPlatformConfig): FailoverPolicyConfig {
+  const integer = (key: 'failoverProbeCount' | 'failoverProbeIntervalSeconds', fallback: number, min: number, max: number): number => {
+    const value = raw[key];
+    if (value === undefined || value === null || value === '') return fallback;
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new ConfigError(key, value, `must be an integer from ${min} to ${max}`);
+    }
+    return parsed;
+  };
+  const probeCount = integer('failoverProbeCount', DEFAULTS.failoverProbeCount, 2, 10);
+  const probeIntervalSeconds = integer('failoverProbeIntervalSeconds', DEFAULTS.failoverProbeIntervalSeconds, 5, 60);
+  const window = (probeCount - 1) * probeIntervalSeconds;
+  if (window > MAX_FAILOVER_PROBE_WINDOW_SECONDS) {
+    throw new ConfigError(
+      'failoverProbeIntervalSeconds',
+      probeIntervalSeconds,
+      `with failoverProbeCount=${probeCount} the probe window is ${window} s; at most ${MAX_FAILOVER_PROBE_WINDOW_SECONDS} s keeps the database promotion inside the 5-minute RTO`,
+    );
+  }
+  return { probeCount, probeIntervalSeconds };
 }

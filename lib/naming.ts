@@ -126,6 +126,15 @@ export class PlatformNames {
     return `schedule-trading-${purpose}-${this.suffix}`;
   }
 
+  public lambdaFunction(purpose: string): string {
+    return `fn-trading-${purpose}-${this.suffix}`;
+  }
+
+  /** SSM parameters of the platform live under one path per environment. */
+  public parameter(name: string): string {
+    return `/trading-dr/${this.suffix}/${name}`;
+  }
+
   public dashboard(role: DeploymentRole): string {
     return `trading-dr-${role}-${this.suffix}`;
   }
@@ -154,6 +163,8 @@ export const NAME_RULES: readonly NameRule[] = [
   { kind: 'Scheduler schedule', maxLength: 64, render: (n) => [n.schedule('events-heartbeat')] },
   { kind: 'SQS queue', maxLength: 80, render: (n) => ROLES.flatMap((r) => [n.queue('events', r), n.queue('events-dlq', r)]) },
   { kind: 'IAM role (events)', maxLength: 64, render: (n) => [n.iamRole('events-replication', 'primary'), n.iamRole('events-heartbeat', 'primary')] },
+  { kind: 'Lambda function', maxLength: 64, render: (n) => [n.lambdaFunction('failover-orchestrator')] },
+  { kind: 'IAM role (failover)', maxLength: 64, render: (n) => [n.iamRole('failover', 'secondary'), n.iamRole('failover-schedule', 'secondary')] },
   { kind: 'KMS alias', maxLength: 256, render: (n) => ROLES.map((r) => n.kmsAlias(r)) },
   { kind: 'SNS topic', maxLength: 256, render: (n) => ROLES.map((r) => n.alarmTopic(r)) },
   { kind: 'security group', maxLength: 255, render: (n) => ROLES.map((r) => n.securityGroup('trading-alb', r)) },

@@ -19,7 +19,8 @@ import { PlatformNames } from './naming';
 import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
 import { FoundationStack } from './stacks/foundation-stack';
 import { EventRoutingStack } from './stacks/event-routing-stack';
-import { GlobalTrafficStack } from './stacks/global-traffic-stack';
+import { FailoverStack } from './stacks/failover-stack';
+import { APPLICATION_RECORD_NAME, GlobalTrafficStack, READINESS_PATH } from './stacks/global-traffic-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { ServiceDatabase, ServiceEvents, ServiceStack } from './stacks/service-stack';
 
@@ -36,6 +37,7 @@ export interface PlatformStacks {
   readonly secondaryService: ServiceStack;
   readonly eventRouting: EventRoutingStack;
   readonly globalTraffic: GlobalTrafficStack;
+  readonly failover: FailoverStack;
   readonly primaryMonitoring: MonitoringStack;
   readonly secondaryMonitoring: MonitoringStack;
 }
@@ -179,6 +181,23 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   globalTraffic.addStackDependency(primaryService, 'the health check and the record point at the primary load balancer');
   globalTraffic.addStackDependency(secondaryService, 'the health check and the record point at the secondary load balancer');
 
+  const readinessUrl = (service: ServiceStack, dnsName: string): string =>
+    `${service.trading.listenerProtocol === elbv2.ApplicationProtocol.HTTPS ? 'https' : 'http'}://${dnsName}${READINESS_PATH}`;
+  const failover = new FailoverStack(app, 'FailoverAutomation', {
+    ...regional(config.secondary, 'failover', 'failover automation: database promotion'),
+    stackName: names.stack('failover'),
+    names,
+    policy: config.failover,
+    primaryRegion: config.primary.region,
+    primaryReadinessUrl: readinessUrl(primaryService, crossRegionValue(primaryService, 'LoadBalancerDnsName', primaryService.trading.loadBalancer.loadBalancerDnsName)),
+    secondaryReadinessUrl: readinessUrl(secondaryService, secondaryService.trading.loadBalancer.loadBalancerDnsName),
+    probeServerName: config.primary.certificateArn ? `${APPLICATION_RECORD_NAME}.${config.domainName}` : undefined,
+    alarmTopic: secondaryFoundation.alarmTopic,
+    alarmTopicKey: secondaryFoundation.encryptionKey,
+  });
+  failover.addStackDependency(secondaryData, 'it fails over the secondary cluster');
+  failover.addStackDependency(primaryService, 'it probes the primary load balancer');
+
   const dashboardRegion = (region: RegionConfig): DashboardRegion => ({
     region: region.region,
     role: region.role,
@@ -252,6 +271,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     primaryService,
     secondaryService,
     globalTraffic,
+    failover,
     primaryMonitoring,
     secondaryMonitoring,
   };

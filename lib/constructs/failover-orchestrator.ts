@@ -1,0 +1,158 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../nag';
+
+/** Source of the orchestrator Lambda (runtime code, tested in orchestrator/test). */
+export const ORCHESTRATOR_ENTRY = path.join(__dirname, '..', '..', 'orchestrator', 'src', 'handler.ts');
+
+export interface FailoverOrchestratorProps {
+  readonly functionName: string;
+  readonly roleName: string;
+  readonly scheduleName: string;
+  readonly scheduleRoleName: string;
+  readonly pauseParameterName: string;
+  readonly globalClusterIdentifier: string;
+  /** Identifier of the secondary cluster (this region): the failover target. */
+  readonly secondaryClusterIdentifier: string;
+  /** Identifier and region of the primary cluster: FailoverGlobalCluster acts on both members. */
+  readonly primaryClusterIdentifier: string;
+  readonly primaryRegion: string;
+  /** Readiness URL of the primary region's load balancer, probed from this region. */
+  readonly primaryReadinessUrl: string;
+  /** Readiness URL of this region's load balancer. */
+  readonly secondaryReadinessUrl: string;
+  /** TLS server name (and Host header) of the probes when they use HTTPS. @default - none (HTTP) */
+  readonly probeServerName?: string;
+  readonly probeCount: number;
+  readonly probeInterval: Duration;
+  /** @default Duration.seconds(5) */
+  readonly probeTimeout?: Duration;
+  /** How long a run waits for the new writer after requesting the failover. @default Duration.minutes(5) */
+  readonly promotionTimeout?: Duration;
+  readonly eventBusName: string;
+  readonly notificationTopic: sns.ITopic;
+  /** Key of the notification topic; publishing to an encrypted topic needs it. */
+  readonly notificationTopicKey: kms.IKey;
+}
+
+/**
+ * Decides, from the secondary region alone, whether the primary region is down, and promotes the
+ * secondary Aurora cluster when it is. Runs every minute; never two runs at once.
+ */
+export class FailoverOrchestrator extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly pauseParameter: ssm.StringParameter;
+  public readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: FailoverOrchestratorProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const probeTimeout = props.probeTimeout ?? Duration.seconds(5);
+    const promotionTimeout = props.promotionTimeout ?? Duration.minutes(5);
+    const clusterArn = (identifier: string, region: string): string => `arn:${stack.partition}:rds:${region}:${stack.account}:cluster:${identifier}`;
+    const globalClusterArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${props.globalClusterIdentifier}`;
+
+    this.pauseParameter = new ssm.StringParameter(this, 'PauseParameter', {
+      parameterName: props.pauseParameterName,
+      stringValue: 'false',
+      description: 'Set to "true" to pause automatic database failover (no deploy needed)',
+    });
+
+    const role = new iam.Role(this, 'Role', {
+      roleName: props.roleName,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Failover orchestrator: reads the global cluster and promotes the secondary',
+    });
+    // Runs as a plain Lambda (public endpoints of both regions), so no VPC permissions are needed.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadGlobalCluster',
+        actions: ['rds:DescribeGlobalClusters'],
+        resources: [globalClusterArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'FailOverThisGlobalClusterOnly',
+        actions: ['rds:FailoverGlobalCluster'],
+        resources: [globalClusterArn, clusterArn(props.secondaryClusterIdentifier, stack.region), clusterArn(props.primaryClusterIdentifier, props.primaryRegion)],
+      }),
+    );
+    this.pauseParameter.grantRead(role);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [props.notificationTopic.topicArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'EncryptNotifications',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.notificationTopicKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordDecisions',
+        actions: ['events:PutEvents'],
+        resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: props.eventBusName })],
+      }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      functionName: props.functionName,
+      description: 'Promotes the secondary Aurora cluster when the primary region is confirmed down',
+      entry: ORCHESTRATOR_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      // Probe window + promotion wait, with room to spare.
+      timeout: Duration.seconds(props.probeInterval.toSeconds() * props.probeCount + promotionTimeout.toSeconds() + 60),
+      // Never two runs at once: one promotion, never two.
+      reservedConcurrentExecutions: 1,
+      role,
+      logGroup: new logs.LogGroup(this, 'LogGroup', { logGroupName: `/aws/lambda/${props.functionName}`, removalPolicy: RemovalPolicy.DESTROY }),
+      bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: true, target: 'node24' },
+      environment: {
+        GLOBAL_CLUSTER_ID: props.globalClusterIdentifier,
+        SECONDARY_CLUSTER_ARN: clusterArn(props.secondaryClusterIdentifier, stack.region),
+        PRIMARY_READINESS_URL: props.primaryReadinessUrl,
+        SECONDARY_READINESS_URL: props.secondaryReadinessUrl,
+        PROBE_SERVER_NAME: props.probeServerName ?? '',
+        PAUSE_PARAMETER: props.pauseParameterName,
+        PROBE_COUNT: String(props.probeCount),
+        PROBE_INTERVAL_SECONDS: String(props.probeInterval.toSeconds()),
+        PROBE_TIMEOUT_SECONDS: String(probeTimeout.toSeconds()),
+        PROMOTION_TIMEOUT_SECONDS: String(promotionTimeout.toSeconds()),
+        EVENT_BUS_NAME: props.eventBusName,
+        NOTIFICATION_TOPIC_ARN: props.notificationTopic.topicArn,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+
+    const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+      roleName: props.scheduleRoleName,
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: 'Invokes the failover orchestrator every minute',
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      scheduleName: props.scheduleName,
+      description: 'Runs the failover orchestrator every minute',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      target: new schedulerTargets.LambdaInvoke(this.function, { role: scheduleRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
+    });
+    acknowledgeWildcardResource(
+      scheduleRole.node.findChild('DefaultPolicy'),
+      `${this.function.functionArn}:*`,
+      'The scheduler target may invoke the orchestrator function and its versions; the wildcard covers version qualifiers of this one function only.',
+    );
+  }
+}
