@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DOCUMENTED, recoveryReport, RTO_OBJECTIVE_SECONDS } from '../scripts/rto-report';
+import { synthesizePlatform } from './helpers';
+
+const ROOT = path.join(__dirname, '..');
+let assemblyDir: string;
+
+beforeAll(() => {
+  assemblyDir = synthesizePlatform({ environmentSuffix: 'rto' }).app.synth().directory;
+});
+
+/** A copy of the assembly with one template edited, as if the app had been configured so. */
+function editedAssembly(stackFile: string, edit: (template: any) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rto-'));
+  for (const file of fs.readdirSync(assemblyDir).filter((name) => name.endsWith('.json'))) fs.copyFileSync(path.join(assemblyDir, file), path.join(dir, file));
+  const template = JSON.parse(fs.readFileSync(path.join(dir, stackFile), 'utf8'));
+  edit(template);
+  fs.writeFileSync(path.join(dir, stackFile), JSON.stringify(template));
+  return dir;
+}
+
+function primaryHealthCheck(template: any): any {
+  const record = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Route53::RecordSet' && r.Properties.Weight > 0);
+  return template.Resources[record.Properties.HealthCheckId.Ref].Properties.HealthCheckConfig;
+}
+
+function runCli(dir: string): { status: number | null; stdout: string } {
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'rto-report.ts'), dir], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout };
+}
+
+test('the synthesized platform meets the 5-minute objective, with every figure taken from the templates', () => {
+  const report = recoveryReport(assemblyDir);
+  const seconds = Object.fromEntries(report.steps.map((step) => [step.step.split(' (')[0], step.seconds]));
+  expect(seconds['Route 53 marks the primary unhealthy']).toBe(60);
+  expect(seconds['Resolvers drop the cached primary answer']).toBe(DOCUMENTED.elbAliasTtlSeconds.value);
+  expect(seconds['Next orchestrator run starts']).toBe(60);
+  expect(seconds['Orchestrator confirms the outage']).toBe(3 * 5 + 2 * 20);
+  expect(report.trafficSeconds).toBe(60 + 30 + 60);
+  expect(report.totalSeconds).toBe(Math.max(report.trafficSeconds, report.writesSeconds));
+  expect(report).toMatchObject({ objectiveSeconds: RTO_OBJECTIVE_SECONDS, meetsObjective: true });
+  for (const step of report.steps) expect(step.source.length).toBeGreaterThan(10);
+  expect(report.recoveryPoints.map((point) => point.store)).toEqual(['Aurora global database', 'DynamoDB global table', 'S3 files', 'EventBridge events']);
+  expect(report.recoveryPoints[0].bound).toContain('60 s');
+  expect(report.recoveryPoints[2].bound).toBe('900 s');
+});
+
+test('the CLI prints the timeline and exits 0 when the objective is met', () => {
+  const { status, stdout } = runCli(assemblyDir);
+  expect(status).toBe(0);
+  expect(stdout).toMatch(/Recovery time: \d+ s .* MET/);
+  expect(stdout).toContain('source: health check in GlobalTraffic.template.json: 30 s x 2');
+});
+
+test('a 10-minute health-check configuration cannot meet the objective: the CLI exits non-zero', () => {
+  // 30 s x 10 failures plus spread and TTL: detection alone takes more than the objective allows.
+  const dir = editedAssembly('GlobalTraffic.template.json', (template) =>
+    Object.assign(primaryHealthCheck(template), { RequestInterval: 30, FailureThreshold: 10 }),
+  );
+  const report = recoveryReport(dir);
+  expect(report.trafficSeconds).toBe(300 + 30 + 60);
+  expect(report.meetsObjective).toBe(false);
+  const { status, stdout } = runCli(dir);
+  expect(status).toBe(1);
+  expect(stdout).toContain('NOT MET');
+});
+
+test('a slower database promotion than planned breaks the objective on the write path', () => {
+  const report = recoveryReport(assemblyDir, { promotionSeconds: 240 });
+  expect(report.writesSeconds).toBeGreaterThan(RTO_OBJECTIVE_SECONDS);
+  expect(report.meetsObjective).toBe(false);
+});
+
+test('a plain record uses its own TTL instead of the alias figure', () => {
+  const dir = editedAssembly('GlobalTraffic.template.json', (template) => {
+    const record = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Route53::RecordSet' && r.Properties.Weight > 0);
+    delete record.Properties.AliasTarget;
+    record.Properties.TTL = '300';
+  });
+  expect(recoveryReport(dir).steps.find((step) => step.step.startsWith('Resolvers'))!.seconds).toBe(300);
+});
+
+test('a platform without the orchestrator is reported as unable to move writes', () => {
+  const dir = editedAssembly('FailoverAutomation.template.json', (template) => {
+    for (const [id, resource] of Object.entries<any>(template.Resources)) if (resource.Type === 'AWS::Lambda::Function') delete template.Resources[id];
+  });
+  expect(() => recoveryReport(dir)).toThrow(/no failover orchestrator/);
+});
