@@ -1,0 +1,81 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { allResources, awsSolutionsFindings, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform } from './helpers';
+
+const SUFFIX = 'fo6';
+let platform: SynthesizedPlatform;
+let failover: Template;
+
+beforeAll(() => {
+  platform = synthesizePlatform({ environmentSuffix: SUFFIX, failoverProbeCount: '4', failoverProbeIntervalSeconds: '15' });
+  failover = platform.templates.FailoverAutomation;
+});
+
+const fn = (): any => onlyResource(failover, 'AWS::Lambda::Function').resource;
+
+test('the orchestrator runs in the secondary region, independent of the primary', () => {
+  expect(platform.stacks.failover.region).toBe('us-west-2');
+  const env = fn().Properties.Environment.Variables;
+  expect(JSON.stringify(env.SECONDARY_CLUSTER_ARN)).toMatch(/:rds:us-west-2:.*:cluster:aurora-trading-secondary-fo6/);
+  expect(env.GLOBAL_CLUSTER_ID).toBe(`aurora-trading-global-${SUFFIX}`);
+  // The primary's readiness is probed from here, through the primary load balancer's DNS name.
+  expect(JSON.stringify(env.PRIMARY_READINESS_URL)).toMatch(/"Fn::GetStackOutput":\{"StackName":"trading-dr-service-primary-fo6","Region":"us-east-1"/);
+  expect(JSON.stringify(env.PRIMARY_READINESS_URL)).toContain('/ready');
+  expect(JSON.stringify(env.SECONDARY_READINESS_URL)).toContain('/ready');
+});
+
+test('the configured probe window reaches the function; a schedule runs it every minute; never two runs at once', () => {
+  const env = fn().Properties.Environment.Variables;
+  expect(env).toMatchObject({ PROBE_COUNT: '4', PROBE_INTERVAL_SECONDS: '15', PAUSE_PARAMETER: `/trading-dr/${SUFFIX}/failover/paused` });
+  expect(fn().Properties.ReservedConcurrentExecutions).toBe(1);
+  expect(fn().Properties.Timeout).toBeGreaterThanOrEqual(4 * 15 + 300);
+  const { resource: schedule } = onlyResource(failover, 'AWS::Scheduler::Schedule');
+  expect(schedule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+  expect(resolveIn(platform, schedule.Properties.Target.Arn, 'FailoverAutomation').resource.Type).toBe('AWS::Lambda::Function');
+  expect(schedule.Properties.Target.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
+});
+
+test('the operator pause switch exists and starts unpaused', () => {
+  failover.hasResourceProperties('AWS::SSM::Parameter', { Name: `/trading-dr/${SUFFIX}/failover/paused`, Value: 'false', Type: 'String' });
+});
+
+test('IAM: failover limited to this global cluster and its two member clusters; nothing else on RDS', () => {
+  const roleId = resolveIn(platform, fn().Properties.Role, 'FailoverAutomation').logicalId;
+  const statements = Object.values(failover.findResources('AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const bySid = Object.fromEntries(statements.map((statement: any) => [statement.Sid, statement]));
+  const rdsActions = statements.flatMap((statement: any) => [statement.Action].flat()).filter((action: string) => action.startsWith('rds:'));
+  expect(rdsActions.sort()).toEqual(['rds:DescribeGlobalClusters', 'rds:FailoverGlobalCluster']);
+  const failoverResources = JSON.stringify(bySid.FailOverThisGlobalClusterOnly.Resource);
+  expect(failoverResources).toContain(`:global-cluster:aurora-trading-global-${SUFFIX}`);
+  expect(failoverResources).toContain(`:rds:us-west-2:`);
+  expect(failoverResources).toContain(`:cluster:aurora-trading-secondary-${SUFFIX}`);
+  expect(failoverResources).toContain(`:rds:us-east-1:`);
+  expect(failoverResources).toContain(`:cluster:aurora-trading-primary-${SUFFIX}`);
+  expect(failoverResources).not.toContain('*');
+  expect(JSON.stringify(bySid.ReadGlobalCluster.Resource)).toContain(`:global-cluster:aurora-trading-global-${SUFFIX}`);
+  expect(bySid.Notify.Action).toBe('sns:Publish');
+  expect(bySid.RecordDecisions.Action).toBe('events:PutEvents');
+  for (const statement of statements) for (const action of [statement.Action].flat()) expect(action.includes('*')).toBe(false);
+});
+
+test('the function writes to its own log group with the configured retention', () => {
+  const logGroup = resolveIn(platform, fn().Properties.LoggingConfig.LogGroup, 'FailoverAutomation').resource;
+  expect(logGroup.Properties).toMatchObject({ LogGroupName: `/aws/lambda/fn-trading-failover-orchestrator-${SUFFIX}`, RetentionInDays: 7 });
+});
+
+test('deployed after the secondary cluster and both services', () => {
+  const deps = platform.stacks.failover.dependencies.map((stack) => stack.node.id).sort();
+  expect(deps).toEqual(expect.arrayContaining(['PrimaryService', 'SecondaryData', 'SecondaryService']));
+});
+
+test('a probe window that leaves no room for the promotion is rejected at synth', () => {
+  expect(() => synthesizePlatform({ failoverProbeCount: '10', failoverProbeIntervalSeconds: '60' })).toThrow(
+    /failoverProbeIntervalSeconds=60: with failoverProbeCount=10 the probe window is 540 s; at most 120 s/,
+  );
+});
+
+test('cdk-nag: no unacknowledged finding', () => {
+  expect(awsSolutionsFindings(platform.stacks.failover)).toEqual([]);
+  expect(allResources(platform).filter(({ stackId }) => stackId === 'FailoverAutomation').length).toBeGreaterThan(5);
+});
