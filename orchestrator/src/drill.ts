@@ -1,0 +1,132 @@
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { switchover, SwitchoverDependencies } from './switchover';
+
+export interface DrillOptions {
+  /** The environment the operator named on the command line. */
+  readonly environmentSuffix: string;
+  /** Must read `drill-<environmentSuffix>`: typed by a human who knows what it does. */
+  readonly confirmation: string;
+  /** The application name whose DNS answers are watched, e.g. app.trading.example.net. */
+  readonly applicationHostName: string;
+  readonly secondaryLoadBalancerDnsName: string;
+  readonly globalClusterIdentifier: string;
+  readonly primaryClusterArn: string;
+  readonly secondaryClusterArn: string;
+  readonly primaryEcsCluster: string;
+  readonly primaryEcsService: string;
+  readonly pauseParameterName: string;
+  readonly objectiveSeconds: number;
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+}
+
+export interface DrillDependencies extends SwitchoverDependencies {
+  /** ECS of the primary region (the failure is injected there). */
+  readonly primaryEcs: Pick<ECSClient, 'send'>;
+  /** RDS of the secondary region (it stays reachable through the drill). */
+  readonly rds: Pick<RDSClient, 'send'>;
+  /** IPv4 answers for a name, as the operator's resolver returns them. */
+  readonly resolve: (hostName: string) => Promise<string[]>;
+  /** Maximum Aurora replication lag (s) over a time range, when available. */
+  readonly replicationLagSeconds: (fromMs: number, toMs: number) => Promise<number | undefined>;
+}
+
+export interface DrillReport {
+  readonly dnsSwitchedAfterSeconds?: number;
+  readonly writesMovedAfterSeconds?: number;
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+  readonly objectiveSeconds: number;
+  readonly meetsObjective: boolean;
+  readonly restored: boolean;
+}
+
+/**
+ * Game-day drill: makes the primary region fail its readiness check by scaling its service to zero
+ * (reversible), measures how long until DNS answers point at the secondary and until the secondary
+ * database is the writer, then restores the service and switches the database back (no data loss).
+ */
+export async function runDrill(options: DrillOptions, deps: DrillDependencies): Promise<DrillReport> {
+  if (options.confirmation !== `drill-${options.environmentSuffix}`) {
+    throw new Error(`refusing to run: pass --confirm drill-${options.environmentSuffix} to drill the environment "${options.environmentSuffix}"`);
+  }
+  if (await secondaryIsWriter(options, deps)) {
+    throw new Error('refusing to run: the secondary cluster is already the writer (fail back first with npm run switchover)');
+  }
+
+  const service = (await deps.primaryEcs.send(new DescribeServicesCommand({ cluster: options.primaryEcsCluster, services: [options.primaryEcsService] })))
+    .services?.[0];
+  if (!service) throw new Error(`service ${options.primaryEcsService} not found in ${options.primaryEcsCluster}`);
+  const desiredCount = service.desiredCount ?? 0;
+  const secondaryAddresses = new Set(await deps.resolve(options.secondaryLoadBalancerDnsName));
+
+  const injectedAt = deps.now();
+  let dnsSwitchedAt: number | undefined;
+  let writesMovedAt: number | undefined;
+  let restored = false;
+  try {
+    await deps.primaryEcs.send(new UpdateServiceCommand({ cluster: options.primaryEcsCluster, service: options.primaryEcsService, desiredCount: 0 }));
+    deps.progress(`failure injected: ${options.primaryEcsService} scaled from ${desiredCount} to 0 tasks`);
+    while (deps.now() - injectedAt < options.timeoutMs && (dnsSwitchedAt === undefined || writesMovedAt === undefined)) {
+      await deps.sleep(options.pollMs);
+      const elapsed = Math.round((deps.now() - injectedAt) / 1000);
+      if (dnsSwitchedAt === undefined) {
+        const answers = await deps.resolve(options.applicationHostName).catch(() => []);
+        if (answers.length > 0 && answers.every((address) => secondaryAddresses.has(address))) {
+          dnsSwitchedAt = deps.now();
+          deps.progress(`+${elapsed} s: ${options.applicationHostName} answers with the secondary load balancer`);
+        }
+      }
+      if (writesMovedAt === undefined && (await secondaryIsWriter(options, deps).catch(() => false))) {
+        writesMovedAt = deps.now();
+        deps.progress(`+${elapsed} s: the secondary cluster is the writer: writes succeed in the secondary region`);
+      }
+      if (dnsSwitchedAt === undefined || writesMovedAt === undefined)
+        deps.progress(`+${elapsed} s: waiting (DNS ${dnsSwitchedAt ? 'moved' : 'not yet'}, writes ${writesMovedAt ? 'moved' : 'not yet'})`);
+    }
+  } finally {
+    await deps.primaryEcs.send(new UpdateServiceCommand({ cluster: options.primaryEcsCluster, service: options.primaryEcsService, desiredCount }));
+    deps.progress(`restored: ${options.primaryEcsService} back to ${desiredCount} tasks`);
+    if (writesMovedAt !== undefined) {
+      deps.progress('switching the database back to the primary region (planned, no data loss)');
+      await switchover(
+        {
+          globalClusterIdentifier: options.globalClusterIdentifier,
+          targetClusterArn: options.primaryClusterArn,
+          pauseParameterName: options.pauseParameterName,
+          timeoutMs: options.timeoutMs,
+          pollMs: options.pollMs,
+        },
+        deps,
+      );
+    }
+    restored = true;
+  }
+
+  const seconds = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.round((at - injectedAt) / 1000));
+  const dns = seconds(dnsSwitchedAt);
+  const writes = seconds(writesMovedAt);
+  const rto = dns !== undefined && writes !== undefined ? Math.max(dns, writes) : undefined;
+  const rpo = writesMovedAt === undefined ? undefined : await deps.replicationLagSeconds(injectedAt, writesMovedAt);
+  const report: DrillReport = {
+    dnsSwitchedAfterSeconds: dns,
+    writesMovedAfterSeconds: writes,
+    rtoSeconds: rto,
+    rpoSeconds: rpo,
+    objectiveSeconds: options.objectiveSeconds,
+    meetsObjective: rto !== undefined && rto <= options.objectiveSeconds,
+    restored,
+  };
+  deps.progress(
+    rto === undefined
+      ? `RTO not reached within ${options.timeoutMs / 1000} s: the objective of ${options.objectiveSeconds} s is NOT MET`
+      : `RTO ${rto} s (DNS ${dns} s, writes ${writes} s) against ${options.objectiveSeconds} s: ${report.meetsObjective ? 'MET' : 'NOT MET'}; RPO ${rpo === undefined ? 'unknown (no lag data)' : `${rpo} s (replication lag at failover)`}`,
+  );
+  return report;
+}
+
+async function secondaryIsWriter(options: DrillOptions, deps: Pick<DrillDependencies, 'rds'>): Promise<boolean> {
+  const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: options.globalClusterIdentifier }));
+  return output.GlobalClusters?.[0]?.GlobalClusterMembers?.some((member) => member.DBClusterArn === options.secondaryClusterArn && member.IsWriter) ?? false;
+}

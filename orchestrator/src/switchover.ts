@@ -1,0 +1,82 @@
+import { DescribeGlobalClustersCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+
+export interface SwitchoverOptions {
+  readonly globalClusterIdentifier: string;
+  /** ARN of the cluster that must become the writer. */
+  readonly targetClusterArn: string;
+  /** The orchestrator's pause switch: paused during the switchover, restored after. */
+  readonly pauseParameterName: string;
+  readonly timeoutMs: number;
+  readonly pollMs: number;
+}
+
+export interface SwitchoverDependencies {
+  readonly rds: Pick<RDSClient, 'send'>;
+  /** SSM of the region holding the pause switch (the secondary region). */
+  readonly ssm: Pick<SSMClient, 'send'>;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+  readonly progress: (message: string) => void;
+}
+
+export type SwitchoverOutcome = 'already-writer' | 'switched';
+
+/**
+ * Planned switchover (or failback) of the global database to `targetClusterArn`, with no data
+ * loss: Aurora waits until the target has caught up before it changes roles. Needs both regions
+ * healthy. The automatic failover is paused meanwhile, and its switch restored afterwards.
+ */
+export async function switchover(options: SwitchoverOptions, deps: SwitchoverDependencies): Promise<SwitchoverOutcome> {
+  if (await isWriter(options, deps)) {
+    deps.progress(`${options.targetClusterArn} is already the writer: nothing to do`);
+    return 'already-writer';
+  }
+  const previousPause = await readPause(options, deps);
+  await deps.ssm.send(new PutParameterCommand({ Name: options.pauseParameterName, Value: 'true', Type: 'String', Overwrite: true }));
+  deps.progress('automatic failover paused');
+  try {
+    await deps.rds.send(
+      new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: options.globalClusterIdentifier, TargetDbClusterIdentifier: options.targetClusterArn }),
+    );
+    deps.progress(`switchover to ${options.targetClusterArn} requested`);
+    const deadline = deps.now() + options.timeoutMs;
+    while (deps.now() < deadline) {
+      await deps.sleep(options.pollMs);
+      if (await isWriter(options, deps)) {
+        deps.progress('new writer verified');
+        return 'switched';
+      }
+      deps.progress('waiting for the switchover to finish');
+    }
+    throw new Error(`the switchover did not finish within ${options.timeoutMs / 1000} s; check the global cluster in the RDS console`);
+  } finally {
+    await deps.ssm.send(new PutParameterCommand({ Name: options.pauseParameterName, Value: previousPause, Type: 'String', Overwrite: true }));
+    deps.progress(`automatic failover switch restored to "${previousPause}"`);
+  }
+}
+
+async function isWriter(options: SwitchoverOptions, deps: SwitchoverDependencies): Promise<boolean> {
+  const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: options.globalClusterIdentifier }));
+  const cluster = output.GlobalClusters?.[0];
+  const member = cluster?.GlobalClusterMembers?.find((candidate) => candidate.DBClusterArn === options.targetClusterArn);
+  if (!member) throw new Error(`${options.targetClusterArn} is not a member of ${options.globalClusterIdentifier}`);
+  return member.IsWriter === true && (cluster?.Status ?? 'available') === 'available';
+}
+
+async function readPause(options: SwitchoverOptions, deps: SwitchoverDependencies): Promise<string> {
+  try {
+    const output = await deps.ssm.send(new GetParameterCommand({ Name: options.pauseParameterName }));
+    return output.Parameter?.Value ?? 'false';
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ParameterNotFound') return 'false';
+    throw error;
+  }
+}
+
+/** What to do after a failback so that traffic and configuration are back to 100/0. */
+export const RESTORE_ROUTING_STEPS = [
+  'The weighted records stay 100 (primary) / 0 (secondary) in the templates: once the primary health check is healthy, Route 53 answers with the primary again on its own.',
+  'If weights were changed by hand during the incident, run `npx cdk deploy GlobalTraffic -c environmentSuffix=<suffix>` to put 100/0 back (cdk diff shows the drift first).',
+  'Confirm with `dig +short app.<domainName>` that answers resolve to the primary load balancer, and that both Route 53 health checks report healthy.',
+];
