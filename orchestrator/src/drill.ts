@@ -39,7 +39,6 @@ export interface DrillReport {
   readonly rpoSeconds?: number;
   readonly objectiveSeconds: number;
   readonly meetsObjective: boolean;
-  readonly restored: boolean;
 }
 
 /**
@@ -64,7 +63,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
   const injectedAt = deps.now();
   let dnsSwitchedAt: number | undefined;
   let writesMovedAt: number | undefined;
-  let restored = false;
+  // Restoration errors propagate: the operator must see them, and the report is never printed.
   try {
     await deps.primaryEcs.send(new UpdateServiceCommand({ cluster: options.primaryEcsCluster, service: options.primaryEcsService, desiredCount: 0 }));
     deps.progress(`failure injected: ${options.primaryEcsService} scaled from ${desiredCount} to 0 tasks`);
@@ -101,7 +100,6 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
         deps,
       );
     }
-    restored = true;
   }
 
   const seconds = (at: number | undefined): number | undefined => (at === undefined ? undefined : Math.round((at - injectedAt) / 1000));
@@ -116,7 +114,6 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
     rpoSeconds: rpo,
     objectiveSeconds: options.objectiveSeconds,
     meetsObjective: rto !== undefined && rto <= options.objectiveSeconds,
-    restored,
   };
   deps.progress(
     rto === undefined

@@ -155,7 +155,7 @@ describe('game-day drill', () => {
     rds.on(DescribeGlobalClustersCommand).resolves(cluster('primary'));
     const progress: string[] = [];
     const report = await runDrill({ ...options, timeoutMs: 120_000 }, dependencies(1_000, progress));
-    expect(report).toMatchObject({ meetsObjective: false, restored: true, rtoSeconds: undefined });
+    expect(report).toMatchObject({ meetsObjective: false, rtoSeconds: undefined });
     expect(await desiredCount()).toBe(2);
     expect(rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
     expect(progress.at(-1)).toContain('NOT MET');
