@@ -139,7 +139,6 @@ describe('game-day drill', () => {
       rtoSeconds: 120,
       rpoSeconds: 0.4,
       meetsObjective: true,
-      restored: true,
     });
     expect(await desiredCount()).toBe(2);
     const switchovers = rds.commandCalls(SwitchoverGlobalClusterCommand);
