@@ -154,7 +154,15 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   }
 
   function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string): ServiceDatabase {
-    return { securityGroup, endpoint, readerEndpoint, port: AURORA_PORT, secretName: names.databaseSecret(), databaseName: DATABASE_NAME };
+    return {
+      securityGroup,
+      endpoint,
+      readerEndpoint,
+      port: AURORA_PORT,
+      secretName: names.databaseSecret(),
+      databaseName: DATABASE_NAME,
+      globalClusterIdentifier: names.auroraGlobalCluster(),
+    };
   }
 
   const globalTraffic = new GlobalTrafficStack(app, 'GlobalTraffic', {
@@ -189,7 +197,10 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     names,
     policy: config.failover,
     primaryRegion: config.primary.region,
-    primaryReadinessUrl: readinessUrl(primaryService, crossRegionValue(primaryService, 'LoadBalancerDnsName', primaryService.trading.loadBalancer.loadBalancerDnsName)),
+    primaryReadinessUrl: readinessUrl(
+      primaryService,
+      crossRegionValue(primaryService, 'LoadBalancerDnsName', primaryService.trading.loadBalancer.loadBalancerDnsName),
+    ),
     secondaryReadinessUrl: readinessUrl(secondaryService, secondaryService.trading.loadBalancer.loadBalancerDnsName),
     probeServerName: config.primary.certificateArn ? `${APPLICATION_RECORD_NAME}.${config.domainName}` : undefined,
     alarmTopic: secondaryFoundation.alarmTopic,

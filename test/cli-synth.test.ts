@@ -55,6 +55,7 @@ describe('cdk synth (real CLI, offline, built-in validation as error)', () => {
         .sort(),
     ).toEqual([
       'EventRouting@us-east-1',
+      'FailoverAutomation@us-west-2',
       'GlobalTraffic@us-east-1',
       'PrimaryData@us-east-1',
       'PrimaryFoundation@us-east-1',

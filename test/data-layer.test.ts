@@ -319,6 +319,7 @@ describe.each([
     const { resource: task } = onlyResource(platform.templates[serviceId], 'AWS::ECS::TaskDefinition');
     const environment = Object.fromEntries(task.Properties.ContainerDefinitions[0].Environment.map((e: any) => [e.Name, e.Value]));
     expect(environment).toMatchObject({
+      DB_GLOBAL_CLUSTER_ID: `aurora-trading-global-${SUFFIX}`,
       DB_PORT: '5432',
       DB_NAME: 'trading',
       DB_SECRET_ID: `secret-trading-db-${SUFFIX}`,
@@ -335,6 +336,7 @@ describe.each([
     const all = policies.flatMap(([, p]) => statements(p));
     const bySid = Object.fromEntries(all.map((s: any) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
+      'FindGlobalWriterEndpoint',
       'ListFiles',
       'PublishPlatformEvents',
       'ReadDatabaseCredentials',
@@ -343,6 +345,9 @@ describe.each([
       'UseRegionKeyThroughDataServices',
     ]);
     expect(actionsOf(bySid.ReadDatabaseCredentials).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    // The writer endpoint that follows failovers is looked up on exactly this global cluster.
+    expect(bySid.FindGlobalWriterEndpoint.Action).toBe('rds:DescribeGlobalClusters');
+    expect(JSON.stringify(bySid.FindGlobalWriterEndpoint.Resource)).toContain(`:global-cluster:aurora-trading-global-${SUFFIX}`);
     const secretArn = JSON.stringify(bySid.ReadDatabaseCredentials.Resource);
     expect(secretArn).toContain(`:secretsmanager:${region}:`);
     expect(secretArn).toContain(`secret:secret-trading-db-${SUFFIX}-??????`);

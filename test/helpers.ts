@@ -69,8 +69,10 @@ export function resolveIn(platform: SynthesizedPlatform, value: any, consumerSta
   return { stackId: consumerStackId, logicalId, resource };
 }
 
+/** A tag of a resource, whether the type renders tags as a list of Key/Value pairs or as a map (SSM). */
 export function tagValue(resource: any, key: string): string | undefined {
-  return (resource.Properties?.Tags ?? resource.Properties?.HealthCheckTags ?? []).find((tag: any) => tag.Key === key)?.Value;
+  const tags = resource.Properties?.Tags ?? resource.Properties?.HealthCheckTags ?? [];
+  return Array.isArray(tags) ? tags.find((tag: any) => tag.Key === key)?.Value : tags[key];
 }
 
 /** The single resource of a type in a template. */

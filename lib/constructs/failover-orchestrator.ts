@@ -85,7 +85,11 @@ export class FailoverOrchestrator extends Construct {
       new iam.PolicyStatement({
         sid: 'FailOverThisGlobalClusterOnly',
         actions: ['rds:FailoverGlobalCluster'],
-        resources: [globalClusterArn, clusterArn(props.secondaryClusterIdentifier, stack.region), clusterArn(props.primaryClusterIdentifier, props.primaryRegion)],
+        resources: [
+          globalClusterArn,
+          clusterArn(props.secondaryClusterIdentifier, stack.region),
+          clusterArn(props.primaryClusterIdentifier, props.primaryRegion),
+        ],
       }),
     );
     this.pauseParameter.grantRead(role);

@@ -45,7 +45,10 @@ export class FailoverStack extends RegionalStack {
       notificationTopic: props.alarmTopic,
       notificationTopicKey: props.alarmTopicKey,
     });
-    new CfnOutput(this, 'PauseParameterName', { value: this.orchestrator.pauseParameter.parameterName, description: 'Set to "true" to pause automatic failover' });
+    new CfnOutput(this, 'PauseParameterName', {
+      value: this.orchestrator.pauseParameter.parameterName,
+      description: 'Set to "true" to pause automatic failover',
+    });
     new CfnOutput(this, 'OrchestratorFunctionName', { value: this.orchestrator.function.functionName });
   }
 }

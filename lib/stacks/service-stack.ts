@@ -23,6 +23,8 @@ export interface ServiceDatabase {
   /** Name of the credentials secret, replicated into every region under the same name. */
   readonly secretName: string;
   readonly databaseName: string;
+  /** Global cluster whose writer endpoint the service resolves at startup. */
+  readonly globalClusterIdentifier: string;
 }
 
 /** Where the service publishes platform events. */
@@ -83,6 +85,7 @@ export class ServiceStack extends RegionalStack {
         DB_READER_HOST: database.readerEndpoint,
         DB_PORT: String(database.port),
         DB_NAME: database.databaseName,
+        DB_GLOBAL_CLUSTER_ID: database.globalClusterIdentifier,
         DB_SECRET_ID: database.secretName,
         SESSIONS_TABLE: props.sessionTableName,
         FILES_BUCKET: this.filesBucketName,
@@ -122,6 +125,11 @@ export class ServiceStack extends RegionalStack {
         sid: 'ReadDatabaseCredentials',
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         resources: [`${secret.secretArn}-??????`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'FindGlobalWriterEndpoint',
+        actions: ['rds:DescribeGlobalClusters'],
+        resources: [`arn:${this.partition}:rds::${this.account}:global-cluster:${props.database.globalClusterIdentifier}`],
       }),
       new iam.PolicyStatement({
         sid: 'ReadWriteSessions',

@@ -1,3 +1,4 @@
+import { createRdsClient, resolveWriterEndpoint } from './database';
 import { createEventBridgeClient, EventPublisher } from './events';
 import { createTradingServer, ReadinessCheck, tcpCheck } from './server';
 
@@ -9,7 +10,7 @@ export interface ServiceEnvironment {
   readonly version: string;
   readonly shutdownTimeoutMs: number;
   /** Database the region depends on; absent when run locally without one. */
-  readonly database?: { readonly host: string; readonly port: number };
+  readonly database?: { readonly host: string; readonly port: number; readonly globalClusterIdentifier?: string };
   /** Where platform events go; absent when run locally. */
   readonly events?: { readonly eventBusName: string; readonly endpointId?: string };
 }
@@ -29,7 +30,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
     if (!Number.isInteger(dbPort) || dbPort < 1 || dbPort > 65535) {
       throw new Error(`DB_PORT=${JSON.stringify(env.DB_PORT)} must be an integer from 1 to 65535`);
     }
-    database = { host: env.DB_HOST, port: dbPort };
+    database = { host: env.DB_HOST, port: dbPort, globalClusterIdentifier: env.DB_GLOBAL_CLUSTER_ID || undefined };
   }
   const events = env.EVENT_BUS_NAME ? { eventBusName: env.EVENT_BUS_NAME, endpointId: env.EVENT_ENDPOINT_ID || undefined } : undefined;
   return {
@@ -63,6 +64,13 @@ function main(): void {
     log,
     onReadinessChange: (ready, checks) => publish('RegionReadinessChanged', { ready, checks }),
   });
+  // Writes go to the global writer endpoint, which follows the writer across regions.
+  const globalClusterIdentifier = environment.database?.globalClusterIdentifier;
+  if (globalClusterIdentifier) {
+    resolveWriterEndpoint(createRdsClient(environment.region), globalClusterIdentifier)
+      .then((writerEndpoint) => log({ level: 'info', msg: 'database writer endpoint', writerEndpoint }))
+      .catch((error) => log({ level: 'error', msg: 'writer endpoint unresolved', error: String(error) }));
+  }
   trading.server.listen(environment.port, () => {
     log({ level: 'info', msg: 'listening', port: environment.port, region: environment.region });
     publish('ServiceStarted', { version: environment.version });
