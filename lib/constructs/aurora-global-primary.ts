@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { taggedSecurityGroup } from './security-group';
 
 /**
@@ -14,6 +14,20 @@ import { taggedSecurityGroup } from './security-group';
 export const AURORA_ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_9;
 export const AURORA_ENGINE = 'aurora-postgresql';
 export const AURORA_PORT = 5432;
+
+/** The cdk-nag findings both clusters of the global database acknowledge, with the same reasons. */
+export function acknowledgeAuroraDesignChoices(cluster: IConstruct): void {
+  Validations.of(cluster).acknowledge({
+    id: 'AwsSolutions-RDS10',
+    reason:
+      'Deletion protection is off by requirement: every environment must be removable with cdk destroy; production guards deletion through change review of cdk diff.',
+  });
+  Validations.of(cluster).acknowledge({
+    id: 'AwsSolutions-RDS11',
+    reason:
+      'The standard PostgreSQL port is kept for client compatibility; access is limited by security group to the trading tasks of the region, not by port obscurity.',
+  });
+}
 
 export interface AuroraGlobalPrimaryProps {
   readonly vpc: ec2.IVpc;
@@ -126,16 +140,7 @@ export class AuroraGlobalPrimary extends Construct {
     (this.cluster.node.defaultChild as rds.CfnDBCluster).globalClusterIdentifier = this.globalCluster.ref;
     this.secret = this.cluster.secret!;
 
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-RDS10',
-      reason:
-        'Deletion protection is off by requirement: every environment must be removable with cdk destroy; production guards deletion through change review of cdk diff.',
-    });
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason:
-        'The standard PostgreSQL port is kept for client compatibility; access is limited by security group to the trading tasks of the region, not by port obscurity.',
-    });
+    acknowledgeAuroraDesignChoices(this.cluster);
     Validations.of(this.cluster).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

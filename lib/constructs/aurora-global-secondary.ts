@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,7 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { DrMetrics } from '../metrics';
 import { taggedSecurityGroup } from './security-group';
-import { AURORA_ENGINE, AURORA_ENGINE_VERSION, AURORA_PORT } from './aurora-global-primary';
+import { acknowledgeAuroraDesignChoices, AURORA_ENGINE, AURORA_ENGINE_VERSION, AURORA_PORT } from './aurora-global-primary';
 
 export interface AuroraGlobalSecondaryProps {
   readonly vpc: ec2.IVpc;
@@ -82,16 +82,7 @@ export class AuroraGlobalSecondary extends Construct {
     });
     this.cluster.applyRemovalPolicy(RemovalPolicy.DESTROY);
     this.cluster.node.addDependency(postgresLog);
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-RDS10',
-      reason:
-        'Deletion protection is off by requirement: every environment must be removable with cdk destroy; production guards deletion through change review of cdk diff.',
-    });
-    Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason:
-        'The standard PostgreSQL port is kept for client compatibility; access is limited by security group to the trading tasks of the region, not by port obscurity.',
-    });
+    acknowledgeAuroraDesignChoices(this.cluster);
 
     props.instanceIdentifiers.forEach((instanceIdentifier, index) => {
       const instance = new rds.CfnDBInstance(this, `Instance${index + 1}`, {
