@@ -333,6 +333,14 @@ function cidrsOverlap(a: string, b: string): boolean {
   return aStart <= bEnd && bStart <= aEnd;
 }
 
+/** Timeout of one readiness probe of the orchestrator (its Lambda environment carries it). */
+export const FAILOVER_PROBE_TIMEOUT_SECONDS = 5;
+
+/** Worst-case time for the orchestrator to confirm an outage: every probe times out, with the gaps between. */
+export function failoverProbeWindowSeconds(policy: FailoverPolicyConfig): number {
+  return policy.probeCount * FAILOVER_PROBE_TIMEOUT_SECONDS + (policy.probeCount - 1) * policy.probeIntervalSeconds;
+}
+
 /** Longest probe window that still leaves the promotion inside the 5-minute objective. */
 export const MAX_FAILOVER_PROBE_WINDOW_SECONDS = 120;
 
@@ -348,7 +356,7 @@ function parseFailoverPolicy(raw: RawPlatformConfig): FailoverPolicyConfig {
   };
   const probeCount = integer('failoverProbeCount', DEFAULTS.failoverProbeCount, 2, 10);
   const probeIntervalSeconds = integer('failoverProbeIntervalSeconds', DEFAULTS.failoverProbeIntervalSeconds, 5, 60);
-  const window = (probeCount - 1) * probeIntervalSeconds;
+  const window = failoverProbeWindowSeconds({ probeCount, probeIntervalSeconds });
   if (window > MAX_FAILOVER_PROBE_WINDOW_SECONDS) {
     throw new ConfigError(
       'failoverProbeIntervalSeconds',

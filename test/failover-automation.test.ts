@@ -27,7 +27,10 @@ test('the configured probe window reaches the function; a schedule runs it every
   const env = fn().Properties.Environment.Variables;
   expect(env).toMatchObject({ PROBE_COUNT: '4', PROBE_INTERVAL_SECONDS: '15', PAUSE_PARAMETER: `/trading-dr/${SUFFIX}/failover/paused` });
   expect(fn().Properties.ReservedConcurrentExecutions).toBe(1);
-  expect(fn().Properties.Timeout).toBeGreaterThanOrEqual(4 * 15 + 300);
+  // Five probes (4 primary, 1 secondary) of up to 5 s, 3 gaps of 15 s, the 300 s promotion wait and a poll.
+  expect(fn().Properties.Timeout).toBeGreaterThanOrEqual(5 * 5 + 3 * 15 + 300 + 10);
+  const asyncConfig = onlyResource(failover, 'AWS::Lambda::EventInvokeConfig').resource.Properties;
+  expect(asyncConfig).toMatchObject({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
   const { resource: schedule } = onlyResource(failover, 'AWS::Scheduler::Schedule');
   expect(schedule.Properties.ScheduleExpression).toBe('rate(1 minute)');
   expect(resolveIn(platform, schedule.Properties.Target.Arn, 'FailoverAutomation').resource.Type).toBe('AWS::Lambda::Function');
@@ -71,7 +74,7 @@ test('deployed after the secondary cluster and both services', () => {
 
 test('a probe window that leaves no room for the promotion is rejected at synth', () => {
   expect(() => synthesizePlatform({ failoverProbeCount: '10', failoverProbeIntervalSeconds: '60' })).toThrow(
-    /failoverProbeIntervalSeconds=60: with failoverProbeCount=10 the probe window is 540 s; at most 120 s/,
+    /failoverProbeIntervalSeconds=60: with failoverProbeCount=10 the probe window is 590 s; at most 120 s/,
   );
 });
 

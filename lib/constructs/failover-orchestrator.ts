@@ -118,8 +118,11 @@ export class FailoverOrchestrator extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      // Probe window + promotion wait, with room to spare.
-      timeout: Duration.seconds(props.probeInterval.toSeconds() * props.probeCount + promotionTimeout.toSeconds() + 60),
+      // Primary probes and the secondary probe (each up to its timeout), the gaps, the promotion
+      // wait and one poll, plus a margin for API calls and retries.
+      timeout: Duration.seconds(
+        (props.probeCount + 1) * probeTimeout.toSeconds() + (props.probeCount - 1) * props.probeInterval.toSeconds() + promotionTimeout.toSeconds() + 10 + 60,
+      ),
       // Never two runs at once: one promotion, never two.
       reservedConcurrentExecutions: 1,
       role,
@@ -141,6 +144,10 @@ export class FailoverOrchestrator extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
+
+    // Scheduler invokes asynchronously; runs that queue behind the single running one are stale
+    // (each run re-reads the state anyway): never keep or retry them.
+    this.function.configureAsyncInvoke({ maxEventAge: Duration.minutes(1), retryAttempts: 0 });
 
     const scheduleRole = new iam.Role(this, 'ScheduleRole', {
       roleName: props.scheduleRoleName,

@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { FailoverOrchestrator } from '../constructs/failover-orchestrator';
-import { FailoverPolicyConfig } from '../config';
+import { FAILOVER_PROBE_TIMEOUT_SECONDS, FailoverPolicyConfig } from '../config';
 import { PlatformNames } from '../naming';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
 
@@ -41,6 +41,7 @@ export class FailoverStack extends RegionalStack {
       probeServerName: props.probeServerName,
       probeCount: props.policy.probeCount,
       probeInterval: Duration.seconds(props.policy.probeIntervalSeconds),
+      probeTimeout: Duration.seconds(FAILOVER_PROBE_TIMEOUT_SECONDS),
       eventBusName: names.eventBus(),
       notificationTopic: props.alarmTopic,
       notificationTopicKey: props.alarmTopicKey,

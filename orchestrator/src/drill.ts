@@ -58,7 +58,6 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
     .services?.[0];
   if (!service) throw new Error(`service ${options.primaryEcsService} not found in ${options.primaryEcsCluster}`);
   const desiredCount = service.desiredCount ?? 0;
-  const secondaryAddresses = new Set(await deps.resolve(options.secondaryLoadBalancerDnsName));
 
   const injectedAt = deps.now();
   let dnsSwitchedAt: number | undefined;
@@ -71,6 +70,8 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
       await deps.sleep(options.pollMs);
       const elapsed = Math.round((deps.now() - injectedAt) / 1000);
       if (dnsSwitchedAt === undefined) {
+        // Load balancer addresses change: compare with the secondary's current answer every time.
+        const secondaryAddresses = new Set(await deps.resolve(options.secondaryLoadBalancerDnsName).catch(() => []));
         const answers = await deps.resolve(options.applicationHostName).catch(() => []);
         if (answers.length > 0 && answers.every((address) => secondaryAddresses.has(address))) {
           dnsSwitchedAt = deps.now();

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   if (command === 'switchover') {
     const to = argument(args, 'to');
     if (to !== 'primary' && to !== 'secondary') throw new Error('--to must be primary or secondary');
+    // SwitchoverGlobalCluster is called in the region of the CURRENT writer.
+    const writerRegion = await writerRegionOf(rds, names);
     const outcome = await switchover(
       {
         globalClusterIdentifier: names.auroraGlobalCluster(),
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
         timeoutMs,
         pollMs: 15_000,
       },
-      common,
+      { ...common, rds: new RDSClient({ region: writerRegion }) },
     );
     progress(`switchover: ${outcome}`);
     if (to === 'primary') for (const step of RESTORE_ROUTING_STEPS) progress(`next: ${step}`);
@@ -122,6 +124,14 @@ async function accountOf(rds: RDSClient, names: PlatformNames): Promise<string> 
   const arn = output.GlobalClusters?.[0]?.GlobalClusterMembers?.[0]?.DBClusterArn;
   if (!arn) throw new Error(`global cluster ${names.auroraGlobalCluster()} not found: is the environment deployed?`);
   return arn.split(':')[4];
+}
+
+async function writerRegionOf(rds: RDSClient, names: PlatformNames): Promise<string> {
+  const { DescribeGlobalClustersCommand } = await import('@aws-sdk/client-rds');
+  const output = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: names.auroraGlobalCluster() }));
+  const writer = output.GlobalClusters?.[0]?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
+  if (!writer) throw new Error('no writer in the global cluster: wait for the current failover to finish');
+  return writer.split(':')[3];
 }
 
 async function stackOutput(region: string, stackName: string, outputKey: string): Promise<string> {

@@ -59,6 +59,11 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   let verifiedWriter: boolean | undefined;
   if (decision.action === 'promote-secondary') {
     promoted = await promote(config, deps);
+    // Page at once: the wait below can outlast the run if the promotion is slow.
+    await page(config, deps, promoted ? 'Trading DR: standby database promotion started' : 'Trading DR: standby database promotion FAILED to start', {
+      ...decision,
+      promoted,
+    });
     if (promoted) verifiedWriter = await waitForWriter(config, deps);
   }
   const report: RunReport = { decision, promoted, verifiedWriter, durationMs: deps.now() - started };
@@ -91,7 +96,7 @@ export async function readClusterRole(config: OrchestratorConfig, deps: Pick<Orc
   if (!cluster) return 'unknown';
   const transitioning =
     ['failing-over', 'switching-over'].includes(cluster.Status ?? '') ||
-    ['pending', 'failing-over', 'switching-over'].includes(cluster.FailoverState?.Status ?? '');
+    ['pending', 'failing-over', 'switching-over', 'cancelling'].includes(cluster.FailoverState?.Status ?? '');
   if (transitioning) return 'transitioning';
   const member = cluster.GlobalClusterMembers?.find((candidate) => candidate.DBClusterArn === config.secondaryClusterArn);
   if (!member) return 'unknown';
@@ -179,7 +184,8 @@ async function record(report: RunReport, config: OrchestratorConfig, deps: Orche
     Runs: 1,
     Promotions: report.promoted ? 1 : 0,
   });
-  if (report.decision.reason === 'primary-answers') return;
+  // Steady states are in the logs and metrics; events and pages are for what changes something.
+  if (['primary-answers', 'already-promoted', 'paused'].includes(report.decision.reason)) return;
   const detail = { ...report.decision, promoted: report.promoted, verifiedWriter: report.verifiedWriter, durationMs: report.durationMs };
   await bestEffort(deps, 'event', () =>
     deps.events.send(
@@ -188,18 +194,24 @@ async function record(report: RunReport, config: OrchestratorConfig, deps: Orche
       }),
     ),
   );
-  const needsHuman = report.promoted || ['secondary-unhealthy', 'cluster-state-unknown'].includes(report.decision.reason) || report.verifiedWriter === false;
-  if (needsHuman) {
-    await bestEffort(deps, 'notification', () =>
-      deps.sns.send(
-        new PublishCommand({
-          TopicArn: config.notificationTopicArn,
-          Subject: report.promoted ? 'Trading DR: standby database promoted' : `Trading DR: failover blocked (${report.decision.reason})`,
-          Message: JSON.stringify(detail, null, 2),
-        }),
-      ),
-    );
+  if (report.decision.action === 'promote-secondary') {
+    if (report.promoted) {
+      await page(
+        config,
+        deps,
+        report.verifiedWriter ? 'Trading DR: standby database promoted and verified as writer' : 'Trading DR: promotion NOT verified in time',
+        detail,
+      );
+    }
+  } else if (['secondary-unhealthy', 'cluster-state-unknown'].includes(report.decision.reason)) {
+    await page(config, deps, `Trading DR: failover blocked (${report.decision.reason})`, detail);
   }
+}
+
+async function page(config: OrchestratorConfig, deps: OrchestratorDependencies, subject: string, detail: Record<string, unknown>): Promise<void> {
+  await bestEffort(deps, 'notification', () =>
+    deps.sns.send(new PublishCommand({ TopicArn: config.notificationTopicArn, Subject: subject, Message: JSON.stringify(detail, null, 2) })),
+  );
 }
 
 async function bestEffort(deps: OrchestratorDependencies, what: string, send: () => Promise<unknown>): Promise<void> {

@@ -141,8 +141,10 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
       TargetDbClusterIdentifier: SECONDARY_ARN,
       AllowDataLoss: true,
     });
-    const [notification] = await messages(notificationsQueueUrl);
-    expect(notification.Subject).toBe('Trading DR: standby database promoted');
+    expect((await messages(notificationsQueueUrl)).map((message) => message.Subject)).toEqual([
+      'Trading DR: standby database promotion started',
+      'Trading DR: standby database promoted and verified as writer',
+    ]);
     const [event] = await messages(eventsQueueUrl);
     expect(event).toMatchObject({
       source: 'trading.failover',
@@ -151,7 +153,7 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     });
   });
 
-  test('paused through the SSM parameter: no probe, no failover, the pause is reported as an event', async () => {
+  test('paused through the SSM parameter: no probe, no failover, and no event every minute', async () => {
     await ssm.send(new PutParameterCommand({ Name: config.pauseParameterName, Value: 'true', Type: 'String', Overwrite: true }));
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
     const deps = dependencies({});
@@ -159,7 +161,7 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(report.decision.reason).toBe('paused');
     expect(deps.probed).toEqual([]);
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
-    expect((await messages(eventsQueueUrl))[0].detail.reason).toBe('paused');
+    expect(await messages(eventsQueueUrl)).toEqual([]);
   });
 
   test('the parameter set to anything but "true" does not pause', async () => {
@@ -221,6 +223,8 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(report).toMatchObject({ promoted: false, decision: { action: 'promote-secondary' } });
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
     expect(logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'failover request failed' }));
+    // A promotion that could not even start pages at once: it retries every minute otherwise unseen.
+    expect((await messages(notificationsQueueUrl)).map((message) => message.Subject)).toEqual(['Trading DR: standby database promotion FAILED to start']);
   });
 
   test('a promotion that does not produce a writer in time is reported and paged', async () => {
@@ -228,7 +232,10 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     rds.on(FailoverGlobalClusterCommand).resolves({});
     const report = await runOnce({ ...config, promotionTimeoutMs: 30_000 }, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] }));
     expect(report).toMatchObject({ promoted: true, verifiedWriter: false });
-    expect((await messages(notificationsQueueUrl))[0].Subject).toBe('Trading DR: standby database promoted');
+    expect((await messages(notificationsQueueUrl)).map((message) => message.Subject)).toEqual([
+      'Trading DR: standby database promotion started',
+      'Trading DR: promotion NOT verified in time',
+    ]);
   });
 
   test('an unreadable pause switch counts as paused', async () => {
