@@ -123,6 +123,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       primaryData.database.securityGroup,
       primaryData.database.cluster.clusterEndpoint.hostname,
       primaryData.database.cluster.clusterReadEndpoint.hostname,
+      names.auroraCluster('primary'),
     ),
   });
   primaryService.addStackDependency(primaryData, 'the service connects to the primary cluster and the session table');
@@ -138,7 +139,12 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     sessionTableName: names.sessionTable(),
     certificateArn: config.secondary.certificateArn,
     events: eventsFor(crossRegionValue(eventRouting, 'EventEndpointId', eventRouting.globalEndpoint.endpointId)),
-    database: databaseFor(secondaryData.database.securityGroup, secondaryData.database.endpoint, secondaryData.database.readerEndpoint),
+    database: databaseFor(
+      secondaryData.database.securityGroup,
+      secondaryData.database.endpoint,
+      secondaryData.database.readerEndpoint,
+      names.auroraCluster('secondary'),
+    ),
   });
   secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
   secondaryService.addStackDependency(primaryData, 'the session table replica and the secret replica are created by the primary data stack');
@@ -153,7 +159,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     return { protocol: https ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP, port: service.trading.listenerPort };
   }
 
-  function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string): ServiceDatabase {
+  function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string, clusterIdentifier: string): ServiceDatabase {
     return {
       securityGroup,
       endpoint,
@@ -162,6 +168,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       secretName: names.databaseSecret(),
       databaseName: DATABASE_NAME,
       globalClusterIdentifier: names.auroraGlobalCluster(),
+      clusterIdentifier,
     };
   }
 

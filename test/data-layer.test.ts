@@ -320,6 +320,7 @@ describe.each([
     const environment = Object.fromEntries(task.Properties.ContainerDefinitions[0].Environment.map((e: any) => [e.Name, e.Value]));
     expect(environment).toMatchObject({
       DB_GLOBAL_CLUSTER_ID: `aurora-trading-global-${SUFFIX}`,
+      DB_CLUSTER_ID: `aurora-trading-${serviceId === 'PrimaryService' ? 'primary' : 'secondary'}-${SUFFIX}`,
       DB_PORT: '5432',
       DB_NAME: 'trading',
       DB_SECRET_ID: `secret-trading-db-${SUFFIX}`,

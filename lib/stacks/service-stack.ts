@@ -25,6 +25,8 @@ export interface ServiceDatabase {
   readonly databaseName: string;
   /** Global cluster whose writer endpoint the service resolves at startup. */
   readonly globalClusterIdentifier: string;
+  /** This region's cluster: readiness requires it to be the writer or to forward writes. */
+  readonly clusterIdentifier: string;
 }
 
 /** Where the service publishes platform events. */
@@ -86,6 +88,7 @@ export class ServiceStack extends RegionalStack {
         DB_PORT: String(database.port),
         DB_NAME: database.databaseName,
         DB_GLOBAL_CLUSTER_ID: database.globalClusterIdentifier,
+        DB_CLUSTER_ID: database.clusterIdentifier,
         DB_SECRET_ID: database.secretName,
         SESSIONS_TABLE: props.sessionTableName,
         FILES_BUCKET: this.filesBucketName,

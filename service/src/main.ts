@@ -1,4 +1,4 @@
-import { createRdsClient, resolveWriterEndpoint } from './database';
+import { createRdsClient, resolveWriterEndpoint, writableRegionCheck } from './database';
 import { createEventBridgeClient, EventPublisher } from './events';
 import { createTradingServer, ReadinessCheck, tcpCheck } from './server';
 
@@ -10,7 +10,7 @@ export interface ServiceEnvironment {
   readonly version: string;
   readonly shutdownTimeoutMs: number;
   /** Database the region depends on; absent when run locally without one. */
-  readonly database?: { readonly host: string; readonly port: number; readonly globalClusterIdentifier?: string };
+  readonly database?: { readonly host: string; readonly port: number; readonly globalClusterIdentifier?: string; readonly clusterIdentifier?: string };
   /** Where platform events go; absent when run locally. */
   readonly events?: { readonly eventBusName: string; readonly endpointId?: string };
 }
@@ -30,7 +30,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
     if (!Number.isInteger(dbPort) || dbPort < 1 || dbPort > 65535) {
       throw new Error(`DB_PORT=${JSON.stringify(env.DB_PORT)} must be an integer from 1 to 65535`);
     }
-    database = { host: env.DB_HOST, port: dbPort, globalClusterIdentifier: env.DB_GLOBAL_CLUSTER_ID || undefined };
+    database = {
+      host: env.DB_HOST,
+      port: dbPort,
+      globalClusterIdentifier: env.DB_GLOBAL_CLUSTER_ID || undefined,
+      clusterIdentifier: env.DB_CLUSTER_ID || undefined,
+    };
   }
   const events = env.EVENT_BUS_NAME ? { eventBusName: env.EVENT_BUS_NAME, endpointId: env.EVENT_ENDPOINT_ID || undefined } : undefined;
   return {
@@ -47,7 +52,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
 function main(): void {
   const environment = readEnvironment(process.env);
   // The region can serve only while its database answers; liveness stays independent of it.
-  const readinessChecks: ReadinessCheck[] = environment.database ? [tcpCheck('database', environment.database.host, environment.database.port)] : [];
+  const database = environment.database;
+  const readinessChecks: ReadinessCheck[] = database ? [tcpCheck('database', database.host, database.port)] : [];
+  if (database?.globalClusterIdentifier && database.clusterIdentifier) {
+    readinessChecks.push(writableRegionCheck(createRdsClient(environment.region), database.globalClusterIdentifier, database.clusterIdentifier));
+  }
   const log = (entry: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   const publisher = environment.events
     ? new EventPublisher({ ...environment.events, source: 'trading.platform', client: createEventBridgeClient(environment.region), log })
@@ -64,7 +73,7 @@ function main(): void {
     log,
     onReadinessChange: (ready, checks) => publish('RegionReadinessChanged', { ready, checks }),
   });
-  // Writes go to the global writer endpoint, which follows the writer across regions.
+  // The endpoint for write connections: it follows the writer across regions.
   const globalClusterIdentifier = environment.database?.globalClusterIdentifier;
   if (globalClusterIdentifier) {
     resolveWriterEndpoint(createRdsClient(environment.region), globalClusterIdentifier)
