@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { App, Aspects, Aws, Stack, Tags } from 'aws-cdk-lib';
+import { App, Aspects, Aws, Fn, Stack, Tags } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -210,11 +210,15 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     ),
     secondaryReadinessUrl: readinessUrl(secondaryService, secondaryService.trading.loadBalancer.loadBalancerDnsName),
     probeServerName: config.primary.certificateArn ? `${APPLICATION_RECORD_NAME}.${config.domainName}` : undefined,
+    applicationHostName: `${APPLICATION_RECORD_NAME}.${config.domainName}`,
+    nameServers: crossRegionValue(globalTraffic, 'HostedZoneNameServers', Fn.join(',', globalTraffic.hostedZone.hostedZoneNameServers ?? [])),
+    secondaryLoadBalancerDnsName: secondaryService.trading.loadBalancer.loadBalancerDnsName,
     alarmTopic: secondaryFoundation.alarmTopic,
     alarmTopicKey: secondaryFoundation.encryptionKey,
   });
   failover.addStackDependency(secondaryData, 'it fails over the secondary cluster');
   failover.addStackDependency(primaryService, 'it probes the primary load balancer');
+  failover.addStackDependency(globalTraffic, 'it reads the authoritative answer from the hosted zone name servers');
 
   const dashboardRegion = (region: RegionConfig): DashboardRegion => ({
     region: region.region,

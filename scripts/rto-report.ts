@@ -105,16 +105,14 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
     { path: 'traffic', step: 'Resolvers drop the cached primary answer (effective TTL)', seconds: ttl.value, source: ttl.source },
     {
       path: 'writes',
-      step: 'Next orchestrator run starts (schedule period)',
-      seconds: schedulePeriod,
-      source: `schedule ${schedule!.Properties.ScheduleExpression} in ${schedule!.file}`,
+      step: 'Orchestrator confirms the outage and Route 53 has moved the traffic (the later of the two)',
+      seconds: Math.max(
+        schedulePeriod + probeCount * probeTimeout + (probeCount - 1) * probeInterval,
+        interval * threshold + interval * DOCUMENTED.checkerSpreadIntervals.value,
+      ),
+      source: `schedule ${schedule!.Properties.ScheduleExpression}, ${probeCount} probes ${probeInterval} s apart with ${probeTimeout} s timeout (${orchestrator.file}); Route 53 detection as above, read from the authoritative servers (no TTL)`,
     },
-    {
-      path: 'writes',
-      step: 'Orchestrator confirms the outage (probes x timeout + gaps)',
-      seconds: probeCount * probeTimeout + (probeCount - 1) * probeInterval,
-      source: `orchestrator environment in ${orchestrator.file}: ${probeCount} probes, ${probeInterval} s apart, ${probeTimeout} s timeout`,
-    },
+    { path: 'writes', step: 'Last probe of the primary (split-brain veto)', seconds: probeTimeout, source: `probe timeout in ${orchestrator.file}` },
     {
       path: 'writes',
       step: 'Aurora promotes the secondary cluster',

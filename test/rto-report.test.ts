@@ -37,8 +37,10 @@ test('the synthesized platform meets the 5-minute objective, with every figure t
   const seconds = Object.fromEntries(report.steps.map((step) => [step.step.split(' (')[0], step.seconds]));
   expect(seconds['Route 53 marks the primary unhealthy']).toBe(60);
   expect(seconds['Resolvers drop the cached primary answer']).toBe(DOCUMENTED.elbAliasTtlSeconds.value);
-  expect(seconds['Next orchestrator run starts']).toBe(60);
-  expect(seconds['Orchestrator confirms the outage']).toBe(3 * 5 + 2 * 20);
+  // Schedule period + 3 probes (5 s timeout) 20 s apart, which is later than Route 53's 60 + 30 s.
+  expect(seconds['Orchestrator confirms the outage and Route 53 has moved the traffic']).toBe(60 + 3 * 5 + 2 * 20);
+  expect(seconds['Last probe of the primary']).toBe(5);
+  expect(report.writesSeconds).toBe(115 + 5 + DOCUMENTED.auroraPromotionSeconds.value + 10);
   expect(report.trafficSeconds).toBe(60 + 30 + 60);
   expect(report.totalSeconds).toBe(Math.max(report.trafficSeconds, report.writesSeconds));
   expect(report).toMatchObject({ objectiveSeconds: RTO_OBJECTIVE_SECONDS, meetsObjective: true });

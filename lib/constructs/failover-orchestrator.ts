@@ -39,6 +39,13 @@ export interface FailoverOrchestratorProps {
   readonly probeTimeout?: Duration;
   /** How long a run waits for the new writer after requesting the failover. @default Duration.minutes(5) */
   readonly promotionTimeout?: Duration;
+  /** The application name whose authoritative answer must point at the secondary before writes move. */
+  readonly applicationHostName: string;
+  /** Name servers of the hosted zone, comma-separated. */
+  readonly nameServers: string;
+  readonly secondaryLoadBalancerDnsName: string;
+  /** How long a run waits for Route 53 to move traffic once the outage is confirmed. @default Duration.seconds(90) */
+  readonly trafficWait?: Duration;
   readonly eventBusName: string;
   readonly notificationTopic: sns.ITopic;
   /** Key of the notification topic; publishing to an encrypted topic needs it. */
@@ -59,6 +66,7 @@ export class FailoverOrchestrator extends Construct {
     const stack = Stack.of(this);
     const probeTimeout = props.probeTimeout ?? Duration.seconds(5);
     const promotionTimeout = props.promotionTimeout ?? Duration.minutes(5);
+    const trafficWait = props.trafficWait ?? Duration.seconds(90);
     const clusterArn = (identifier: string, region: string): string => `arn:${stack.partition}:rds:${region}:${stack.account}:cluster:${identifier}`;
     const globalClusterArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${props.globalClusterIdentifier}`;
 
@@ -121,7 +129,12 @@ export class FailoverOrchestrator extends Construct {
       // Primary probes and the secondary probe (each up to its timeout), the gaps, the promotion
       // wait and one poll, plus a margin for API calls and retries.
       timeout: Duration.seconds(
-        (props.probeCount + 1) * probeTimeout.toSeconds() + (props.probeCount - 1) * props.probeInterval.toSeconds() + promotionTimeout.toSeconds() + 10 + 60,
+        (props.probeCount + 2) * probeTimeout.toSeconds() +
+          (props.probeCount - 1) * props.probeInterval.toSeconds() +
+          trafficWait.toSeconds() +
+          promotionTimeout.toSeconds() +
+          10 +
+          60,
       ),
       // Never two runs at once: one promotion, never two.
       reservedConcurrentExecutions: 1,
@@ -139,6 +152,10 @@ export class FailoverOrchestrator extends Construct {
         PROBE_INTERVAL_SECONDS: String(props.probeInterval.toSeconds()),
         PROBE_TIMEOUT_SECONDS: String(probeTimeout.toSeconds()),
         PROMOTION_TIMEOUT_SECONDS: String(promotionTimeout.toSeconds()),
+        APPLICATION_HOST_NAME: props.applicationHostName,
+        NAME_SERVERS: props.nameServers,
+        SECONDARY_LB_DNS_NAME: props.secondaryLoadBalancerDnsName,
+        TRAFFIC_WAIT_SECONDS: String(trafficWait.toSeconds()),
         EVENT_BUS_NAME: props.eventBusName,
         NOTIFICATION_TOPIC_ARN: props.notificationTopic.topicArn,
         NODE_OPTIONS: '--enable-source-maps',

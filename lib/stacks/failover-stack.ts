@@ -15,6 +15,9 @@ export interface FailoverStackProps extends RegionalStackProps {
   readonly secondaryReadinessUrl: string;
   /** @default - probes over HTTP */
   readonly probeServerName?: string;
+  readonly applicationHostName: string;
+  readonly nameServers: string;
+  readonly secondaryLoadBalancerDnsName: string;
   readonly alarmTopic: sns.ITopic;
   readonly alarmTopicKey: kms.IKey;
 }
@@ -39,6 +42,9 @@ export class FailoverStack extends RegionalStack {
       primaryReadinessUrl: props.primaryReadinessUrl,
       secondaryReadinessUrl: props.secondaryReadinessUrl,
       probeServerName: props.probeServerName,
+      applicationHostName: props.applicationHostName,
+      nameServers: props.nameServers,
+      secondaryLoadBalancerDnsName: props.secondaryLoadBalancerDnsName,
       probeCount: props.policy.probeCount,
       probeInterval: Duration.seconds(props.policy.probeIntervalSeconds),
       probeTimeout: Duration.seconds(FAILOVER_PROBE_TIMEOUT_SECONDS),

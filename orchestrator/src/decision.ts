@@ -28,6 +28,12 @@ export interface Observations {
   /** A probe of this (secondary) region's readiness endpoint. */
   readonly secondaryProbe: ProbeResult;
   readonly secondaryClusterRole: ClusterRole;
+  /**
+   * Whether Route 53's authoritative answer for the application already points at the secondary:
+   * writes follow traffic, so that one vantage point can never move the writer alone.
+   * Undefined when the answer could not be read.
+   */
+  readonly trafficOnSecondary?: boolean;
 }
 
 export interface DecisionPolicy {
@@ -48,6 +54,7 @@ export interface Decision {
     | 'primary-answers'
     | 'too-few-probes'
     | 'secondary-unhealthy'
+    | 'traffic-not-moved'
     | 'primary-outage-confirmed';
   readonly detail: string;
 }
@@ -84,6 +91,13 @@ export function decide(observations: Observations, policy: DecisionPolicy): Deci
   }
   if (!observations.secondaryProbe.ok) {
     return { action: 'none', reason: 'secondary-unhealthy', detail: `this region is not ready either: ${observations.secondaryProbe.reason}` };
+  }
+  if (observations.trafficOnSecondary !== true) {
+    return {
+      action: 'none',
+      reason: 'traffic-not-moved',
+      detail: `Route 53 ${observations.trafficOnSecondary === false ? 'still answers with the primary' : 'answer unreadable'}: the writer moves only after the traffic`,
+    };
   }
   const reasons = [...new Set(observations.primaryProbes.map((probe) => (probe.ok ? 'ok' : probe.reason)))].join('; ');
   return {

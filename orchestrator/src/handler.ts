@@ -2,6 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { promises as dnsPromises } from 'node:dns';
 import { httpProbe } from './http-probe';
 import { OrchestratorConfig, RunReport, runOnce } from './orchestrator';
 
@@ -30,7 +31,44 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfi
     promotionPollMs: 10_000,
     eventBusName: text('EVENT_BUS_NAME'),
     notificationTopicArn: text('NOTIFICATION_TOPIC_ARN'),
+    trafficWaitMs: integer('TRAFFIC_WAIT_SECONDS', 0) * 1000,
+    trafficPollMs: 10_000,
   };
+}
+
+/** Where the orchestrator reads Route 53's decision: the zone's own name servers, not a cache. */
+export interface TrafficCheck {
+  readonly applicationHostName: string;
+  readonly nameServers: string[];
+  readonly secondaryLoadBalancerDnsName: string;
+}
+
+export function trafficCheckFromEnvironment(env: NodeJS.ProcessEnv): TrafficCheck {
+  const nameServers = (env.NAME_SERVERS ?? '')
+    .split(',')
+    .map((server) => server.trim())
+    .filter(Boolean);
+  if (!env.APPLICATION_HOST_NAME || !env.SECONDARY_LB_DNS_NAME || nameServers.length === 0) {
+    throw new Error('APPLICATION_HOST_NAME, SECONDARY_LB_DNS_NAME and NAME_SERVERS are required');
+  }
+  return { applicationHostName: env.APPLICATION_HOST_NAME, nameServers, secondaryLoadBalancerDnsName: env.SECONDARY_LB_DNS_NAME };
+}
+
+/**
+ * Asks the zone's authoritative Route 53 servers (global data plane: they answer while us-east-1's
+ * control plane is down) whether the application resolves to the secondary load balancer.
+ */
+export async function authoritativeTrafficOnSecondary(check: TrafficCheck, dns: typeof import('node:dns').promises): Promise<boolean | undefined> {
+  try {
+    const serverAddresses = (await Promise.all(check.nameServers.map((server) => dns.resolve4(server)))).flat();
+    const resolver = new dns.Resolver({ timeout: 2000, tries: 2 });
+    resolver.setServers(serverAddresses);
+    const answers = await resolver.resolve4(check.applicationHostName);
+    const secondary = new Set(await dns.resolve4(check.secondaryLoadBalancerDnsName));
+    return answers.length > 0 && answers.every((address) => secondary.has(address));
+  } catch {
+    return undefined;
+  }
 }
 
 const region = process.env.AWS_REGION;
@@ -48,5 +86,6 @@ export async function handler(): Promise<RunReport> {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+    trafficOnSecondary: () => authoritativeTrafficOnSecondary(trafficCheckFromEnvironment(process.env), dnsPromises),
   });
 }

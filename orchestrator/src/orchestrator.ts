@@ -21,6 +21,9 @@ export interface OrchestratorConfig {
   readonly promotionPollMs: number;
   readonly eventBusName: string;
   readonly notificationTopicArn: string;
+  /** How long a run waits for Route 53 to move the traffic once the outage is confirmed. */
+  readonly trafficWaitMs: number;
+  readonly trafficPollMs: number;
 }
 
 export interface OrchestratorDependencies {
@@ -32,6 +35,8 @@ export interface OrchestratorDependencies {
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
   readonly log: (entry: Record<string, unknown>) => void;
+  /** Route 53's authoritative answer for the application points at the secondary (undefined: unreadable). */
+  readonly trafficOnSecondary: () => Promise<boolean | undefined>;
 }
 
 export interface RunReport {
@@ -49,10 +54,21 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   const role = await readClusterRole(config, deps);
   // Probing takes the whole window: only when a promotion is possible at all.
   const worthProbing = !paused && role === 'replica';
-  const primaryProbes = worthProbing ? await probeRepeatedly(config.primaryReadinessUrl, config, deps) : [];
+  const primaryProbes: ProbeResult[] = worthProbing ? await probeRepeatedly(config.primaryReadinessUrl, config, deps) : [];
   const secondaryProbe: ProbeResult = worthProbing ? await probe(config.secondaryReadinessUrl, config, deps) : { ok: false, reason: 'not probed' };
+  const answered = primaryProbes.filter((result) => result.ok).length;
+  const outageConfirmed = primaryProbes.length >= config.probeCount && answered === 0 && secondaryProbe.ok;
+  let trafficOnSecondary: boolean | undefined;
+  if (outageConfirmed) {
+    trafficOnSecondary = await waitForTraffic(config, deps);
+    // Time has passed: the primary gets one more chance to veto.
+    if (trafficOnSecondary) primaryProbes.push(await probe(config.primaryReadinessUrl, config, deps));
+  }
 
-  const decision = decide({ paused, primaryProbes, secondaryProbe, secondaryClusterRole: role }, { requiredConsecutiveFailures: config.probeCount });
+  const decision = decide(
+    { paused, primaryProbes, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary },
+    { requiredConsecutiveFailures: config.probeCount },
+  );
   deps.log({ level: 'info', msg: 'failover decision', ...decision, role, paused, primaryProbes, secondaryProbe });
 
   let promoted = false;
@@ -130,6 +146,16 @@ export async function probe(
   } finally {
     clearTimeout(timer);
   }
+}
+
+async function waitForTraffic(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean | undefined> {
+  const deadline = deps.now() + config.trafficWaitMs;
+  let answer = await deps.trafficOnSecondary();
+  while (answer !== true && deps.now() < deadline) {
+    await deps.sleep(config.trafficPollMs);
+    answer = await deps.trafficOnSecondary();
+  }
+  return answer;
 }
 
 async function promote(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean> {

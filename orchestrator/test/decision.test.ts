@@ -5,7 +5,14 @@ const down = (reason = 'timeout after 3000 ms'): ProbeResult => ({ ok: false, re
 const policy = { requiredConsecutiveFailures: 4 };
 
 function observations(overrides: Partial<Observations> = {}): Observations {
-  return { paused: false, primaryProbes: [down(), down(), down(), down()], secondaryProbe: up, secondaryClusterRole: 'replica', ...overrides };
+  return {
+    paused: false,
+    primaryProbes: [down(), down(), down(), down()],
+    secondaryProbe: up,
+    secondaryClusterRole: 'replica',
+    trafficOnSecondary: true,
+    ...overrides,
+  };
 }
 
 describe('failover decision', () => {
@@ -32,6 +39,13 @@ describe('failover decision', () => {
     const decision = decide(observations({ secondaryProbe: down('HTTP 503') }), policy);
     expect(decision).toMatchObject({ action: 'none', reason: 'secondary-unhealthy' });
     expect(decision.detail).toContain('HTTP 503');
+  });
+
+  test.each([
+    ['still answers with the primary', false],
+    ['cannot be read', undefined],
+  ])('Route 53 %s: no promotion, the writer follows the traffic', (_name, traffic) => {
+    expect(decide(observations({ trafficOnSecondary: traffic }), policy)).toMatchObject({ action: 'none', reason: 'traffic-not-moved' });
   });
 
   test('the operator pause wins over everything', () => {

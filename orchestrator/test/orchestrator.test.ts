@@ -60,6 +60,8 @@ beforeAll(async () => {
     promotionPollMs: 10_000,
     eventBusName: 'bus-trading-events-t',
     notificationTopicArn: topicArn,
+    trafficWaitMs: 90_000,
+    trafficPollMs: 10_000,
   };
 }, 60_000);
 
@@ -91,7 +93,11 @@ function globalCluster(secondaryIsWriter: boolean, status = 'available'): { Glob
 }
 
 /** Scripted readiness answers per URL (a number is an HTTP status, an Error a network failure). */
-function dependencies(answers: Record<string, Array<number | Error>>, logs: any[] = []): OrchestratorDependencies & { probed: string[] } {
+function dependencies(
+  answers: Record<string, Array<number | Error>>,
+  logs: any[] = [],
+  traffic: Array<boolean | undefined> = [true],
+): OrchestratorDependencies & { probed: string[] } {
   let clock = 1_700_000_000_000;
   const probed: string[] = [];
   return {
@@ -109,6 +115,8 @@ function dependencies(answers: Record<string, Array<number | Error>>, logs: any[
     sleep: async (ms) => void (clock += ms),
     now: () => clock,
     log: (entry) => logs.push(entry),
+    // Route 53's authoritative answers in turn; the last one repeats.
+    trafficOnSecondary: async () => (traffic.length > 1 ? traffic.shift() : traffic[0]),
   };
 }
 
@@ -129,7 +137,7 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
   test('confirmed outage: fails over once with data loss allowed, verifies the new writer, notifies and emits an event', async () => {
     rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolvesOnce(globalCluster(false, 'failing-over')).resolves(globalCluster(true));
     rds.on(FailoverGlobalClusterCommand).resolves({});
-    const deps = dependencies({ [PRIMARY_URL]: [new Error('ETIMEDOUT'), 503, new Error('ECONNRESET')], [SECONDARY_URL]: [200] });
+    const deps = dependencies({ [PRIMARY_URL]: [new Error('ETIMEDOUT'), 503, new Error('ECONNRESET'), 503], [SECONDARY_URL]: [200] });
 
     const report = await runOnce(config, deps);
 
@@ -180,6 +188,29 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   });
 
+  test('writes wait for Route 53 to move the traffic, then the primary is probed once more', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const deps = dependencies({ [PRIMARY_URL]: [503, 503, 503, 503], [SECONDARY_URL]: [200] }, [], [false, false, undefined, true]);
+    const report = await runOnce(config, deps);
+    expect(report).toMatchObject({ promoted: true, decision: { reason: 'primary-outage-confirmed' } });
+    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(4);
+  });
+
+  test('Route 53 still answering with the primary blocks the promotion: one vantage point never moves the writer', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] }, [], [false]));
+    expect(report.decision).toMatchObject({ action: 'none', reason: 'traffic-not-moved' });
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+  });
+
+  test('a primary that answers the last probe, after the traffic moved, still vetoes', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503, 503, 503, 200], [SECONDARY_URL]: [200] }));
+    expect(report.decision.reason).toBe('primary-answers');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+  });
+
   test('a primary that answers once in the window vetoes promotion, and probing stops there', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
     const deps = dependencies({ [PRIMARY_URL]: [503, 200, 503] });
@@ -219,7 +250,7 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
     rds.on(FailoverGlobalClusterCommand).rejects(Object.assign(new Error('cluster is not in a valid state'), { name: 'InvalidGlobalClusterStateFault' }));
     const logs: any[] = [];
-    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] }, logs));
+    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503, 503, 503, 503], [SECONDARY_URL]: [200] }, logs));
     expect(report).toMatchObject({ promoted: false, decision: { action: 'promote-secondary' } });
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
     expect(logs).toContainEqual(expect.objectContaining({ level: 'error', msg: 'failover request failed' }));
@@ -230,7 +261,7 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
   test('a promotion that does not produce a writer in time is reported and paged', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
     rds.on(FailoverGlobalClusterCommand).resolves({});
-    const report = await runOnce({ ...config, promotionTimeoutMs: 30_000 }, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [200] }));
+    const report = await runOnce({ ...config, promotionTimeoutMs: 30_000 }, dependencies({ [PRIMARY_URL]: [503, 503, 503, 503], [SECONDARY_URL]: [200] }));
     expect(report).toMatchObject({ promoted: true, verifiedWriter: false });
     expect((await messages(notificationsQueueUrl)).map((message) => message.Subject)).toEqual([
       'Trading DR: standby database promotion started',
