@@ -212,6 +212,7 @@ describe('alarms', () => {
       ),
       `alarm-aurora-replication-lag-${SUFFIX}`,
       `alarm-event-bus-heartbeat-${SUFFIX}`,
+      ...['errors', 'not-running', 'paused'].map((watchdog) => `alarm-orchestrator-${watchdog}-${SUFFIX}`),
     ];
     expect(all.map(({ resource }) => resource.Properties.AlarmName).sort()).toEqual(expected.sort());
     for (const { stackId, resource } of all) {

@@ -82,3 +82,28 @@ test('cdk-nag: no unacknowledged finding', () => {
   expect(awsSolutionsFindings(platform.stacks.failover)).toEqual([]);
   expect(allResources(platform).filter(({ stackId }) => stackId === 'FailoverAutomation').length).toBeGreaterThan(5);
 });
+
+test('watchdogs page when the orchestrator fails, stops running, or stays paused', () => {
+  const alarms = Object.values(failover.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
+  const byName = Object.fromEntries(alarms.map((alarm) => [alarm.AlarmName, alarm]));
+  expect(byName[`alarm-orchestrator-errors-${SUFFIX}`]).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Threshold: 0 });
+  expect(byName[`alarm-orchestrator-not-running-${SUFFIX}`]).toMatchObject({
+    MetricName: 'Invocations',
+    Threshold: 1,
+    ComparisonOperator: 'LessThanThreshold',
+    TreatMissingData: 'breaching',
+  });
+  expect(byName[`alarm-orchestrator-paused-${SUFFIX}`]).toMatchObject({
+    Namespace: 'TradingDR/Failover',
+    MetricName: 'Runs',
+    Dimensions: [{ Name: 'Decision', Value: 'paused' }],
+    Period: 3600,
+  });
+  for (const alarm of alarms) {
+    expect(alarm.AlarmActions).toHaveLength(1);
+    expect(resolveIn(platform, alarm.AlarmActions[0], 'FailoverAutomation')).toMatchObject({
+      stackId: 'SecondaryFoundation',
+      resource: { Type: 'AWS::SNS::Topic' },
+    });
+  }
+});

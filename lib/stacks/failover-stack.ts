@@ -1,4 +1,6 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -52,6 +54,57 @@ export class FailoverStack extends RegionalStack {
       notificationTopic: props.alarmTopic,
       notificationTopicKey: props.alarmTopicKey,
     });
+    // Watchdogs: the automation is worth nothing if it silently stopped, fails, or stayed paused.
+    const fn = this.orchestrator.function;
+    const notify = new actions.SnsAction(props.alarmTopic);
+    const watchdogs: Array<[string, string, cloudwatch.AlarmProps]> = [
+      [
+        'OrchestratorErrors',
+        'The failover orchestrator failed a run',
+        {
+          metric: fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          threshold: 0,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      ],
+      [
+        'OrchestratorNotRunning',
+        'The failover orchestrator has not run for 5 minutes: automatic database failover is off',
+        {
+          metric: fn.metricInvocations({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      ],
+      [
+        'OrchestratorPaused',
+        'Automatic database failover has been paused for an hour',
+        {
+          metric: new cloudwatch.Metric({
+            namespace: 'TradingDR/Failover',
+            metricName: 'Runs',
+            dimensionsMap: { Decision: 'paused' },
+            statistic: cloudwatch.Stats.SUM,
+            period: Duration.hours(1),
+          }),
+          threshold: 50,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+      ],
+    ];
+    for (const [id, description, alarmProps] of watchdogs) {
+      const purpose = id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+      const alarm = new cloudwatch.Alarm(this, id, { ...alarmProps, alarmName: names.alarm(purpose), alarmDescription: description });
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+
     new CfnOutput(this, 'PauseParameterName', {
       value: this.orchestrator.pauseParameter.parameterName,
       description: 'Set to "true" to pause automatic failover',
