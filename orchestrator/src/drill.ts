@@ -19,6 +19,8 @@ export interface DrillOptions {
   readonly objectiveSeconds: number;
   readonly timeoutMs: number;
   readonly pollMs: number;
+  /** How long to wait for Aurora to rebuild the old primary before switching back. */
+  readonly resyncTimeoutMs: number;
 }
 
 export interface DrillDependencies extends SwitchoverDependencies {
@@ -97,6 +99,9 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
           pauseParameterName: options.pauseParameterName,
           timeoutMs: options.timeoutMs,
           pollMs: options.pollMs,
+          // The drill's failover discarded the old primary's volume; Aurora rebuilds it first.
+          resyncTimeoutMs: options.resyncTimeoutMs,
+          resumeCommand: `npm run switchover -- --environment ${options.environmentSuffix} --to primary --confirm switchover-${options.environmentSuffix}`,
         },
         deps,
       );

@@ -81,6 +81,7 @@ async function main(): Promise<void> {
         objectiveSeconds: 300,
         timeoutMs,
         pollMs: 5_000,
+        resyncTimeoutMs: 6 * 3600 * 1000,
       },
       {
         ...common,

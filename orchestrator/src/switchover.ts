@@ -9,6 +9,14 @@ export interface SwitchoverOptions {
   readonly pauseParameterName: string;
   readonly timeoutMs: number;
   readonly pollMs: number;
+  /**
+   * After an unplanned failover Aurora rebuilds the old primary ("pending-resync"), which can take
+   * hours, and refuses a switchover until it is done: wait this long for every member to connect.
+   * @default 0 (no wait)
+   */
+  readonly resyncTimeoutMs?: number;
+  /** Printed when the switchover cannot finish, so the operator can resume it. */
+  readonly resumeCommand?: string;
 }
 
 export interface SwitchoverDependencies {
@@ -32,6 +40,7 @@ export async function switchover(options: SwitchoverOptions, deps: SwitchoverDep
     deps.progress(`${options.targetClusterArn} is already the writer: nothing to do`);
     return 'already-writer';
   }
+  await waitForMembersConnected(options, deps);
   const previousPause = await readPause(options, deps);
   await deps.ssm.send(new PutParameterCommand({ Name: options.pauseParameterName, Value: 'true', Type: 'String', Overwrite: true }));
   deps.progress('automatic failover paused');
@@ -49,11 +58,34 @@ export async function switchover(options: SwitchoverOptions, deps: SwitchoverDep
       }
       deps.progress('waiting for the switchover to finish');
     }
-    throw new Error(`the switchover did not finish within ${options.timeoutMs / 1000} s; check the global cluster in the RDS console`);
+    throw new Error(`the switchover did not finish within ${options.timeoutMs / 1000} s; check the global cluster in the RDS console${resumeHint(options)}`);
   } finally {
     await deps.ssm.send(new PutParameterCommand({ Name: options.pauseParameterName, Value: previousPause, Type: 'String', Overwrite: true }));
     deps.progress(`automatic failover switch restored to "${previousPause}"`);
   }
+}
+
+async function waitForMembersConnected(options: SwitchoverOptions, deps: SwitchoverDependencies): Promise<void> {
+  const deadline = deps.now() + (options.resyncTimeoutMs ?? 0);
+  for (;;) {
+    const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: options.globalClusterIdentifier }));
+    const cluster = output.GlobalClusters?.[0];
+    const waiting = (cluster?.GlobalClusterMembers ?? []).filter(
+      (member) => member.SynchronizationStatus !== undefined && member.SynchronizationStatus !== 'connected',
+    );
+    if (waiting.length === 0 && (cluster?.Status ?? 'available') === 'available') return;
+    if (deps.now() >= deadline) {
+      throw new Error(
+        `the global cluster is not ready for a switchover (${waiting.map((member) => `${member.DBClusterArn}: ${member.SynchronizationStatus}`).join(', ') || cluster?.Status})${resumeHint(options)}`,
+      );
+    }
+    deps.progress(`waiting for the old primary to resynchronise (${waiting.map((member) => member.SynchronizationStatus).join(', ') || cluster?.Status})`);
+    await deps.sleep(options.pollMs);
+  }
+}
+
+function resumeHint(options: SwitchoverOptions): string {
+  return options.resumeCommand ? `; resume with: ${options.resumeCommand}` : '';
 }
 
 async function isWriter(options: SwitchoverOptions, deps: SwitchoverDependencies): Promise<boolean> {

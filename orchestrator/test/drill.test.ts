@@ -70,6 +70,7 @@ const options: DrillOptions = {
   objectiveSeconds: 300,
   timeoutMs: 600_000,
   pollMs: 10_000,
+  resyncTimeoutMs: 3_600_000,
 };
 
 /** The DNS answer moves to the secondary after `dnsAfterPolls` lookups of the application name. */
@@ -171,7 +172,12 @@ describe('planned switchover / failback', () => {
   };
 
   test('switches with no data loss, pausing the automation meanwhile and restoring it', async () => {
-    rds.on(DescribeGlobalClustersCommand).resolvesOnce(cluster('secondary')).resolvesOnce(cluster('secondary', 'switching-over')).resolves(cluster('primary'));
+    rds
+      .on(DescribeGlobalClustersCommand)
+      .resolvesOnce(cluster('secondary'))
+      .resolvesOnce(cluster('secondary'))
+      .resolvesOnce(cluster('secondary', 'switching-over'))
+      .resolves(cluster('primary'));
     rds.on(SwitchoverGlobalClusterCommand).callsFake(async () => {
       expect((await ssm.send(new GetParameterCommand({ Name: PAUSE }))).Parameter?.Value).toBe('true');
       return {};
@@ -180,6 +186,21 @@ describe('planned switchover / failback', () => {
     expect(await switchover(switchoverOptions, { ...dependencies(0, progress), rds: new RDSClient({ region: 'us-west-2' }) })).toBe('switched');
     expect(rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(1);
     expect((await ssm.send(new GetParameterCommand({ Name: PAUSE }))).Parameter?.Value).toBe('false');
+  });
+
+  test('waits for the old primary to resynchronise before switching, and names the resume command if it never does', async () => {
+    const resyncing = cluster('secondary');
+    resyncing.GlobalClusters[0].GlobalClusterMembers![0].SynchronizationStatus = 'pending-resync';
+    rds.on(DescribeGlobalClustersCommand).resolves(resyncing);
+    const progress: string[] = [];
+    await expect(
+      switchover(
+        { ...switchoverOptions, resyncTimeoutMs: 60_000, resumeCommand: 'npm run switchover -- --environment d --to primary --confirm switchover-d' },
+        dependencies(0, progress),
+      ),
+    ).rejects.toThrow(/pending-resync.*resume with: npm run switchover -- --environment d/);
+    expect(rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(0);
+    expect(progress.some((line) => line.includes('waiting for the old primary to resynchronise'))).toBe(true);
   });
 
   test('is a no-op when the target is already the writer', async () => {
