@@ -1,0 +1,42 @@
+import { configFromEnvironment, trafficCheckFromEnvironment } from '../src/handler';
+
+const complete = {
+  GLOBAL_CLUSTER_ID: 'aurora-trading-global-dev',
+  SECONDARY_CLUSTER_ARN: 'arn:aws:rds:us-west-2:123456789012:cluster:aurora-trading-secondary-dev',
+  PRIMARY_READINESS_URL: 'https://alb-primary.us-east-1.elb.amazonaws.com/ready',
+  SECONDARY_READINESS_URL: 'https://alb-secondary.us-west-2.elb.amazonaws.com/ready',
+  PAUSE_PARAMETER: '/trading-dr/dev/failover/paused',
+  PROBE_COUNT: '3',
+  PROBE_INTERVAL_SECONDS: '20',
+  PROBE_TIMEOUT_SECONDS: '5',
+  PROMOTION_TIMEOUT_SECONDS: '300',
+  TRAFFIC_WAIT_SECONDS: '90',
+  EVENT_BUS_NAME: 'bus-trading-events-dev',
+  NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:sns-trading-alarms-secondary-dev',
+  APPLICATION_HOST_NAME: 'app.trading.example.net',
+  NAME_SERVERS: 'ns-1.awsdns-00.org, ns-2.awsdns-01.net',
+  SECONDARY_LB_DNS_NAME: 'alb-secondary.us-west-2.elb.amazonaws.com',
+};
+
+test('the Lambda environment becomes the orchestrator configuration, in milliseconds', () => {
+  expect(configFromEnvironment(complete)).toMatchObject({
+    probeCount: 3,
+    probeIntervalMs: 20_000,
+    probeTimeoutMs: 5_000,
+    promotionTimeoutMs: 300_000,
+    trafficWaitMs: 90_000,
+  });
+  expect(trafficCheckFromEnvironment(complete).nameServers).toEqual(['ns-1.awsdns-00.org', 'ns-2.awsdns-01.net']);
+});
+
+test.each([
+  ['a missing variable', { GLOBAL_CLUSTER_ID: '' }, 'environment variable GLOBAL_CLUSTER_ID is required'],
+  ['a single probe', { PROBE_COUNT: '1' }, 'PROBE_COUNT="1" must be an integer of at least 2'],
+  ['a non-numeric interval', { PROBE_INTERVAL_SECONDS: 'soon' }, 'PROBE_INTERVAL_SECONDS="soon"'],
+])('%s fails the run loudly', (_name, override, message) => {
+  expect(() => configFromEnvironment({ ...complete, ...override })).toThrow(message);
+});
+
+test('no name servers: the traffic check cannot be made', () => {
+  expect(() => trafficCheckFromEnvironment({ ...complete, NAME_SERVERS: '' })).toThrow('NAME_SERVERS');
+});
