@@ -62,6 +62,18 @@ test('IAM: failover limited to this global cluster and its two member clusters; 
   for (const statement of statements) for (const action of [statement.Action].flat()) expect(action.includes('*')).toBe(false);
 });
 
+test('the function may write its own log group (its role is custom: no managed policy provides it)', () => {
+  const roleId = resolveIn(platform, fn().Properties.Role, 'FailoverAutomation').logicalId;
+  const statements = Object.values(failover.findResources('AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((role: any) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+  const logWrite = statements.find((statement: any) => [statement.Action].flat().includes('logs:PutLogEvents'));
+  expect([logWrite.Action].flat()).toEqual(expect.arrayContaining(['logs:CreateLogStream', 'logs:PutLogEvents']));
+  const logGroupId = resolveIn(platform, fn().Properties.LoggingConfig.LogGroup, 'FailoverAutomation').logicalId;
+  expect(JSON.stringify(logWrite.Resource)).toContain(logGroupId);
+  expect(resolveIn(platform, fn().Properties.Role, 'FailoverAutomation').resource.Properties.ManagedPolicyArns).toBeUndefined();
+});
+
 test('the function writes to its own log group with the configured retention', () => {
   const logGroup = resolveIn(platform, fn().Properties.LoggingConfig.LogGroup, 'FailoverAutomation').resource;
   expect(logGroup.Properties).toMatchObject({ LogGroupName: `/aws/lambda/fn-trading-failover-orchestrator-${SUFFIX}`, RetentionInDays: 7 });

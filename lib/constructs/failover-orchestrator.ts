@@ -118,6 +118,11 @@ export class FailoverOrchestrator extends Construct {
       }),
     );
 
+    // The role is custom (no managed policy): it must be allowed to write its own log group, or the
+    // decisions, their embedded metrics and every watchdog built on them would be lost.
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { logGroupName: `/aws/lambda/${props.functionName}`, removalPolicy: RemovalPolicy.DESTROY });
+    logGroup.grantWrite(role);
+
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       functionName: props.functionName,
       description: 'Promotes the secondary Aurora cluster when the primary region is confirmed down',
@@ -139,7 +144,7 @@ export class FailoverOrchestrator extends Construct {
       // Never two runs at once: one promotion, never two.
       reservedConcurrentExecutions: 1,
       role,
-      logGroup: new logs.LogGroup(this, 'LogGroup', { logGroupName: `/aws/lambda/${props.functionName}`, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup,
       bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: true, target: 'node24' },
       environment: {
         GLOBAL_CLUSTER_ID: props.globalClusterIdentifier,

@@ -55,6 +55,9 @@ async function main(): Promise<void> {
         pauseParameterName: names.parameter('failover/paused'),
         timeoutMs,
         pollMs: 15_000,
+        // After an unplanned failover Aurora rebuilds the old primary first (minutes to hours).
+        resyncTimeoutMs: 6 * 3600 * 1000,
+        resumeCommand: `npm run switchover -- --environment ${suffix} --to ${to} --confirm switchover-${suffix}`,
       },
       { ...common, rds: new RDSClient({ region: writerRegion }) },
     );
