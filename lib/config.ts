@@ -239,9 +239,15 @@ function validateRegion(key: string, region: string): void {
   }
 }
 
+/** A whole number from context: a JSON number (cdk.json) or a string of digits (`-c key=7`); NaN otherwise. */
+function contextNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+}
+
 function parseRetention(value: unknown): number {
   if (value === undefined || value === null || value === '') return DEFAULTS.logRetentionDays;
-  const days = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  const days = contextNumber(value);
   if (!CLOUDWATCH_RETENTION_DAYS.includes(days)) {
     throw new ConfigError('logRetentionDays', value, `must be a retention CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(', ')}`);
   }
@@ -342,13 +348,13 @@ export function failoverProbeWindowSeconds(policy: FailoverPolicyConfig): number
 }
 
 /** Longest probe window that still leaves the promotion inside the 5-minute objective. */
-export const MAX_FAILOVER_PROBE_WINDOW_SECONDS = 120;
+const MAX_FAILOVER_PROBE_WINDOW_SECONDS = 120;
 
 function parseFailoverPolicy(raw: RawPlatformConfig): FailoverPolicyConfig {
   const integer = (key: 'failoverProbeCount' | 'failoverProbeIntervalSeconds', fallback: number, min: number, max: number): number => {
     const value = raw[key];
     if (value === undefined || value === null || value === '') return fallback;
-    const parsed = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+    const parsed = contextNumber(value);
     if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
       throw new ConfigError(key, value, `must be an integer from ${min} to ${max}`);
     }

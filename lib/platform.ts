@@ -22,11 +22,10 @@ import { EventRoutingStack } from './stacks/event-routing-stack';
 import { FailoverStack } from './stacks/failover-stack';
 import { APPLICATION_RECORD_NAME, GlobalTrafficStack, READINESS_PATH } from './stacks/global-traffic-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
-import { ServiceDatabase, ServiceEvents, ServiceStack } from './stacks/service-stack';
+import { ServiceDatabase, ServiceStack } from './stacks/service-stack';
 
 /** Folder of the container service, built by `cdk deploy` from its Dockerfile. */
 export const SERVICE_SOURCE_DIR = path.join(__dirname, '..', 'service');
-const DATABASE_NAME = 'trading';
 
 export interface PlatformStacks {
   readonly primaryFoundation: FoundationStack;
@@ -108,55 +107,52 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   });
   eventRouting.addStackDependency(secondaryFoundation, 'the endpoint spans the secondary bus, which must exist');
 
-  const primaryService = new ServiceStack(app, 'PrimaryService', {
-    ...regional(config.primary, 'service', 'service'),
-    names,
-    role: 'primary',
-    vpc: primaryFoundation.vpc,
-    image,
-    encryptionKey: primaryFoundation.encryptionKey,
-    accessLogBucket: primaryFoundation.accessLogBucket,
-    sessionTableName: names.sessionTable(),
-    certificateArn: config.primary.certificateArn,
-    events: eventsFor(eventRouting.globalEndpoint.endpointId),
-    database: databaseFor(
+  const serviceStack = (region: RegionConfig, idPrefix: string, foundation: FoundationStack, endpointId: string, database: ServiceDatabase): ServiceStack =>
+    new ServiceStack(app, `${idPrefix}Service`, {
+      ...regional(region, 'service', 'service'),
+      names,
+      role: region.role,
+      vpc: foundation.vpc,
+      image,
+      encryptionKey: foundation.encryptionKey,
+      accessLogBucket: foundation.accessLogBucket,
+      sessionTableName: names.sessionTable(),
+      certificateArn: region.certificateArn,
+      events: { eventBusName: names.eventBus(), endpointId, busRegions: [config.primary.region, config.secondary.region] },
+      database,
+    });
+
+  const primaryService = serviceStack(
+    config.primary,
+    'Primary',
+    primaryFoundation,
+    eventRouting.globalEndpoint.endpointId,
+    databaseFor(
       primaryData.database.securityGroup,
       primaryData.database.cluster.clusterEndpoint.hostname,
       primaryData.database.cluster.clusterReadEndpoint.hostname,
       names.auroraCluster('primary'),
     ),
-  });
+  );
   primaryService.addStackDependency(primaryData, 'the service connects to the primary cluster and the session table');
 
-  const secondaryService = new ServiceStack(app, 'SecondaryService', {
-    ...regional(config.secondary, 'service', 'service'),
-    names,
-    role: 'secondary',
-    vpc: secondaryFoundation.vpc,
-    image,
-    encryptionKey: secondaryFoundation.encryptionKey,
-    accessLogBucket: secondaryFoundation.accessLogBucket,
-    sessionTableName: names.sessionTable(),
-    certificateArn: config.secondary.certificateArn,
-    events: eventsFor(crossRegionValue(eventRouting, 'EventEndpointId', eventRouting.globalEndpoint.endpointId)),
-    database: databaseFor(
-      secondaryData.database.securityGroup,
-      secondaryData.database.endpoint,
-      secondaryData.database.readerEndpoint,
-      names.auroraCluster('secondary'),
-    ),
-  });
+  const secondaryService = serviceStack(
+    config.secondary,
+    'Secondary',
+    secondaryFoundation,
+    crossRegionValue(eventRouting, 'EventEndpointId', eventRouting.globalEndpoint.endpointId),
+    databaseFor(secondaryData.database.securityGroup, secondaryData.database.endpoint, secondaryData.database.readerEndpoint, names.auroraCluster('secondary')),
+  );
   secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
   secondaryService.addStackDependency(primaryData, 'the session table replica and the secret replica are created by the primary data stack');
   secondaryService.addStackDependency(eventRouting, 'the service publishes through the global endpoint');
 
-  function eventsFor(endpointId: string): ServiceEvents {
-    return { eventBusName: names.eventBus(), endpointId, busRegions: [config.primary.region, config.secondary.region] };
+  function usesHttps(service: ServiceStack): boolean {
+    return service.trading.listenerProtocol === elbv2.ApplicationProtocol.HTTPS;
   }
 
   function probeOf(service: ServiceStack): { protocol: route53.HealthCheckType; port: number } {
-    const https = service.trading.listenerProtocol === elbv2.ApplicationProtocol.HTTPS;
-    return { protocol: https ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP, port: service.trading.listenerPort };
+    return { protocol: usesHttps(service) ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP, port: service.trading.listenerPort };
   }
 
   function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string, clusterIdentifier: string): ServiceDatabase {
@@ -166,7 +162,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       readerEndpoint,
       port: AURORA_PORT,
       secretName: names.databaseSecret(),
-      databaseName: DATABASE_NAME,
+      databaseName: primaryData.database.databaseName,
       globalClusterIdentifier: names.auroraGlobalCluster(),
       clusterIdentifier,
     };
@@ -196,8 +192,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   globalTraffic.addStackDependency(primaryService, 'the health check and the record point at the primary load balancer');
   globalTraffic.addStackDependency(secondaryService, 'the health check and the record point at the secondary load balancer');
 
-  const readinessUrl = (service: ServiceStack, dnsName: string): string =>
-    `${service.trading.listenerProtocol === elbv2.ApplicationProtocol.HTTPS ? 'https' : 'http'}://${dnsName}${READINESS_PATH}`;
+  const readinessUrl = (service: ServiceStack, dnsName: string): string => `${usesHttps(service) ? 'https' : 'http'}://${dnsName}${READINESS_PATH}`;
   const failover = new FailoverStack(app, 'FailoverAutomation', {
     ...regional(config.secondary, 'failover', 'failover automation: database promotion'),
     stackName: names.stack('failover'),

@@ -68,9 +68,12 @@ export class AuroraGlobalPrimary extends Construct {
   public readonly cluster: rds.DatabaseCluster;
   public readonly secret: secretsmanager.ISecret;
   public readonly securityGroup: ec2.SecurityGroup;
+  /** Database created in the cluster, for clients. */
+  public readonly databaseName: string;
 
   constructor(scope: Construct, id: string, props: AuroraGlobalPrimaryProps) {
     super(scope, id);
+    this.databaseName = props.databaseName ?? 'trading';
     const zones = props.vpc.availabilityZones;
     if (zones.length < 2) throw new Error('AuroraGlobalPrimary needs a VPC with at least 2 availability zones for the reader');
 
@@ -106,7 +109,7 @@ export class AuroraGlobalPrimary extends Construct {
       }),
       securityGroups: [this.securityGroup],
       port: AURORA_PORT,
-      defaultDatabaseName: props.databaseName ?? 'trading',
+      defaultDatabaseName: this.databaseName,
       credentials: rds.Credentials.fromGeneratedSecret('trading_admin', {
         secretName: props.secretName,
         encryptionKey: props.encryptionKey,

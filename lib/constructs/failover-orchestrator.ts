@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../nag';
 
 /** Source of the orchestrator Lambda (runtime code, tested in orchestrator/test). */
-export const ORCHESTRATOR_ENTRY = path.join(__dirname, '..', '..', 'orchestrator', 'src', 'handler.ts');
+const ORCHESTRATOR_ENTRY = path.join(__dirname, '..', '..', 'orchestrator', 'src', 'handler.ts');
 
 export interface FailoverOrchestratorProps {
   readonly functionName: string;

@@ -1,5 +1,6 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { DescribeGlobalClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { describeGlobalCluster, memberOf } from './global-cluster';
 import { switchover, SwitchoverDependencies } from './switchover';
 
 export interface DrillOptions {
@@ -130,6 +131,5 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
 }
 
 async function secondaryIsWriter(options: DrillOptions, deps: Pick<DrillDependencies, 'rds'>): Promise<boolean> {
-  const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: options.globalClusterIdentifier }));
-  return output.GlobalClusters?.[0]?.GlobalClusterMembers?.some((member) => member.DBClusterArn === options.secondaryClusterArn && member.IsWriter) ?? false;
+  return memberOf(await describeGlobalCluster(deps.rds, options.globalClusterIdentifier), options.secondaryClusterArn)?.IsWriter === true;
 }

@@ -13,6 +13,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { resolve4 } from 'node:dns/promises';
 import { PlatformNames } from '../../lib/naming';
+import { describeGlobalCluster } from './global-cluster';
 import { runDrill } from './drill';
 import { RESTORE_ROUTING_STEPS, switchover } from './switchover';
 
@@ -38,7 +39,11 @@ async function main(): Promise<void> {
   const progress = (message: string): void => void process.stdout.write(`${new Date().toISOString()}  ${message}\n`);
   const rds = new RDSClient({ region: secondaryRegion });
   const ssm = new SSMClient({ region: secondaryRegion });
-  const account = await accountOf(rds, names);
+  // One read gives the account (from any member ARN) and, for a switchover, the writer's region.
+  const cluster = await describeGlobalCluster(rds, names.auroraGlobalCluster());
+  const memberArns = (cluster?.GlobalClusterMembers ?? []).map((member) => member.DBClusterArn ?? '');
+  if (memberArns.length === 0) throw new Error(`global cluster ${names.auroraGlobalCluster()} not found: is the environment deployed?`);
+  const account = memberArns[0].split(':')[4];
   const clusterArn = (role: 'primary' | 'secondary'): string =>
     `arn:aws:rds:${role === 'primary' ? primaryRegion : secondaryRegion}:${account}:cluster:${names.auroraCluster(role)}`;
   const common = { rds, ssm, sleep: (ms: number) => new Promise<void>((done) => setTimeout(done, ms)), now: () => Date.now(), progress };
@@ -47,7 +52,9 @@ async function main(): Promise<void> {
     const to = argument(args, 'to');
     if (to !== 'primary' && to !== 'secondary') throw new Error('--to must be primary or secondary');
     // SwitchoverGlobalCluster is called in the region of the CURRENT writer.
-    const writerRegion = await writerRegionOf(rds, names);
+    const writerArn = cluster?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
+    if (!writerArn) throw new Error('no writer in the global cluster: wait for the current failover to finish');
+    const writerRegion = writerArn.split(':')[3];
     const outcome = await switchover(
       {
         globalClusterIdentifier: names.auroraGlobalCluster(),
@@ -120,22 +127,6 @@ async function main(): Promise<void> {
     return;
   }
   throw new Error('usage: ops-cli switchover|drill --environment <suffix> ... (see the README, "Failover")');
-}
-
-async function accountOf(rds: RDSClient, names: PlatformNames): Promise<string> {
-  const { DescribeGlobalClustersCommand } = await import('@aws-sdk/client-rds');
-  const output = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: names.auroraGlobalCluster() }));
-  const arn = output.GlobalClusters?.[0]?.GlobalClusterMembers?.[0]?.DBClusterArn;
-  if (!arn) throw new Error(`global cluster ${names.auroraGlobalCluster()} not found: is the environment deployed?`);
-  return arn.split(':')[4];
-}
-
-async function writerRegionOf(rds: RDSClient, names: PlatformNames): Promise<string> {
-  const { DescribeGlobalClustersCommand } = await import('@aws-sdk/client-rds');
-  const output = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: names.auroraGlobalCluster() }));
-  const writer = output.GlobalClusters?.[0]?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
-  if (!writer) throw new Error('no writer in the global cluster: wait for the current failover to finish');
-  return writer.split(':')[3];
 }
 
 async function stackOutput(region: string, stackName: string, outputKey: string): Promise<string> {

@@ -1,8 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
+import { FailoverGlobalClusterCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ClusterRole, Decision, decide, ProbeResult } from './decision';
+import { describeGlobalCluster, memberOf } from './global-cluster';
 
 export interface OrchestratorConfig {
   readonly globalClusterIdentifier: string;
@@ -100,11 +101,10 @@ async function readPaused(config: OrchestratorConfig, deps: OrchestratorDependen
 }
 
 /** The secondary cluster's role in the global cluster, read in this region. */
-export async function readClusterRole(config: OrchestratorConfig, deps: Pick<OrchestratorDependencies, 'rds' | 'log'>): Promise<ClusterRole> {
+async function readClusterRole(config: OrchestratorConfig, deps: Pick<OrchestratorDependencies, 'rds' | 'log'>): Promise<ClusterRole> {
   let cluster: GlobalCluster | undefined;
   try {
-    const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: config.globalClusterIdentifier }));
-    cluster = output.GlobalClusters?.[0];
+    cluster = await describeGlobalCluster(deps.rds, config.globalClusterIdentifier);
   } catch (error) {
     deps.log({ level: 'warn', msg: 'global cluster unreadable', error: describe(error) });
     return 'unknown';
@@ -114,7 +114,7 @@ export async function readClusterRole(config: OrchestratorConfig, deps: Pick<Orc
     ['failing-over', 'switching-over'].includes(cluster.Status ?? '') ||
     ['pending', 'failing-over', 'switching-over', 'cancelling'].includes(cluster.FailoverState?.Status ?? '');
   if (transitioning) return 'transitioning';
-  const member = cluster.GlobalClusterMembers?.find((candidate) => candidate.DBClusterArn === config.secondaryClusterArn);
+  const member = memberOf(cluster, config.secondaryClusterArn);
   if (!member) return 'unknown';
   return member.IsWriter ? 'writer' : 'replica';
 }

@@ -1,5 +1,6 @@
-import { DescribeGlobalClustersCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { describeGlobalCluster, memberOf } from './global-cluster';
 
 export interface SwitchoverOptions {
   readonly globalClusterIdentifier: string;
@@ -68,8 +69,7 @@ export async function switchover(options: SwitchoverOptions, deps: SwitchoverDep
 async function waitForMembersConnected(options: SwitchoverOptions, deps: SwitchoverDependencies): Promise<void> {
   const deadline = deps.now() + (options.resyncTimeoutMs ?? 0);
   for (;;) {
-    const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: options.globalClusterIdentifier }));
-    const cluster = output.GlobalClusters?.[0];
+    const cluster = await describeGlobalCluster(deps.rds, options.globalClusterIdentifier);
     const waiting = (cluster?.GlobalClusterMembers ?? []).filter(
       (member) => member.SynchronizationStatus !== undefined && member.SynchronizationStatus !== 'connected',
     );
@@ -89,9 +89,8 @@ function resumeHint(options: SwitchoverOptions): string {
 }
 
 async function isWriter(options: SwitchoverOptions, deps: SwitchoverDependencies): Promise<boolean> {
-  const output = await deps.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: options.globalClusterIdentifier }));
-  const cluster = output.GlobalClusters?.[0];
-  const member = cluster?.GlobalClusterMembers?.find((candidate) => candidate.DBClusterArn === options.targetClusterArn);
+  const cluster = await describeGlobalCluster(deps.rds, options.globalClusterIdentifier);
+  const member = memberOf(cluster, options.targetClusterArn);
   if (!member) throw new Error(`${options.targetClusterArn} is not a member of ${options.globalClusterIdentifier}`);
   return member.IsWriter === true && (cluster?.Status ?? 'available') === 'available';
 }

@@ -1,0 +1,11 @@
+import { DescribeGlobalClustersCommand, GlobalCluster, GlobalClusterMember, RDSClient } from '@aws-sdk/client-rds';
+
+/** The global cluster as RDS reports it in the client's region (undefined when it does not exist). */
+export async function describeGlobalCluster(rds: Pick<RDSClient, 'send'>, globalClusterIdentifier: string): Promise<GlobalCluster | undefined> {
+  const output = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterIdentifier }));
+  return output.GlobalClusters?.[0];
+}
+
+export function memberOf(cluster: GlobalCluster | undefined, clusterArn: string): GlobalClusterMember | undefined {
+  return cluster?.GlobalClusterMembers?.find((member) => member.DBClusterArn === clusterArn);
+}
