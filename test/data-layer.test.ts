@@ -337,7 +337,7 @@ describe.each([
     const all = policies.flatMap(([, p]) => statements(p));
     const bySid = Object.fromEntries(all.map((s: any) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
-      'FindGlobalWriterEndpoint',
+      'ReadDatabaseRole',
       'ListFiles',
       'PublishPlatformEvents',
       'ReadDatabaseCredentials',
@@ -346,9 +346,9 @@ describe.each([
       'UseRegionKeyThroughDataServices',
     ]);
     expect(actionsOf(bySid.ReadDatabaseCredentials).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-    // The writer endpoint that follows failovers is looked up on exactly this global cluster.
-    expect(bySid.FindGlobalWriterEndpoint.Action).toBe('rds:DescribeGlobalClusters');
-    expect(JSON.stringify(bySid.FindGlobalWriterEndpoint.Resource)).toContain(`:global-cluster:aurora-trading-global-${SUFFIX}`);
+    // The role of the region's cluster (which endpoint is active) is read on exactly this global cluster.
+    expect(bySid.ReadDatabaseRole.Action).toBe('rds:DescribeGlobalClusters');
+    expect(JSON.stringify(bySid.ReadDatabaseRole.Resource)).toContain(`:global-cluster:aurora-trading-global-${SUFFIX}`);
     const secretArn = JSON.stringify(bySid.ReadDatabaseCredentials.Resource);
     expect(secretArn).toContain(`:secretsmanager:${region}:`);
     expect(secretArn).toContain(`secret:secret-trading-db-${SUFFIX}-??????`);

@@ -98,11 +98,12 @@ export class AuroraGlobalSecondary extends Construct {
     });
   }
 
-  /** Cluster endpoint: read-only with forwarded writes until promotion, the writer after it. */
+  /** Cluster (writer) endpoint: inactive, not even resolvable, until this cluster is promoted to writer. */
   public get endpoint(): string {
     return this.cluster.attrEndpointAddress;
   }
 
+  /** Reader endpoint: active while the cluster has an instance; forwarded writes go through it. */
   public get readerEndpoint(): string {
     return this.cluster.attrReadEndpointAddress;
   }

@@ -17,13 +17,18 @@ export interface ServiceDatabase {
   /** Security group of the cluster; the service gets ingress to it on `port`. */
   readonly securityGroup: ec2.ISecurityGroup;
   readonly port: number;
-  /** Local cluster endpoint: the writer in the primary, forwarded writes in the secondary. */
+  /**
+   * This region's cluster (writer) endpoint. Active only while the cluster is the global writer: a
+   * secondary's writer endpoint does not resolve (AWS Database Blog, *Automate Amazon Aurora Global
+   * Database endpoint management*). The service uses it only in the writer role.
+   */
   readonly endpoint: string;
+  /** This region's reader endpoint: a forwarding secondary reads and forwards writes through it. */
   readonly readerEndpoint: string;
   /** Name of the credentials secret, replicated into every region under the same name. */
   readonly secretName: string;
   readonly databaseName: string;
-  /** Global cluster whose writer endpoint the service resolves at startup. */
+  /** Global cluster whose membership tells the service its cluster's current role. */
   readonly globalClusterIdentifier: string;
   /** This region's cluster: readiness requires it to be the writer or to forward writes. */
   readonly clusterIdentifier: string;
@@ -130,7 +135,7 @@ export class ServiceStack extends RegionalStack {
         resources: [`${secret.secretArn}-??????`],
       }),
       new iam.PolicyStatement({
-        sid: 'FindGlobalWriterEndpoint',
+        sid: 'ReadDatabaseRole',
         actions: ['rds:DescribeGlobalClusters'],
         resources: [`arn:${this.partition}:rds::${this.account}:global-cluster:${props.database.globalClusterIdentifier}`],
       }),

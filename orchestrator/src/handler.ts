@@ -85,6 +85,10 @@ export async function handler(): Promise<RunReport> {
     fetch: (url, init) => httpProbe(url, { ...init, serverName: process.env.PROBE_SERVER_NAME || undefined }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
+    schedule: (ms, callback) => {
+      const timer = setTimeout(callback, ms);
+      return () => clearTimeout(timer);
+    },
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
     trafficOnSecondary: () => authoritativeTrafficOnSecondary(trafficCheckFromEnvironment(process.env), dnsPromises),
   });

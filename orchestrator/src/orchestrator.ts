@@ -35,6 +35,8 @@ export interface OrchestratorDependencies {
   readonly fetch: (url: string, init: { signal: AbortSignal }) => Promise<{ status: number }>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
+  /** Calls `callback` once after `ms` (probe timeouts); returns a cancel function. */
+  readonly schedule: (ms: number, callback: () => void) => () => void;
   readonly log: (entry: Record<string, unknown>) => void;
   /** Route 53's authoritative answer for the application points at the secondary (undefined: unreadable). */
   readonly trafficOnSecondary: () => Promise<boolean | undefined>;
@@ -134,17 +136,17 @@ async function probeRepeatedly(url: string, config: OrchestratorConfig, deps: Or
 export async function probe(
   url: string,
   config: Pick<OrchestratorConfig, 'probeTimeoutMs'>,
-  deps: Pick<OrchestratorDependencies, 'fetch'>,
+  deps: Pick<OrchestratorDependencies, 'fetch' | 'schedule'>,
 ): Promise<ProbeResult> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), config.probeTimeoutMs);
+  const cancelTimeout = deps.schedule(config.probeTimeoutMs, () => controller.abort());
   try {
     const response = await deps.fetch(url, { signal: controller.signal });
     return response.status === 200 ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` };
   } catch (error) {
     return { ok: false, reason: controller.signal.aborted ? `timeout after ${config.probeTimeoutMs} ms` : describe(error) };
   } finally {
-    clearTimeout(timer);
+    cancelTimeout();
   }
 }
 

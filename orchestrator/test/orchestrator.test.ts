@@ -114,6 +114,8 @@ function dependencies(
     },
     sleep: async (ms) => void (clock += ms),
     now: () => clock,
+    // Scripted fetches answer at once: a probe timeout can never fire here.
+    schedule: () => () => undefined,
     log: (entry) => logs.push(entry),
     // Route 53's authoritative answers in turn; the last one repeats.
     trafficOnSecondary: async () => (traffic.length > 1 ? traffic.shift() : traffic[0]),
@@ -296,10 +298,14 @@ describe('readiness probe over real HTTP', () => {
   });
 
   const fetchStatus = async (url: string, init: { signal: AbortSignal }) => ({ status: (await fetch(url, init)).status });
+  const schedule = (ms: number, callback: () => void) => {
+    const timer = setTimeout(callback, ms);
+    return () => clearTimeout(timer);
+  };
 
   test('200 is up, 503 is down with its status, silence is a timeout', async () => {
-    expect(await probe(`${base}/ok`, { probeTimeoutMs: 1000 }, { fetch: fetchStatus })).toEqual({ ok: true });
-    expect(await probe(`${base}/down`, { probeTimeoutMs: 1000 }, { fetch: fetchStatus })).toEqual({ ok: false, reason: 'HTTP 503' });
-    expect(await probe(`${base}/hang`, { probeTimeoutMs: 200 }, { fetch: fetchStatus })).toEqual({ ok: false, reason: 'timeout after 200 ms' });
+    expect(await probe(`${base}/ok`, { probeTimeoutMs: 1000 }, { fetch: fetchStatus, schedule })).toEqual({ ok: true });
+    expect(await probe(`${base}/down`, { probeTimeoutMs: 1000 }, { fetch: fetchStatus, schedule })).toEqual({ ok: false, reason: 'HTTP 503' });
+    expect(await probe(`${base}/hang`, { probeTimeoutMs: 200 }, { fetch: fetchStatus, schedule })).toEqual({ ok: false, reason: 'timeout after 200 ms' });
   });
 });

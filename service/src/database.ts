@@ -1,52 +1,150 @@
 import { DescribeGlobalClustersCommand, DescribeGlobalClustersCommandOutput, RDSClient } from '@aws-sdk/client-rds';
-import { ReadinessCheck } from './server';
+import { Endpoint, TcpConnector } from './network';
+import { ReadinessCheck } from './readiness';
 
-/** The part of the RDS client used here (a seam for tests). */
+/** The part of the RDS client used here: one command, typed (a seam for tests and the rehearsal). */
 export interface GlobalClusterReader {
   send(command: DescribeGlobalClustersCommand): Promise<DescribeGlobalClustersCommandOutput>;
 }
 
 /**
- * The Aurora global writer endpoint: one DNS name that Aurora points at the writer of whichever
- * region is primary, so writes follow the writer after a failover or switchover. CloudFormation
- * does not expose it as a string, so the service reads it once at startup.
+ * Role of this region's cluster in the global database, as RDS reports it:
+ * - `writer`: the global writer;
+ * - `forwarding-secondary`: a secondary with global write forwarding (the standby before a failover);
+ * - `read-only-secondary`: a secondary without forwarding (an old primary that rejoined after a
+ *   failover: its region must stay out of rotation, or traffic would return to a read-only database);
+ * - `detached`: not a member of the global cluster.
  */
-export async function resolveWriterEndpoint(rds: GlobalClusterReader, globalClusterIdentifier: string): Promise<string> {
-  const output = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterIdentifier }));
-  const endpoint = output.GlobalClusters?.[0]?.Endpoint;
-  if (!endpoint) throw new Error(`global cluster ${globalClusterIdentifier} has no writer endpoint`);
-  return endpoint;
+export type DatabaseRole = 'writer' | 'forwarding-secondary' | 'read-only-secondary' | 'detached';
+
+/** Thrown when the region cannot take writes in its current role; the API answers 503 with Retry-After. */
+export class RegionNotWritableError extends Error {
+  constructor(public readonly role: DatabaseRole | 'unknown') {
+    super(`this region cannot take writes: its database is ${role}`);
+    this.name = 'RegionNotWritableError';
+  }
 }
 
 /**
- * Readiness of the region's database ROLE: this region can take writes only while its cluster is
- * the global writer, or a secondary with global write forwarding (the standby before a failover).
- * After a failover the recovered old primary rejoins as a secondary without forwarding: its region
- * must then stay out of rotation, or Route 53 would send traffic back to a read-only database.
- *
- * An API error keeps the last known answer: throttling must never look like a regional outage.
+ * Executes one statement on an endpoint. The production adapter (a PostgreSQL pool with TLS and IAM
+ * authentication) belongs to the trading workload; the failover rehearsal supplies a simulated one.
  */
-export function writableRegionCheck(rds: GlobalClusterReader, globalClusterIdentifier: string, clusterIdentifier: string): ReadinessCheck {
-  let lastKnown: Error | null | undefined;
-  return {
-    name: 'database-role',
-    check: async () => {
-      let member;
-      try {
-        const output = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: globalClusterIdentifier }));
-        member = output.GlobalClusters?.[0]?.GlobalClusterMembers?.find((candidate) => candidate.DBClusterArn?.endsWith(`:cluster:${clusterIdentifier}`));
-      } catch (error) {
-        if (lastKnown === undefined) throw error;
-        if (lastKnown) throw lastKnown;
-        return;
-      }
-      lastKnown =
-        member && (member.IsWriter || member.GlobalWriteForwardingStatus === 'enabled')
-          ? null
-          : new Error(`${clusterIdentifier} is ${member ? 'a read-only secondary without write forwarding' : 'not a member of the global cluster'}`);
-      if (lastKnown) throw lastKnown;
-    },
-  };
+export interface SqlPort {
+  execute(endpoint: Endpoint, statement: string, parameters: readonly unknown[]): Promise<{ readonly rowCount: number }>;
+}
+
+export interface RegionDatabaseOptions {
+  readonly rds: GlobalClusterReader;
+  readonly globalClusterIdentifier: string;
+  /** This region's cluster identifier. */
+  readonly clusterIdentifier: string;
+  /** This region's cluster (writer) endpoint: `Endpoint.Address` of its `AWS::RDS::DBCluster`. */
+  readonly clusterEndpoint: string;
+  /** This region's reader endpoint: `ReadEndpoint.Address` of the same cluster. */
+  readonly readerEndpoint: string;
+  readonly port: number;
+  readonly tcp: TcpConnector;
+}
+
+/**
+ * The database of one region, seen from the service in that region, and the endpoint it may use in
+ * the cluster's current role. The two VPCs are not connected, so a region reaches only its own
+ * cluster, and only endpoints that are active in that cluster's role:
+ *
+ * - Writer: its cluster endpoint. "The primary Region contains the only writer instance and also
+ *   contains the only active writer endpoint ... All secondary Regions also have writer endpoints,
+ *   but they're inactive." (AWS Database Blog, *Automate Amazon Aurora Global Database endpoint
+ *   management*). After a promotion the promoted cluster's writer endpoint becomes the active one.
+ * - Forwarding secondary: its READER endpoint. Global write forwarding forwards writes issued on the
+ *   secondary's readers: "connect to the reader endpoint of a secondary cluster that has write
+ *   forwarding enabled" (Aurora User Guide, *Using global write forwarding in Aurora PostgreSQL*).
+ * - Read-only secondary or detached: none; the region is not ready.
+ *
+ * The global writer endpoint (`DescribeGlobalClusters` → `Endpoint`) resolves to the writer's
+ * private addresses, so it is usable only inside the writer's region: it is never used here.
+ */
+export class RegionDatabase {
+  private lastRole: DatabaseRole | undefined;
+
+  constructor(private readonly options: RegionDatabaseOptions) {}
+
+  /** The last role read from RDS, undefined before the first successful read. */
+  public role(): DatabaseRole | undefined {
+    return this.lastRole;
+  }
+
+  /**
+   * Reads the role from RDS. An API error keeps the last known role (throttling must never look like
+   * a regional outage); with no role known yet, the error propagates.
+   */
+  public async refreshRole(): Promise<DatabaseRole> {
+    let output: DescribeGlobalClustersCommandOutput;
+    try {
+      output = await this.options.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: this.options.globalClusterIdentifier }));
+    } catch (error) {
+      if (this.lastRole === undefined) throw error;
+      return this.lastRole;
+    }
+    const member = output.GlobalClusters?.[0]?.GlobalClusterMembers?.find((candidate) =>
+      candidate.DBClusterArn?.endsWith(`:cluster:${this.options.clusterIdentifier}`),
+    );
+    this.lastRole = !member
+      ? 'detached'
+      : member.IsWriter
+        ? 'writer'
+        : member.GlobalWriteForwardingStatus === 'enabled'
+          ? 'forwarding-secondary'
+          : 'read-only-secondary';
+    return this.lastRole;
+  }
+
+  /** The endpoint this region uses for reads and writes in `role`; undefined when it may not write. */
+  public endpointFor(role: DatabaseRole | undefined): Endpoint | undefined {
+    switch (role) {
+      case 'writer':
+        return { host: this.options.clusterEndpoint, port: this.options.port };
+      case 'forwarding-secondary':
+        return { host: this.options.readerEndpoint, port: this.options.port };
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Readiness of the region's database: its role allows writes (writer, or secondary with
+   * forwarding), and the endpoint of that role accepts a connection from this region.
+   */
+  public readinessCheck(): ReadinessCheck {
+    return {
+      name: 'database',
+      check: async () => {
+        const role = await this.refreshRole();
+        const endpoint = this.endpointFor(role);
+        if (!endpoint) throw new RegionNotWritableError(role);
+        try {
+          await this.options.tcp.connect(endpoint);
+        } catch (error) {
+          throw new Error(`${role} endpoint ${endpoint.host}:${endpoint.port} unreachable: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      },
+    };
+  }
+
+  /**
+   * Runs a write through the endpoint of the last known role. A failure triggers a fresh role read
+   * (a failover changes which endpoint is active) and propagates: the caller retries with its
+   * idempotency key, never blindly.
+   */
+  public async write(sql: SqlPort, statement: string, parameters: readonly unknown[]): Promise<{ readonly rowCount: number }> {
+    const endpoint = this.endpointFor(this.lastRole);
+    if (!endpoint) throw new RegionNotWritableError(this.lastRole ?? 'unknown');
+    try {
+      return await sql.execute(endpoint, statement, parameters);
+    } catch (error) {
+      this.refreshRole().catch(() => undefined);
+      throw error;
+    }
+  }
 }
 
 export function createRdsClient(region: string): RDSClient {

@@ -1,6 +1,9 @@
-import { createRdsClient, resolveWriterEndpoint, writableRegionCheck } from './database';
-import { createEventBridgeClient, EventPublisher } from './events';
-import { createTradingServer, ReadinessCheck, tcpCheck } from './server';
+import { Clock, systemClock } from './clock';
+import { createRdsClient, GlobalClusterReader, RegionDatabase } from './database';
+import { createEventBridgeClient, EventPublisher, PutEventsSender } from './events';
+import { systemTcp, TcpConnector } from './network';
+import { Readiness, ReadinessCheck } from './readiness';
+import { createTradingServer, tcpCheck } from './server';
 
 /** Reads the container's environment; ECS sets these from the task definition. */
 export interface ServiceEnvironment {
@@ -10,7 +13,15 @@ export interface ServiceEnvironment {
   readonly version: string;
   readonly shutdownTimeoutMs: number;
   /** Database the region depends on; absent when run locally without one. */
-  readonly database?: { readonly host: string; readonly port: number; readonly globalClusterIdentifier?: string; readonly clusterIdentifier?: string };
+  readonly database?: {
+    /** This region's cluster endpoint (active only while the cluster is the writer). */
+    readonly host: string;
+    /** This region's reader endpoint (a forwarding secondary reads and writes through it). */
+    readonly readerHost?: string;
+    readonly port: number;
+    readonly globalClusterIdentifier?: string;
+    readonly clusterIdentifier?: string;
+  };
   /** Where platform events go; absent when run locally. */
   readonly events?: { readonly eventBusName: string; readonly endpointId?: string };
 }
@@ -30,8 +41,13 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
     if (!Number.isInteger(dbPort) || dbPort < 1 || dbPort > 65535) {
       throw new Error(`DB_PORT=${JSON.stringify(env.DB_PORT)} must be an integer from 1 to 65535`);
     }
+    if (env.DB_GLOBAL_CLUSTER_ID && !env.DB_READER_HOST) {
+      // Without it a forwarding standby would fall back to its inactive writer endpoint: never ready.
+      throw new Error('DB_READER_HOST is required with DB_GLOBAL_CLUSTER_ID: a forwarding secondary reaches its database only through its reader endpoint');
+    }
     database = {
       host: env.DB_HOST,
+      readerHost: env.DB_READER_HOST || undefined,
       port: dbPort,
       globalClusterIdentifier: env.DB_GLOBAL_CLUSTER_ID || undefined,
       clusterIdentifier: env.DB_CLUSTER_ID || undefined,
@@ -49,17 +65,60 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
   };
 }
 
-function main(): void {
-  const environment = readEnvironment(process.env);
-  // The region can serve only while its database answers; liveness stays independent of it.
+/**
+ * Everything environment-specific the service touches, built in one place: the system runtime in
+ * production, a simulated one in the failover rehearsal (the cdk-monitoring-constructs
+ * `MonitoringScope` idea). Clients are created here, never at import time.
+ */
+export interface ServiceRuntime {
+  readonly clock: Clock;
+  readonly tcp: TcpConnector;
+  readonly log: (entry: Record<string, unknown>) => void;
+  rds(region: string): GlobalClusterReader;
+  eventBridge(region: string): PutEventsSender;
+}
+
+export const systemRuntime: ServiceRuntime = {
+  clock: systemClock,
+  tcp: systemTcp,
+  log: (entry) => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
+  rds: createRdsClient,
+  eventBridge: createEventBridgeClient,
+};
+
+/** The service's parts as `main` runs them, without the HTTP listener and process signals. */
+export interface ServiceCore {
+  readonly readiness: Readiness;
+  /** The region's database; absent when run locally without one. */
+  readonly database?: RegionDatabase;
+  readonly identity: { readonly region: string; readonly regionRole: string; readonly version: string };
+  /** Publishes a platform event in the background; failures are logged, never thrown. */
+  publish(detailType: string, detail: Record<string, unknown>): void;
+}
+
+/** Builds the service from its environment. `main` and the failover rehearsal both call this. */
+export function buildService(environment: ServiceEnvironment, runtime: ServiceRuntime): ServiceCore {
+  const { log } = runtime;
   const database = environment.database;
-  const readinessChecks: ReadinessCheck[] = database ? [tcpCheck('database', database.host, database.port)] : [];
+  let regionDatabase: RegionDatabase | undefined;
+  const readinessChecks: ReadinessCheck[] = [];
   if (database?.globalClusterIdentifier && database.clusterIdentifier) {
-    readinessChecks.push(writableRegionCheck(createRdsClient(environment.region), database.globalClusterIdentifier, database.clusterIdentifier));
+    regionDatabase = new RegionDatabase({
+      rds: runtime.rds(environment.region),
+      globalClusterIdentifier: database.globalClusterIdentifier,
+      clusterIdentifier: database.clusterIdentifier,
+      clusterEndpoint: database.host,
+      readerEndpoint: database.readerHost ?? database.host, // readEnvironment requires it with a global cluster
+      port: database.port,
+      tcp: runtime.tcp,
+    });
+    readinessChecks.push(regionDatabase.readinessCheck());
+  } else if (database) {
+    // Outside a global database (local runs): the one endpoint given must accept connections.
+    readinessChecks.push(tcpCheck('database', database.host, database.port, runtime.tcp));
   }
-  const log = (entry: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
   const publisher = environment.events
-    ? new EventPublisher({ ...environment.events, source: 'trading.platform', client: createEventBridgeClient(environment.region), log })
+    ? new EventPublisher({ ...environment.events, source: 'trading.platform', client: runtime.eventBridge(environment.region), log })
     : undefined;
   const publish = (detailType: string, detail: Record<string, unknown>): void => {
     publisher
@@ -67,22 +126,23 @@ function main(): void {
       .then((route) => log({ level: 'info', msg: 'event published', detailType, route }))
       .catch((error) => log({ level: 'error', msg: 'event not published', detailType, error: String(error) }));
   };
-  const trading = createTradingServer({
-    ...environment,
-    readinessChecks,
-    log,
-    onReadinessChange: (ready, checks) => publish('RegionReadinessChanged', { ready, checks }),
+  const readiness = new Readiness({
+    checks: readinessChecks,
+    clock: runtime.clock,
+    onChange: (ready, checks) => publish('RegionReadinessChanged', { ready, checks }),
   });
-  // The endpoint for write connections: it follows the writer across regions.
-  const globalClusterIdentifier = environment.database?.globalClusterIdentifier;
-  if (globalClusterIdentifier) {
-    resolveWriterEndpoint(createRdsClient(environment.region), globalClusterIdentifier)
-      .then((writerEndpoint) => log({ level: 'info', msg: 'database writer endpoint', writerEndpoint }))
-      .catch((error) => log({ level: 'error', msg: 'writer endpoint unresolved', error: String(error) }));
-  }
+  const identity = { region: environment.region, regionRole: environment.regionRole, version: environment.version };
+  return { readiness, database: regionDatabase, identity, publish };
+}
+
+function main(): void {
+  const environment = readEnvironment(process.env);
+  const { log } = systemRuntime;
+  const core = buildService(environment, systemRuntime);
+  const trading = createTradingServer({ ...core.identity, readiness: core.readiness, clock: systemRuntime.clock, log });
   trading.server.listen(environment.port, () => {
     log({ level: 'info', msg: 'listening', port: environment.port, region: environment.region });
-    publish('ServiceStarted', { version: environment.version });
+    core.publish('ServiceStarted', { version: environment.version });
   });
 
   let stopping = false;

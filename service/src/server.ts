@@ -1,35 +1,36 @@
 import * as http from 'node:http';
-import * as net from 'node:net';
+import { Clock, systemClock } from './clock';
+import { Endpoint, systemTcp, TcpConnector } from './network';
+import { CheckResult, Readiness, ReadinessAnswer, ReadinessCheck } from './readiness';
 
-/** A dependency the region needs in order to serve traffic (database, session store, ...). */
-export interface ReadinessCheck {
-  readonly name: string;
-  /** Resolves when the dependency is usable; rejects (or times out) when it is not. */
-  check(): Promise<void>;
-}
+export type { CheckResult, ReadinessCheck } from './readiness';
 
 export interface TradingServerOptions {
   readonly region: string;
   readonly regionRole: string;
   readonly version: string;
+  /**
+   * The region's readiness state machine.
+   * @default - one built from `readinessChecks` on the system clock
+   */
+  readonly readiness?: Readiness;
   /** @default - no dependency checks: the region is ready while the process is not draining */
   readonly readinessChecks?: ReadinessCheck[];
-  /**
-   * Upper bound for each readiness check. Route 53 needs the HTTP status within 2 s of connecting,
-   * so checks never run inside a probe: they run in the background and probes read the result.
-   * @default 1000
-   */
+  /** Upper bound for each readiness check (Route 53 allows 2 s for the answer). @default 1000 */
   readonly readinessTimeoutMs?: number;
   /** How often the readiness checks run. @default 5000 */
   readonly readinessIntervalMs?: number;
   /** Called after a background run changes the region's readiness. @default - nothing */
   readonly onReadinessChange?: (ready: boolean, checks: CheckResult[]) => void;
+  /** @default systemClock */
+  readonly clock?: Clock;
   /** Structured log sink. @default - JSON lines on stdout */
   readonly log?: (entry: Record<string, unknown>) => void;
 }
 
 export interface TradingServer {
   readonly server: http.Server;
+  readonly readiness: Readiness;
   /** True once shutdown began: readiness reports 503 so traffic drains away before exit. */
   isDraining(): boolean;
   /** Runs the readiness checks now; probes answer from the latest completed run. */
@@ -41,36 +42,23 @@ export interface TradingServer {
   shutdown(timeoutMs: number): Promise<boolean>;
 }
 
-export interface CheckResult {
-  readonly name: string;
-  readonly ok: boolean;
-  readonly error?: string;
+/** Status and body of `/ready` for a readiness answer: what Route 53 and the orchestrator see. */
+export function readinessResponse(answer: ReadinessAnswer, identity: { region: string; regionRole: string; version: string }): { status: number; body: unknown } {
+  return { status: answer.ready ? 200 : 503, body: { ...answer, ...identity } };
 }
 
 export function createTradingServer(options: TradingServerOptions): TradingServer {
   const log = options.log ?? ((entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`));
-  const readinessChecks = options.readinessChecks ?? [];
-  const readinessTimeoutMs = options.readinessTimeoutMs ?? 1000;
-  let draining = false;
-  let latestChecks: CheckResult[] | undefined;
-  let pendingRefresh: Promise<void> | undefined;
-
-  function refreshReadiness(): Promise<void> {
-    pendingRefresh ??= Promise.all(readinessChecks.map((check) => runCheck(check, readinessTimeoutMs)))
-      .then((results) => {
-        const wasReady = latestChecks?.every((result) => result.ok);
-        latestChecks = results;
-        const isReady = results.every((result) => result.ok);
-        if (wasReady !== isReady) options.onReadinessChange?.(isReady, results);
-      })
-      .finally(() => {
-        pendingRefresh = undefined;
-      });
-    return pendingRefresh;
-  }
-  const firstRefresh = refreshReadiness();
-  const refreshTimer = setInterval(() => void refreshReadiness(), options.readinessIntervalMs ?? 5000);
-  refreshTimer.unref();
+  const clock = options.clock ?? systemClock;
+  const readiness =
+    options.readiness ??
+    new Readiness({
+      checks: options.readinessChecks ?? [],
+      clock,
+      timeoutMs: options.readinessTimeoutMs,
+      intervalMs: options.readinessIntervalMs,
+      onChange: options.onReadinessChange,
+    });
 
   const identity = { region: options.region, regionRole: options.regionRole, version: options.version };
 
@@ -85,9 +73,10 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
         // database outage never makes ECS kill and replace every task.
         return send(res, 200, { status: 'alive' });
       case '/ready':
-        return void readiness().then(({ ready, checks }) => {
-          if (!ready) log({ level: 'warn', msg: 'not ready', draining, checks });
-          send(res, ready ? 200 : 503, { ready, draining, ...identity, checks });
+        return void readiness.answer().then((answer) => {
+          if (!answer.ready) log({ level: 'warn', msg: 'not ready', draining: answer.draining, checks: answer.checks });
+          const { status, body } = readinessResponse(answer, identity);
+          send(res, status, body);
         });
       case '/':
         return send(res, 200, { service: 'trading', ...identity });
@@ -99,18 +88,8 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  async function readiness(): Promise<{ ready: boolean; checks: CheckResult[] }> {
-    if (draining) return { ready: false, checks: [] };
-    // Only the very first probe after start waits, at most one check timeout.
-    if (latestChecks === undefined) await firstRefresh;
-    const checks = latestChecks ?? [];
-    // Draining may have begun while waiting: answer with the state at answer time.
-    return { ready: !draining && checks.every((result) => result.ok), checks };
-  }
-
   function shutdown(timeoutMs: number): Promise<boolean> {
-    draining = true;
-    clearInterval(refreshTimer);
+    readiness.drain();
     log({ level: 'info', msg: 'draining', timeoutMs });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -135,46 +114,17 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
       'Content-Length': Buffer.byteLength(payload),
       'Cache-Control': 'no-store',
       // While draining, keep-alive connections would hold the server open past its shutdown.
-      ...(draining ? { Connection: 'close' } : {}),
+      ...(readiness.isDraining() ? { Connection: 'close' } : {}),
       ...headers,
     });
     res.end(res.req.method === 'HEAD' ? undefined : payload);
   }
 
-  return { server, isDraining: () => draining, refreshReadiness, shutdown };
+  return { server, readiness, isDraining: () => readiness.isDraining(), refreshReadiness: () => readiness.refresh(), shutdown };
 }
 
 /** Readiness of a TCP dependency: a connection can be opened within the check timeout. */
-export function tcpCheck(name: string, host: string, port: number): ReadinessCheck {
-  return {
-    name,
-    check: () =>
-      new Promise<void>((resolve, reject) => {
-        const socket = net.connect({ host, port });
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve();
-        });
-        socket.once('error', (error) => {
-          socket.destroy();
-          reject(error);
-        });
-      }),
-  };
-}
-
-async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<CheckResult> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
-    timer.unref();
-  });
-  try {
-    await Promise.race([check.check(), timeout]);
-    return { name: check.name, ok: true };
-  } catch (error) {
-    return { name: check.name, ok: false, error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
-  }
+export function tcpCheck(name: string, host: string, port: number, tcp: TcpConnector = systemTcp): ReadinessCheck {
+  const endpoint: Endpoint = { host, port };
+  return { name, check: () => tcp.connect(endpoint) };
 }

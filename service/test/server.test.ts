@@ -204,6 +204,17 @@ describe('service environment', () => {
     expect(() => readEnvironment({ DB_HOST: 'db.internal', DB_PORT: 'x' })).toThrow('DB_PORT');
   });
 
+  test('a global cluster needs the reader endpoint: a forwarding standby reaches its database only through it', () => {
+    expect(() => readEnvironment({ DB_HOST: 'db.internal', DB_GLOBAL_CLUSTER_ID: 'g', DB_CLUSTER_ID: 'c' })).toThrow('DB_READER_HOST is required');
+    expect(readEnvironment({ DB_HOST: 'db.internal', DB_READER_HOST: 'ro.internal', DB_GLOBAL_CLUSTER_ID: 'g', DB_CLUSTER_ID: 'c' }).database).toEqual({
+      host: 'db.internal',
+      readerHost: 'ro.internal',
+      port: 5432,
+      globalClusterIdentifier: 'g',
+      clusterIdentifier: 'c',
+    });
+  });
+
   test('defaults', () => {
     expect(readEnvironment({})).toEqual({ port: 8080, region: 'local', regionRole: 'local', version: 'dev', shutdownTimeoutMs: 25000 });
   });

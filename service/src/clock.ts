@@ -1,0 +1,47 @@
+/**
+ * Time as a dependency (the TigerBeetle `time.zig` seam): production uses the system clock, the
+ * failover rehearsal a virtual one that moves only when the simulator advances it. Only the entry
+ * points (`main.ts`) pick the system clock; everything else takes a `Clock`.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch (virtual in the rehearsal). */
+  now(): number;
+  /** Calls `callback` once after `ms`; the returned function cancels it. Never keeps the process alive. */
+  schedule(ms: number, callback: () => void): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  schedule: (ms, callback) => {
+    const timer = setTimeout(callback, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => void clock.schedule(ms, resolve));
+}
+
+/** Calls `callback` every `ms` until the returned function is called. */
+export function every(clock: Clock, ms: number, callback: () => void): () => void {
+  let cancel = clock.schedule(ms, tick);
+  function tick(): void {
+    cancel = clock.schedule(ms, tick);
+    callback();
+  }
+  return () => cancel();
+}
+
+/** Rejects with `timed out after <ms> ms` unless `work` settles first. */
+export async function withTimeout<T>(clock: Clock, ms: number, work: Promise<T>): Promise<T> {
+  let cancel: (() => void) | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    cancel = clock.schedule(ms, () => reject(new Error(`timed out after ${ms} ms`)));
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    cancel?.();
+  }
+}
