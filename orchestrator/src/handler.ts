@@ -54,16 +54,30 @@ export function trafficCheckFromEnvironment(env: NodeJS.ProcessEnv): TrafficChec
   return { applicationHostName: env.APPLICATION_HOST_NAME, nameServers, secondaryLoadBalancerDnsName: env.SECONDARY_LB_DNS_NAME };
 }
 
+/** The two DNS questions the traffic check asks: a plain lookup, and one put to given name servers. */
+export interface DnsPort {
+  resolve4(name: string): Promise<string[]>;
+  /** Asks exactly these servers (by address), never a cache. */
+  resolve4At(serverAddresses: string[], name: string): Promise<string[]>;
+}
+
+export const systemDns: DnsPort = {
+  resolve4: (name) => dnsPromises.resolve4(name),
+  resolve4At: (serverAddresses, name) => {
+    const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
+    resolver.setServers(serverAddresses);
+    return resolver.resolve4(name);
+  },
+};
+
 /**
  * Asks the zone's authoritative Route 53 servers (global data plane: they answer while us-east-1's
  * control plane is down) whether the application resolves to the secondary load balancer.
  */
-export async function authoritativeTrafficOnSecondary(check: TrafficCheck, dns: typeof import('node:dns').promises): Promise<boolean | undefined> {
+export async function authoritativeTrafficOnSecondary(check: TrafficCheck, dns: DnsPort): Promise<boolean | undefined> {
   try {
     const serverAddresses = (await Promise.all(check.nameServers.map((server) => dns.resolve4(server)))).flat();
-    const resolver = new dns.Resolver({ timeout: 2000, tries: 2 });
-    resolver.setServers(serverAddresses);
-    const answers = await resolver.resolve4(check.applicationHostName);
+    const answers = await dns.resolve4At(serverAddresses, check.applicationHostName);
     const secondary = new Set(await dns.resolve4(check.secondaryLoadBalancerDnsName));
     return answers.length > 0 && answers.every((address) => secondary.has(address));
   } catch {
@@ -71,17 +85,25 @@ export async function authoritativeTrafficOnSecondary(check: TrafficCheck, dns: 
   }
 }
 
-const region = process.env.AWS_REGION;
-const clients = {
-  rds: new RDSClient({ region, maxAttempts: 4 }),
-  ssm: new SSMClient({ region, maxAttempts: 4 }),
-  sns: new SNSClient({ region, maxAttempts: 3 }),
-  events: new EventBridgeClient({ region, maxAttempts: 3 }),
-};
+/** Attempts per call of each client (the SDK's standard retry mode); the rehearsal applies the same. */
+export const CLIENT_MAX_ATTEMPTS = { rds: 4, ssm: 4, sns: 3, events: 3 } as const;
+
+/** Clients of the function's region, created on first use (never at import: the rehearsal imports this module). */
+let clients: { rds: RDSClient; ssm: SSMClient; sns: SNSClient; events: EventBridgeClient } | undefined;
+function systemClients(): NonNullable<typeof clients> {
+  const region = process.env.AWS_REGION;
+  clients ??= {
+    rds: new RDSClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.rds }),
+    ssm: new SSMClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.ssm }),
+    sns: new SNSClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.sns }),
+    events: new EventBridgeClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.events }),
+  };
+  return clients;
+}
 
 export async function handler(): Promise<RunReport> {
   return runOnce(configFromEnvironment(process.env), {
-    ...clients,
+    ...systemClients(),
     fetch: (url, init) => httpProbe(url, { ...init, serverName: process.env.PROBE_SERVER_NAME || undefined }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
@@ -90,6 +112,6 @@ export async function handler(): Promise<RunReport> {
       return () => clearTimeout(timer);
     },
     log: (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
-    trafficOnSecondary: () => authoritativeTrafficOnSecondary(trafficCheckFromEnvironment(process.env), dnsPromises),
+    trafficOnSecondary: () => authoritativeTrafficOnSecondary(trafficCheckFromEnvironment(process.env), systemDns),
   });
 }

@@ -124,7 +124,9 @@ export class RegionDatabase {
         try {
           await this.options.tcp.connect(endpoint);
         } catch (error) {
-          throw new Error(`${role} endpoint ${endpoint.host}:${endpoint.port} unreachable: ${error instanceof Error ? error.message : String(error)}`);
+          throw new Error(`${role} endpoint ${endpoint.host}:${endpoint.port} unreachable: ${error instanceof Error ? error.message : String(error)}`, {
+            cause: error,
+          });
         }
       },
     };
@@ -147,6 +149,9 @@ export class RegionDatabase {
   }
 }
 
+/** Attempts per RDS call (the SDK's standard retry mode); the rehearsal applies the same. */
+export const RDS_MAX_ATTEMPTS = 3;
+
 export function createRdsClient(region: string): RDSClient {
-  return new RDSClient({ region, maxAttempts: 3 });
+  return new RDSClient({ region, maxAttempts: RDS_MAX_ATTEMPTS });
 }

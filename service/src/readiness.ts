@@ -77,6 +77,12 @@ export class Readiness {
     return { ready: !this.draining && checks.every((result) => result.ok), draining: this.draining, checks };
   }
 
+  /** The latest completed answer without waiting (undefined before the first run completes). */
+  public current(): ReadinessAnswer | undefined {
+    if (this.draining) return { ready: false, draining: true, checks: [] };
+    return this.latest && { ready: this.latest.every((result) => result.ok), draining: false, checks: this.latest };
+  }
+
   public isDraining(): boolean {
     return this.draining;
   }

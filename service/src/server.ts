@@ -43,7 +43,10 @@ export interface TradingServer {
 }
 
 /** Status and body of `/ready` for a readiness answer: what Route 53 and the orchestrator see. */
-export function readinessResponse(answer: ReadinessAnswer, identity: { region: string; regionRole: string; version: string }): { status: number; body: unknown } {
+export function readinessResponse(
+  answer: ReadinessAnswer,
+  identity: { region: string; regionRole: string; version: string },
+): { status: number; body: unknown } {
   return { status: answer.ready ? 200 : 503, body: { ...answer, ...identity } };
 }
 

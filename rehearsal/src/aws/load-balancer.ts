@@ -1,0 +1,141 @@
+/**
+ * An Application Load Balancer in front of an ECS Fargate service whose tasks run the real service
+ * code (`buildService` from service/src/main.ts). Sources (quotes in rehearsal/aws-sources.md):
+ * - "If a target group contains only unhealthy registered targets, the load balancer routes
+ *   requests to all those targets ... the load balancer fails open." (ALB Guide, *Health checks for
+ *   Application Load Balancer target groups*)
+ * - The ECS service scheduler replaces tasks that stop or fail their health checks (ECS Developer
+ *   Guide, *Amazon ECS services*).
+ * Limits: target health is "task running" (the liveness path answers while the process runs); task
+ * start takes a drawn 30–90 s; no deployment, scaling or AZ failures.
+ */
+import { ServiceCore } from '../../../service/src/main';
+import { readinessResponse } from '../../../service/src/server';
+import { Random } from '../random';
+import { Simulator } from '../simulator';
+import { Network, Origin } from './network';
+import { ProbeOutcome } from './route53';
+
+export interface ServiceTask {
+  readonly id: string;
+  readonly core: ServiceCore;
+  running: boolean;
+}
+
+/** What a client's write through the load balancer came to. */
+export type RequestResult =
+  | { readonly answered: false; readonly error: string }
+  | { readonly answered: true; readonly status: number; readonly task?: ServiceTask; readonly error?: string; readonly cluster?: string };
+
+export class RegionalService {
+  private readonly tasks: ServiceTask[] = [];
+  private loadBalancerUp = true;
+  private nextTarget = 0;
+  private taskCounter = 0;
+  /** Tasks must be replaced: ECS starts new ones while this is true. */
+  private crashing = false;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly network: Network,
+    private readonly random: Random,
+    public readonly region: string,
+    public readonly dnsName: string,
+    private readonly desiredCount: number,
+    private readonly startTask: () => ServiceCore,
+  ) {
+    // Tasks start a few seconds apart, so their readiness loops run out of phase.
+    for (let i = 0; i < desiredCount; i++) this.sim.schedule(this.random.uniform(0, 5_000), () => this.launch());
+  }
+
+  public setLoadBalancerUp(up: boolean): void {
+    this.loadBalancerUp = up;
+  }
+
+  /** Every task stops; while `keepCrashing`, replacements die too (a bad image, a lost dependency at start). */
+  public crashTasks(keepCrashing: boolean): void {
+    this.crashing = keepCrashing;
+    for (const task of this.tasks) this.stopTask(task);
+  }
+
+  public recoverTasks(): void {
+    this.crashing = false;
+  }
+
+  /** Whether a request from `origin` reaches the load balancer at all. */
+  public reachable(origin: Origin): boolean {
+    return this.loadBalancerUp && this.network.reachesPublic(origin, this.region);
+  }
+
+  /** A `GET /ready` through the load balancer, from `origin`, as a Route 53 checker or the orchestrator sends it. */
+  public async probeReady(origin: Origin): Promise<ProbeOutcome> {
+    if (!this.reachable(origin)) return {};
+    const connectMs = this.network.latencyMs(origin, this.region);
+    const task = this.target();
+    if (!task) return { connectMs, status: 503, answerMs: 1 };
+    const asked = this.sim.now();
+    const answer = await task.core.readiness.answer();
+    const answerMs = this.sim.now() - asked + 1;
+    return { connectMs, status: readinessResponse(answer, task.core.identity).status, answerMs };
+  }
+
+  /** The region's readiness as its tasks last computed it (no time passes). */
+  public readyNow(): boolean {
+    if (!this.loadBalancerUp || !this.network.regionUp(this.region)) return false;
+    const task = this.tasks.find((candidate) => candidate.running);
+    return task?.core.readiness.current()?.ready === true;
+  }
+
+  /** A write request: the load balancer picks a target and the task's database write path runs. */
+  public async write(origin: Origin, execute: (task: ServiceTask) => Promise<string>): Promise<RequestResult> {
+    if (!this.reachable(origin)) return { answered: false, error: 'connect timeout' };
+    const task = this.target();
+    if (!task) return { answered: true, status: 503, error: 'no registered targets' };
+    try {
+      const cluster = await execute(task);
+      return { answered: true, status: 201, task, cluster };
+    } catch (error) {
+      return { answered: true, status: 503, task, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Round robin over healthy targets; over every registered target when none is healthy (fail-open). */
+  private target(): ServiceTask | undefined {
+    const running = this.tasks.filter((task) => task.running);
+    if (running.length === 0) return undefined;
+    const task = running[this.nextTarget % running.length];
+    this.nextTarget++;
+    return task;
+  }
+
+  private launch(): void {
+    const task: ServiceTask = { id: `${this.region}/task-${++this.taskCounter}`, core: this.startTask(), running: true };
+    this.tasks.push(task);
+    if (this.sim.tracing) this.sim.trace('ecs', `${task.id} started`);
+  }
+
+  private stopTask(task: ServiceTask): void {
+    if (!task.running) return;
+    task.running = false;
+    task.core.readiness.drain();
+    this.tasks.splice(this.tasks.indexOf(task), 1);
+    // The ECS scheduler replaces it.
+    this.sim.schedule(this.random.uniform(30_000, 90_000), () => {
+      if (this.crashing || !this.network.regionUp(this.region)) {
+        // Keeps trying while the fault lasts.
+        this.sim.schedule(60_000, () => this.replaceLater());
+        return;
+      }
+      this.launch();
+    });
+  }
+
+  private replaceLater(): void {
+    if (this.tasks.length >= this.desiredCount) return;
+    if (this.crashing || !this.network.regionUp(this.region)) {
+      this.sim.schedule(60_000, () => this.replaceLater());
+      return;
+    }
+    this.launch();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Runs scenarios over many seeds, in this process or spread over worker processes (one per core),
+ * and summarises what traders saw: recovery time of writes and traffic (p50, p95, max over every
+ * client of every run), the recovery point, promotions, invariant violations and missed outcomes.
+ */
+import { fork } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readPlatformWiring } from './platform-wiring';
+import { RunResult, runScenario, RTO_OBJECTIVE_SECONDS } from './run';
+import { SCENARIOS, Scenario, scenarioNamed } from './scenarios';
+import { Assembly } from './wiring';
+import { WorldOptions } from './world';
+
+export interface MatrixOptions {
+  readonly assemblyDir: string;
+  readonly scenarios: readonly string[];
+  readonly seeds: readonly number[];
+  readonly world?: Partial<WorldOptions>;
+  /** Worker processes; 1 runs in this process. @default 1 */
+  readonly workers?: number;
+}
+
+export interface Distribution {
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+}
+
+export interface ScenarioSummary {
+  readonly scenario: string;
+  readonly expected: Scenario['expected'];
+  readonly runs: number;
+  /** Seconds, over every client of every run. */
+  readonly writes: Distribution;
+  readonly traffic: Distribution;
+  /** Acknowledged writes lost per run. */
+  readonly lostWrites: Distribution;
+  readonly runsWithPromotion: number;
+  readonly violations: Array<{ seed: number; message: string }>;
+  readonly misses: Array<{ seed: number; message: string }>;
+  readonly decisions: Record<string, number>;
+}
+
+export interface MatrixReport {
+  readonly summaries: ScenarioSummary[];
+  readonly runs: number;
+  readonly elapsedMs: number;
+  readonly ok: boolean;
+}
+
+export async function runMatrix(options: MatrixOptions): Promise<MatrixReport> {
+  const started = Date.now();
+  for (const name of options.scenarios) if (!scenarioNamed(name)) throw new Error(`unknown scenario ${name}`);
+  const tasks = options.scenarios.flatMap((scenario) => options.seeds.map((seed) => ({ scenario, seed })));
+  const workers = Math.max(1, Math.min(options.workers ?? 1, tasks.length));
+  const results = workers === 1 ? await runInProcess(options, tasks) : await runInWorkers(options, tasks, workers);
+  const summaries = options.scenarios.map((name) =>
+    summarize(
+      scenarioNamed(name)!,
+      results.filter((result) => result.scenario === name),
+    ),
+  );
+  return {
+    summaries,
+    runs: results.length,
+    elapsedMs: Date.now() - started,
+    ok: summaries.every((summary) => summary.violations.length === 0 && summary.misses.length === 0),
+  };
+}
+
+export async function runInProcess(
+  options: Pick<MatrixOptions, 'assemblyDir' | 'world'>,
+  tasks: ReadonlyArray<{ scenario: string; seed: number }>,
+): Promise<RunResult[]> {
+  const wiring = readPlatformWiring(Assembly.fromDirectory(options.assemblyDir));
+  const results: RunResult[] = [];
+  for (const task of tasks) results.push(await runScenario(wiring, scenarioNamed(task.scenario)!, task.seed, { world: options.world }));
+  return results;
+}
+
+async function runInWorkers(options: MatrixOptions, tasks: ReadonlyArray<{ scenario: string; seed: number }>, workers: number): Promise<RunResult[]> {
+  const shares = Array.from({ length: workers }, (_, index) => tasks.filter((_, taskIndex) => taskIndex % workers === index));
+  const parts = await Promise.all(
+    shares.map(
+      (share) =>
+        new Promise<RunResult[]>((resolve, reject) => {
+          const child = fork(path.join(__dirname, 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+          child.once('message', (message: { results?: RunResult[]; error?: string }) => {
+            child.kill();
+            if (message.error) reject(new Error(message.error));
+            else resolve(message.results!);
+          });
+          child.once('exit', (code) => {
+            if (code !== 0 && code !== null) reject(new Error(`rehearsal worker exited with ${code}`));
+          });
+          child.send({ assemblyDir: options.assemblyDir, world: options.world, tasks: share });
+        }),
+    ),
+  );
+  return parts.flat();
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+export function distribution(values: readonly number[]): Distribution {
+  if (values.length === 0) return { p50: 0, p95: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (fraction: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
+  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] };
+}
+
+function summarize(scenario: Scenario, results: readonly RunResult[]): ScenarioSummary {
+  const decisions: Record<string, number> = {};
+  for (const result of results) for (const [reason, count] of Object.entries(result.decisions)) decisions[reason] = (decisions[reason] ?? 0) + count;
+  return {
+    scenario: scenario.name,
+    expected: scenario.expected,
+    runs: results.length,
+    writes: distribution(results.flatMap((result) => result.writeRecoveryMs.map((ms) => ms / 1000))),
+    traffic: distribution(results.flatMap((result) => result.trafficRecoveryMs.map((ms) => ms / 1000))),
+    lostWrites: distribution(results.map((result) => result.lostWrites)),
+    runsWithPromotion: results.filter((result) => result.failovers > 0).length,
+    violations: results.flatMap((result) => result.violations.map((message) => ({ seed: result.seed, message }))),
+    misses: results.flatMap((result) => result.misses.map((message) => ({ seed: result.seed, message }))),
+    decisions,
+  };
+}
+
+export function formatMatrix(report: MatrixReport): string {
+  const pad = (text: string | number, width: number): string => String(text).padStart(width);
+  const seconds = (value: number): string => value.toFixed(0);
+  const lines = [
+    `Failover rehearsal: ${report.runs} runs in ${(report.elapsedMs / 1000).toFixed(1)} s (objective ${RTO_OBJECTIVE_SECONDS} s)`,
+    '',
+    `${'scenario'.padEnd(34)} ${'expected'.padEnd(22)} ${pad('runs', 5)}  writes p50/p95/max s   traffic p50/p95/max s   lost max  promoted  result`,
+  ];
+  for (const summary of report.summaries) {
+    const ok = summary.violations.length === 0 && summary.misses.length === 0;
+    lines.push(
+      `${summary.scenario.padEnd(34)} ${summary.expected.padEnd(22)} ${pad(summary.runs, 5)}  ${pad(
+        `${seconds(summary.writes.p50)}/${seconds(summary.writes.p95)}/${seconds(summary.writes.max)}`,
+        19,
+      )}   ${pad(`${seconds(summary.traffic.p50)}/${seconds(summary.traffic.p95)}/${seconds(summary.traffic.max)}`, 21)}   ${pad(summary.lostWrites.max, 8)}  ${pad(
+        summary.runsWithPromotion,
+        8,
+      )}  ${ok ? 'ok' : 'FAILED'}`,
+    );
+  }
+  for (const summary of report.summaries) {
+    for (const { seed, message } of summary.violations.slice(0, 5)) lines.push(`  INVARIANT ${summary.scenario} seed ${seed}: ${message}`);
+    for (const { seed, message } of summary.misses.slice(0, 5)) lines.push(`  MISSED ${summary.scenario} seed ${seed}: ${message}`);
+    const more = summary.violations.length + summary.misses.length - Math.min(5, summary.violations.length) - Math.min(5, summary.misses.length);
+    if (more > 0) lines.push(`  ... ${more} more for ${summary.scenario}`);
+  }
+  lines.push('', 'writes: longest window without an acknowledged write per client, from the fault on; traffic: without reaching a ready region.');
+  lines.push('Replay one run: npm run rehearse -- --scenario <name> --seed <n> --timeline');
+  return lines.join('\n');
+}
+
+/** Every scenario name, in the order they run. */
+export const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((scenario) => scenario.name);

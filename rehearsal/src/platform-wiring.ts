@@ -1,0 +1,205 @@
+/**
+ * The parts of the synthesized platform that decide a failover, extracted from the assembly. Each
+ * field names the template property it comes from; every cross-stack value is resolved by
+ * `Assembly.resolve`, and rendered by the `Renderer` to the string a deployed resource would see.
+ */
+import { Assembly, Renderer, Resolved, ResourceRef } from './wiring';
+
+export interface HealthCheckWiring {
+  readonly logicalId: string;
+  /** `HealthCheckConfig.Type`: HTTP or HTTPS. */
+  readonly type: string;
+  /** `HealthCheckConfig.FullyQualifiedDomainName`, rendered. */
+  readonly fqdn: string;
+  readonly port: number;
+  readonly path: string;
+  readonly requestIntervalSeconds: number;
+  readonly failureThreshold: number;
+  readonly inverted: boolean;
+}
+
+export interface RecordWiring {
+  readonly setIdentifier: string;
+  readonly weight: number;
+  /** `HealthCheckId`, when the record has a health check in the same template. */
+  readonly healthCheck?: HealthCheckWiring;
+  /** `AliasTarget.DNSName` or the CNAME's value, rendered. */
+  readonly target: string;
+  readonly alias: boolean;
+  /** Record TTL; undefined for an alias, whose TTL is the target's. */
+  readonly ttlSeconds?: number;
+}
+
+export interface ServiceWiring {
+  readonly region: string;
+  readonly stackName: string;
+  /** The load balancer whose listener forwards to the service's target group. */
+  readonly loadBalancer: ResourceRef;
+  readonly loadBalancerDnsName: string;
+  readonly desiredCount: number;
+  /** The container's environment, rendered (`ContainerDefinitions[0].Environment`). */
+  readonly environment: Record<string, string>;
+}
+
+export interface OrchestratorWiring {
+  readonly region: string;
+  readonly functionLogicalId: string;
+  readonly environment: Record<string, string>;
+  /** From the `AWS::Scheduler::Schedule` targeting the function. */
+  readonly schedulePeriodSeconds: number;
+  readonly reservedConcurrency?: number;
+  readonly timeoutSeconds: number;
+  /** `AWS::Lambda::EventInvokeConfig` `MaximumEventAgeInSeconds` (Lambda's default is 6 hours). */
+  readonly maxEventAgeSeconds: number;
+}
+
+export interface ClusterWiring {
+  readonly resource: ResourceRef;
+  readonly region: string;
+  readonly identifier: string;
+  readonly arn: string;
+  /** A cluster created with master credentials creates the global writer; one without joins as a secondary. */
+  readonly joinsAs: 'primary' | 'secondary';
+  /** `EnableGlobalWriteForwarding`; for a primary it takes effect when the cluster is demoted. */
+  readonly writeForwarding: boolean;
+  readonly instanceCount: number;
+}
+
+export interface PlatformWiring {
+  readonly assembly: Assembly;
+  readonly renderer: Renderer;
+  readonly applicationName: string;
+  readonly records: readonly RecordWiring[];
+  readonly services: readonly ServiceWiring[];
+  readonly orchestrator: OrchestratorWiring;
+  readonly globalClusterIdentifier: string;
+  readonly clusters: readonly ClusterWiring[];
+  readonly account: string;
+}
+
+export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()): PlatformWiring {
+  const account = renderer.render({ kind: 'pseudo', name: 'AWS::AccountId', region: '' });
+  const text = (value: unknown, resource: ResourceRef): string => renderer.render(assembly.resolve(value, resource.stack));
+
+  // Route 53: the one weighted record group.
+  const weighted = assembly.resourcesOfType('AWS::Route53::RecordSet').filter((record) => record.properties.Weight !== undefined);
+  const names = [...new Set(weighted.map((record) => text(record.properties.Name, record)))];
+  if (names.length !== 1) throw new Error(`expected one weighted record group, found ${names.length} (${names.join(', ')})`);
+  const records = weighted.map((record): RecordWiring => {
+    const properties = record.properties;
+    const healthCheckId = properties.HealthCheckId;
+    let healthCheck: HealthCheckWiring | undefined;
+    if (healthCheckId !== undefined) {
+      const resolved = assembly.resolve(healthCheckId, record.stack);
+      if (resolved.kind !== 'attribute' || resolved.resource.type !== 'AWS::Route53::HealthCheck') {
+        throw new Error(`record ${record.logicalId}: HealthCheckId does not resolve to a health check`);
+      }
+      const config = resolved.resource.properties.HealthCheckConfig;
+      healthCheck = {
+        logicalId: resolved.resource.logicalId,
+        type: config.Type,
+        fqdn: text(config.FullyQualifiedDomainName, resolved.resource),
+        port: Number(config.Port ?? (config.Type === 'HTTPS' ? 443 : 80)),
+        path: config.ResourcePath ?? '/',
+        requestIntervalSeconds: Number(config.RequestInterval ?? 30),
+        failureThreshold: Number(config.FailureThreshold ?? 3),
+        inverted: config.Inverted === true,
+      };
+    }
+    const alias = properties.AliasTarget !== undefined;
+    return {
+      setIdentifier: properties.SetIdentifier,
+      weight: Number(properties.Weight),
+      healthCheck,
+      target: alias ? text(properties.AliasTarget.DNSName, record) : text(properties.ResourceRecords?.[0], record),
+      alias,
+      ttlSeconds: alias ? undefined : Number(properties.TTL),
+    };
+  });
+
+  // ECS services and the load balancers in front of them.
+  const services = assembly.resourcesOfType('AWS::ECS::Service').map((service): ServiceWiring => {
+    const targetGroup = assembly.resolve(service.properties.LoadBalancers?.[0]?.TargetGroupArn, service.stack);
+    if (targetGroup.kind !== 'attribute') throw new Error(`service ${service.logicalId} has no target group`);
+    const listener = assembly
+      .resourcesOfType('AWS::ElasticLoadBalancingV2::Listener')
+      .filter((candidate) => candidate.stack === service.stack)
+      .find((candidate) =>
+        (candidate.properties.DefaultActions ?? []).some((action: any) => {
+          const forwarded = action.TargetGroupArn ?? action.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn;
+          return forwarded?.Ref === targetGroup.resource.logicalId;
+        }),
+      );
+    if (!listener) throw new Error(`no listener forwards to the target group of ${service.logicalId}`);
+    const loadBalancer = assembly.resolve(listener.properties.LoadBalancerArn, listener.stack);
+    if (loadBalancer.kind !== 'attribute') throw new Error(`listener ${listener.logicalId} has no load balancer`);
+    const taskDefinition = assembly.resolve(service.properties.TaskDefinition, service.stack);
+    if (taskDefinition.kind !== 'attribute') throw new Error(`service ${service.logicalId} has no task definition`);
+    const container = taskDefinition.resource.properties.ContainerDefinitions[0];
+    const environment: Record<string, string> = {};
+    for (const variable of container.Environment ?? []) environment[variable.Name] = text(variable.Value, taskDefinition.resource);
+    return {
+      region: service.stack.region,
+      stackName: service.stack.stackName,
+      loadBalancer: loadBalancer.resource,
+      loadBalancerDnsName: renderer.render({ kind: 'attribute', resource: loadBalancer.resource, attribute: 'DNSName' }),
+      desiredCount: Number(service.properties.DesiredCount ?? 1),
+      environment,
+    };
+  });
+
+  // The orchestrator: the Lambda function a schedule invokes (other schedules target other services).
+  const invoking = assembly
+    .resourcesOfType('AWS::Scheduler::Schedule')
+    .map((candidate) => ({ schedule: candidate, target: assembly.resolve(candidate.properties.Target?.Arn, candidate.stack) }))
+    .filter(({ target }) => target.kind === 'attribute' && target.resource.type === 'AWS::Lambda::Function');
+  if (invoking.length !== 1) throw new Error(`expected one schedule invoking a Lambda function (the failover orchestrator), found ${invoking.length}`);
+  const { schedule } = invoking[0];
+  const fn = (invoking[0].target as Extract<Resolved, { kind: 'attribute' }>).resource;
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(schedule.properties.ScheduleExpression ?? '');
+  if (!rate) throw new Error(`schedule expression ${schedule.properties.ScheduleExpression} is not a rate in minutes or hours`);
+  const invokeConfig = assembly
+    .resourcesOfType('AWS::Lambda::EventInvokeConfig')
+    .find((candidate) => candidate.stack === fn.stack && candidate.properties.FunctionName?.Ref === fn.logicalId);
+  const orchestratorEnvironment: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fn.properties.Environment?.Variables ?? {})) orchestratorEnvironment[key] = text(value, fn);
+  const orchestrator: OrchestratorWiring = {
+    region: fn.stack.region,
+    functionLogicalId: fn.logicalId,
+    environment: orchestratorEnvironment,
+    schedulePeriodSeconds: Number(rate[1]) * (rate[2].startsWith('hour') ? 3600 : 60),
+    reservedConcurrency: fn.properties.ReservedConcurrentExecutions,
+    timeoutSeconds: Number(fn.properties.Timeout ?? 3),
+    maxEventAgeSeconds: Number(invokeConfig?.properties.MaximumEventAgeInSeconds ?? 21600),
+  };
+
+  // Aurora global database.
+  const globals = assembly.resourcesOfType('AWS::RDS::GlobalCluster');
+  if (globals.length !== 1) throw new Error(`expected one Aurora global cluster, found ${globals.length}`);
+  const globalClusterIdentifier = text(globals[0].properties.GlobalClusterIdentifier, globals[0]);
+  const clusters = assembly
+    .resourcesOfType('AWS::RDS::DBCluster')
+    .filter((cluster) => {
+      const joined = assembly.resolve(cluster.properties.GlobalClusterIdentifier ?? '', cluster.stack);
+      if (joined.kind === 'attribute' && joined.resource.type === 'AWS::RDS::GlobalCluster') return true;
+      return renderer.render(joined) === globalClusterIdentifier;
+    })
+    .map((cluster): ClusterWiring => {
+      const identifier = text(cluster.properties.DBClusterIdentifier, cluster);
+      const instanceCount = assembly
+        .resourcesOfType('AWS::RDS::DBInstance')
+        .filter((instance) => instance.stack === cluster.stack && instance.properties.DBClusterIdentifier?.Ref === cluster.logicalId).length;
+      return {
+        resource: cluster,
+        region: cluster.stack.region,
+        identifier,
+        arn: `arn:aws:rds:${cluster.stack.region}:${account}:cluster:${identifier}`,
+        joinsAs: cluster.properties.MasterUsername !== undefined || cluster.properties.SourceDBClusterIdentifier !== undefined ? 'primary' : 'secondary',
+        writeForwarding: cluster.properties.EnableGlobalWriteForwarding === true,
+        instanceCount,
+      };
+    });
+  if (clusters.filter((cluster) => cluster.joinsAs === 'primary').length !== 1) throw new Error('the global cluster needs exactly one primary member');
+
+  return { assembly, renderer, applicationName: names[0].replace(/\.$/, ''), records, services, orchestrator, globalClusterIdentifier, clusters, account };
+}

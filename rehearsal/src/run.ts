@@ -1,0 +1,108 @@
+/**
+ * One rehearsal run: warm up, inject a scenario's fault, run at least 15 simulated minutes, then
+ * check the invariants and the scenario's expected outcome.
+ */
+import { PlatformWiring } from './platform-wiring';
+import { Scenario } from './scenarios';
+import { TimelineEntry } from './simulator';
+import { DEFAULT_WORLD_OPTIONS, World, WorldOptions } from './world';
+
+export const RTO_OBJECTIVE_SECONDS = 300;
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly faultAtMs: number;
+  /** Per client: the longest window without an acknowledged write from the fault on, ms. */
+  readonly writeRecoveryMs: number[];
+  /** Per client: the longest window without reaching a ready region from the fault on, ms. */
+  readonly trafficRecoveryMs: number[];
+  readonly failovers: number;
+  readonly switchovers: number;
+  /** FailoverGlobalCluster calls, s after the fault. */
+  readonly promotionRequestsAfterFaultS: number[];
+  readonly pages: number;
+  readonly decisions: Record<string, number>;
+  readonly acknowledged: number;
+  readonly lostWrites: number;
+  readonly lossBound: number;
+  readonly violations: string[];
+  /** Misses of the scenario's expected outcome. */
+  readonly misses: string[];
+  readonly timeline?: readonly TimelineEntry[];
+}
+
+export interface RunOptions {
+  readonly world?: Partial<WorldOptions>;
+  readonly timeline?: boolean;
+}
+
+export async function runScenario(wiring: PlatformWiring, scenario: Scenario, seed: number, options: RunOptions = {}): Promise<RunResult> {
+  const world = new World(wiring, seed, { ...DEFAULT_WORLD_OPTIONS, ...options.world }, { timeline: options.timeline });
+  const { sim } = world;
+  // Warm-up: services report ready, health checks settle; the fault lands anywhere in a minute.
+  const faultAtMs = Math.round(180_000 + sim.random.uniform(0, 60_000));
+  await sim.run(faultAtMs);
+  world.faultAt = faultAtMs;
+  sim.trace('rehearsal', `fault: ${scenario.name}`);
+  scenario.inject(world);
+  const endAt = faultAtMs + scenario.runAfterFaultSeconds * 1000;
+  const measureUntil = faultAtMs + (scenario.recoveryWindowSeconds ?? scenario.runAfterFaultSeconds) * 1000;
+  await sim.run(measureUntil);
+  const recovery = world.clientRecovery(measureUntil);
+  await sim.run(endAt);
+
+  const changes = world.aurora.writerChanges;
+  const failovers = changes.filter((change) => change.kind === 'failover');
+  const acknowledged = [...world.observations.acksByCluster.values()].reduce((sum, acks) => sum + acks.length, 0);
+  const lostWrites = changes.reduce((sum, change) => sum + change.lostWrites, 0);
+  // Bound: acknowledged writes within one replication lag before the cut, plus what the old writer accepted after the failover began.
+  const lag = world.aurora.replicationLagMs();
+  const lossBound = failovers.reduce((sum, change) => {
+    const acks = world.observations.acksByCluster.get(change.from) ?? [];
+    return sum + acks.filter((at) => (at > change.replicatedUpTo && at <= change.replicatedUpTo + lag) || (at >= change.requestedAt && at <= change.at)).length;
+  }, 0);
+  const held = world.aurora.heldByWriter();
+  if (held + lostWrites !== acknowledged) {
+    world.violate(`acknowledged writes unaccounted for: ${acknowledged} acknowledged, ${held} held by the writer, ${lostWrites} counted lost`);
+  }
+  if (lostWrites > lossBound)
+    world.violate(`${lostWrites} writes lost, more than the bound of ${lossBound} (replication lag plus writes after the failover began)`);
+  if (failovers.length > 1) world.violate(`${failovers.length} failovers: never a second one`);
+
+  const misses: string[] = [];
+  const worstWrites = Math.max(...recovery.map((client) => client.writesMs));
+  switch (scenario.expected) {
+    case 'recover':
+      if (failovers.length !== 1) misses.push(`expected exactly one promotion, saw ${failovers.length}`);
+      if (worstWrites > RTO_OBJECTIVE_SECONDS * 1000)
+        misses.push(`a client waited ${(worstWrites / 1000).toFixed(0)} s for an acknowledged write (objective ${RTO_OBJECTIVE_SECONDS} s)`);
+      break;
+    case 'no-promotion':
+    case 'no-promotion-and-page':
+      if (world.observations.promotionsRequested.length > 0)
+        misses.push(`expected no promotion, saw ${world.observations.promotionsRequested.length} request(s)`);
+      if (scenario.expected === 'no-promotion-and-page' && world.observations.pages.length === 0) misses.push('expected a page, none was sent');
+      break;
+  }
+  misses.push(...(scenario.check?.(world) ?? []));
+
+  return {
+    scenario: scenario.name,
+    seed,
+    faultAtMs,
+    writeRecoveryMs: recovery.map((client) => client.writesMs),
+    trafficRecoveryMs: recovery.map((client) => client.trafficMs),
+    failovers: failovers.length,
+    switchovers: changes.filter((change) => change.kind === 'switchover').length,
+    promotionRequestsAfterFaultS: world.observations.promotionsRequested.map((at) => (at - faultAtMs) / 1000),
+    pages: world.observations.pages.length,
+    decisions: Object.fromEntries(world.observations.decisions),
+    acknowledged,
+    lostWrites,
+    lossBound,
+    violations: world.observations.violations,
+    misses,
+    timeline: options.timeline ? sim.entries() : undefined,
+  };
+}

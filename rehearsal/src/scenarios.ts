@@ -1,0 +1,154 @@
+/**
+ * The failure classes the platform must survive, one scenario each, with the outcome it must have.
+ * Faults are shaped like our failure domains (FoundationDB's simulator: kill a region, clog a link,
+ * throttle an API), never both regions at once except where a scenario says so.
+ */
+import { World } from './world';
+
+/** What a scenario must come to. */
+export type ExpectedOutcome =
+  /** Writes move to the secondary within the objective, through exactly one promotion. */
+  | 'recover'
+  /** No promotion at all; the primary keeps (or regains) the writes. */
+  | 'no-promotion'
+  /** No promotion, and the orchestrator pages a human. */
+  | 'no-promotion-and-page';
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly expected: ExpectedOutcome;
+  /** Simulated time after the fault, s (at least 15 minutes). */
+  readonly runAfterFaultSeconds: number;
+  /**
+   * Seconds after the fault over which client recovery is measured.
+   * @default runAfterFaultSeconds
+   */
+  readonly recoveryWindowSeconds?: number;
+  /** Injects the fault at the world's current time (the fault time), and schedules what follows. */
+  inject(world: World): void;
+  /** Further expectations on the end state; each returned string is a miss. @default - none */
+  check?(world: World): string[];
+}
+
+const FIFTEEN_MINUTES = 900;
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'primary-region-lost',
+    description: 'The whole primary region goes dark: load balancer, tasks, database, APIs.',
+    expected: 'recover',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => world.loseRegion(world.primaryRegion),
+  },
+  {
+    name: 'primary-database-lost',
+    description: 'Only the primary Aurora cluster stops answering; the primary service and load balancer stay up.',
+    expected: 'recover',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => world.loseDatabase(world.primaryRegion),
+  },
+  {
+    name: 'primary-load-balancer-lost',
+    description: 'Only the primary load balancer (the service entry point) is lost; its database stays reachable and is write-fenced by the failover.',
+    expected: 'recover',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => world.setLoadBalancerUp(world.primaryRegion, false),
+  },
+  {
+    name: 'regions-partitioned',
+    description: 'The secondary region is cut off from the primary, while Route 53 checkers and clients still reach the primary.',
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => world.partitionRegions(true),
+  },
+  {
+    name: 'primary-flapping',
+    description: 'The primary load balancer drops out for 5-25 s every 60-120 s: blips shorter than the detection window.',
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      const random = world.sim.random.fork();
+      const end = world.sim.now() + FIFTEEN_MINUTES * 1000;
+      const blip = (): void => {
+        if (world.sim.now() >= end) return;
+        world.setLoadBalancerUp(world.primaryRegion, false);
+        world.sim.schedule(random.uniform(5_000, 25_000), () => {
+          world.setLoadBalancerUp(world.primaryRegion, true);
+          world.sim.schedule(random.uniform(60_000, 120_000), blip);
+        });
+      };
+      blip();
+    },
+  },
+  {
+    name: 'primary-lost-secondary-unhealthy',
+    description: 'The secondary database is already down when the primary region is lost: nothing to fail over to.',
+    expected: 'no-promotion-and-page',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.loseDatabase(world.secondaryRegion);
+      world.loseRegion(world.primaryRegion);
+    },
+  },
+  {
+    name: 'rds-api-throttled',
+    description: 'The primary region is lost while the RDS API of the secondary region throttles half of all calls for 3 minutes.',
+    expected: 'recover',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.failRdsApi(world.secondaryRegion, 0.5, 180_000);
+      world.loseRegion(world.primaryRegion);
+    },
+  },
+  {
+    name: 'orchestrator-paused',
+    description: 'An operator paused automatic failover; then the primary region is lost.',
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.setParameter(world.pauseParameterName, 'true');
+      world.loseRegion(world.primaryRegion);
+    },
+  },
+  {
+    name: 'failover-then-planned-failback',
+    description: 'The primary region is lost and fails over; it returns after 8 minutes, rejoins read-only, and an operator runs the planned failback.',
+    expected: 'recover',
+    runAfterFaultSeconds: 2 * FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.loseRegion(world.primaryRegion);
+      world.sim.schedule(480_000, () => world.restoreRegion(world.primaryRegion));
+      world.sim.schedule(540_000, () => void world.operatorFailback());
+    },
+    check: (world) => {
+      const problems: string[] = [];
+      const primary = world.aurora.clusterInRegion(world.primaryRegion);
+      if (world.aurora.writerIdentifier() !== primary) problems.push(`after the failback the writer is ${world.aurora.writerIdentifier()}, not ${primary}`);
+      if (world.operatorResult !== 'switched') problems.push(`the operator's switchover ended with ${world.operatorResult ?? 'nothing'}`);
+      if (!world.regionCanWrite(world.secondaryRegion)) problems.push('after the failback the secondary region cannot take (forwarded) writes');
+      return problems;
+    },
+  },
+  {
+    name: 'second-regional-failure',
+    description: 'After a failover, the old primary region returns read-only and then the new writer region is lost too.',
+    expected: 'recover',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.loseRegion(world.primaryRegion);
+      world.sim.schedule(420_000, () => world.restoreRegion(world.primaryRegion));
+      world.sim.schedule(540_000, () => world.loseRegion(world.secondaryRegion));
+    },
+    recoveryWindowSeconds: 540,
+    check: (world) => {
+      const secondary = world.aurora.clusterInRegion(world.secondaryRegion);
+      // The old primary must not take the writes back on its own: failback needs an operator.
+      return world.aurora.writerIdentifier() === secondary ? [] : [`the writer moved to ${world.aurora.writerIdentifier()} without an operator`];
+    },
+  },
+];
+
+export function scenarioNamed(name: string): Scenario | undefined {
+  return SCENARIOS.find((scenario) => scenario.name === name);
+}

@@ -1,0 +1,130 @@
+import { Random } from './random';
+
+interface Timer {
+  readonly at: number;
+  readonly seq: number;
+  readonly callback: () => void;
+  cancelled: boolean;
+}
+
+/** One line of a run's timeline: what an actor saw or did, at a virtual time. */
+export interface TimelineEntry {
+  readonly at: number;
+  readonly actor: string;
+  readonly message: string;
+}
+
+/**
+ * A discrete-event simulator with a virtual clock (the FoundationDB `sim2` / TigerBeetle
+ * `testing/time.zig` idea). The project's real async code runs on it: its timers are events in a
+ * heap, and after each instant the simulator lets pending promise continuations run before it
+ * moves the clock, so nothing waits for real time and every run with the same seed is identical.
+ *
+ * It satisfies the service's `Clock` (`now`, `schedule`) and the orchestrator's `now`/`sleep`/
+ * `schedule` dependencies.
+ */
+export class Simulator {
+  public readonly random: Random;
+  private time = 0;
+  private seq = 0;
+  private readonly heap: Timer[] = [];
+  private readonly timeline: TimelineEntry[] | undefined;
+
+  constructor(seed: number, options: { readonly timeline?: boolean } = {}) {
+    this.random = new Random(seed);
+    this.timeline = options.timeline ? [] : undefined;
+  }
+
+  public now(): number {
+    return this.time;
+  }
+
+  /** Calls `callback` after `ms` of virtual time; returns a cancel function. */
+  public schedule(ms: number, callback: () => void): () => void {
+    const timer: Timer = { at: this.time + Math.max(0, ms), seq: this.seq++, callback, cancelled: false };
+    this.push(timer);
+    return () => {
+      timer.cancelled = true;
+    };
+  }
+
+  public sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => void this.schedule(ms, resolve));
+  }
+
+  /** A promise that never settles: what a call sees when its execution environment was killed. */
+  public never<T>(): Promise<T> {
+    return new Promise<T>(() => undefined);
+  }
+
+  /** Whether the timeline is recorded (callers skip building messages otherwise). */
+  public get tracing(): boolean {
+    return this.timeline !== undefined;
+  }
+
+  public trace(actor: string, message: string): void {
+    this.timeline?.push({ at: this.time, actor, message });
+  }
+
+  public entries(): readonly TimelineEntry[] {
+    return this.timeline ?? [];
+  }
+
+  /** Runs every event up to and including `untilMs`, then leaves the clock there. */
+  public async run(untilMs: number): Promise<void> {
+    await settle();
+    while (this.heap.length > 0 && this.heap[0].at <= untilMs) {
+      const instant = this.heap[0].at;
+      this.time = instant;
+      while (this.heap.length > 0 && this.heap[0].at === instant) {
+        const timer = this.pop();
+        if (!timer.cancelled) timer.callback();
+      }
+      // Continuations of the promises these events resolved run before time moves on.
+      await settle();
+    }
+    this.time = Math.max(this.time, untilMs);
+  }
+
+  private push(timer: Timer): void {
+    const heap = this.heap;
+    heap.push(timer);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!before(heap[index], heap[parent])) break;
+      [heap[index], heap[parent]] = [heap[parent], heap[index]];
+      index = parent;
+    }
+  }
+
+  private pop(): Timer {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let index = 0;
+      for (;;) {
+        const left = 2 * index + 1;
+        const right = left + 1;
+        let smallest = index;
+        if (left < heap.length && before(heap[left], heap[smallest])) smallest = left;
+        if (right < heap.length && before(heap[right], heap[smallest])) smallest = right;
+        if (smallest === index) break;
+        [heap[index], heap[smallest]] = [heap[smallest], heap[index]];
+        index = smallest;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: Timer, b: Timer): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/** Resolves after every queued promise continuation has run (setImmediate follows the microtask queue). */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

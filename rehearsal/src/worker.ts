@@ -1,0 +1,9 @@
+/** A rehearsal worker process: runs the tasks it is sent and returns their results. */
+import { runInProcess } from './matrix';
+
+process.once('message', (message: { assemblyDir: string; world: any; tasks: Array<{ scenario: string; seed: number }> }) => {
+  runInProcess(message, message.tasks).then(
+    (results) => process.send!({ results: results.map((result) => ({ ...result, timeline: undefined })) }),
+    (error) => process.send!({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
+});

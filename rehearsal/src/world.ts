@@ -1,0 +1,564 @@
+/**
+ * Both regions of the platform, composed from the synthesized wiring, the AWS models and the
+ * project's real code: every task runs `buildService` from service/src/main.ts, the orchestrator runs
+ * `runOnce` from orchestrator/src/orchestrator.ts with its configuration parsed by the real
+ * `configFromEnvironment`, and Route 53 is read through the real `authoritativeTrafficOnSecondary`.
+ * Only I/O is simulated, behind the same ports production uses.
+ */
+import { ServiceRuntime, buildService, readEnvironment } from '../../service/src/main';
+import { Endpoint } from '../../service/src/network';
+import { RDS_MAX_ATTEMPTS, SqlPort } from '../../service/src/database';
+import {
+  CLIENT_MAX_ATTEMPTS,
+  configFromEnvironment,
+  DnsPort,
+  authoritativeTrafficOnSecondary,
+  trafficCheckFromEnvironment,
+} from '../../orchestrator/src/handler';
+import { OrchestratorDependencies, runOnce } from '../../orchestrator/src/orchestrator';
+import { switchover, SwitchoverDependencies } from '../../orchestrator/src/switchover';
+import { AuroraGlobalDatabase, apiError } from './aws/aurora';
+import { ScheduledFunction, Invocation } from './aws/lambda';
+import { RegionalService } from './aws/load-balancer';
+import { withStandardRetries } from './aws/sdk';
+import { Network, Origin } from './aws/network';
+import { chooseWeighted, HealthCheck } from './aws/route53';
+import { Random } from './random';
+import { Simulator } from './simulator';
+import { PlatformWiring, RecordWiring } from './platform-wiring';
+
+/** Knobs of one run; defaults are the documented or planning figures. */
+export interface WorldOptions {
+  readonly clients: number;
+  readonly checkersPerHealthCheck: number;
+  /** Aurora `FailoverGlobalCluster` duration range, s (AWS: "in the order of minutes"; no figure). */
+  readonly failoverSeconds: readonly [number, number];
+  /** Replication lag range, ms (AWS: typically under a second). */
+  readonly replicationLagMs: readonly [number, number];
+  readonly resyncSeconds: readonly [number, number];
+  /** TTL of an alias record to a load balancer: the ELB's 60 s (ELB User Guide, *Request routing*). */
+  readonly elbAliasTtlSeconds: number;
+}
+
+export const DEFAULT_WORLD_OPTIONS: WorldOptions = {
+  clients: 50,
+  checkersPerHealthCheck: 8,
+  failoverSeconds: [30, 120],
+  replicationLagMs: [50, 1000],
+  resyncSeconds: [300, 900],
+  elbAliasTtlSeconds: 60,
+};
+
+interface Client {
+  service: RegionalService | undefined;
+  expiresAt: number;
+  lastAck: number;
+  lastReachedReady: number;
+  longestWriteGap: number;
+  longestTrafficGap: number;
+  acked: number;
+  failed: number;
+}
+
+/** Everything a run observed, for the invariants and the report. */
+export interface Observations {
+  readonly violations: string[];
+  readonly pages: Array<{ at: number; subject: string }>;
+  readonly decisions: Map<string, number>;
+  /** Client-side ledger of acknowledged writes: commit cluster → ack times. */
+  readonly acksByCluster: Map<string, number[]>;
+  readonly promotionsRequested: number[];
+  failedWrites: number;
+}
+
+export class World {
+  public readonly sim: Simulator;
+  public readonly network: Network;
+  public readonly aurora: AuroraGlobalDatabase;
+  public readonly services: RegionalService[];
+  public readonly healthChecks = new Map<string, HealthCheck>();
+  public readonly orchestrator: ScheduledFunction;
+  public readonly primaryRegion: string;
+  public readonly secondaryRegion: string;
+  public readonly observations: Observations = {
+    violations: [],
+    pages: [],
+    decisions: new Map(),
+    acksByCluster: new Map(),
+    promotionsRequested: [],
+    failedWrites: 0,
+  };
+  public faultAt = Number.POSITIVE_INFINITY;
+  /** Outcome of the operator's planned failback, when a scenario runs one. */
+  public operatorResult: string | undefined;
+  private readonly clients: Client[] = [];
+  private readonly parameters = new Map<string, string>();
+  private readonly rdsFaults = new Map<string, { probability: number; until: number }>();
+  private readonly random: Random;
+  private readonly dnsRandom: Random;
+  private readonly addresses = new Map<RegionalService, string>();
+
+  constructor(
+    public readonly wiring: PlatformWiring,
+    seed: number,
+    public readonly options: WorldOptions = DEFAULT_WORLD_OPTIONS,
+    simulatorOptions: { timeline?: boolean } = {},
+  ) {
+    this.sim = new Simulator(seed, simulatorOptions);
+    this.random = this.sim.random.fork();
+    this.dnsRandom = this.sim.random.fork();
+    this.network = new Network(this.sim.random.fork());
+    const primary = wiring.clusters.find((cluster) => cluster.joinsAs === 'primary')!;
+    this.primaryRegion = primary.region;
+    this.secondaryRegion = wiring.orchestrator.region;
+    this.aurora = new AuroraGlobalDatabase(this.sim, this.network, this.sim.random.fork(), {
+      globalClusterIdentifier: wiring.globalClusterIdentifier,
+      clusters: wiring.clusters.map((cluster) => ({ ...cluster })),
+      replicationLagMs: this.random.uniform(...options.replicationLagMs),
+      failoverSecondsMin: options.failoverSeconds[0],
+      failoverSecondsMax: options.failoverSeconds[1],
+      switchoverSeconds: 60,
+      resyncSeconds: this.random.uniform(...options.resyncSeconds),
+    });
+
+    this.services = wiring.services.map((service, index) => {
+      const runtime = this.serviceRuntime(service.region);
+      const environment = readEnvironment({ ...service.environment, AWS_REGION: service.region });
+      const regional = new RegionalService(
+        this.sim,
+        this.network,
+        this.sim.random.fork(),
+        service.region,
+        service.loadBalancerDnsName,
+        service.desiredCount,
+        () => buildService(environment, runtime),
+      );
+      this.addresses.set(regional, `203.0.113.${index + 1}`);
+      return regional;
+    });
+
+    for (const record of wiring.records) {
+      if (!record.healthCheck) continue;
+      const check = record.healthCheck;
+      const target = this.serviceByName(check.fqdn);
+      this.healthChecks.set(
+        record.setIdentifier,
+        new HealthCheck(this.sim, this.sim.random.fork(), {
+          name: `health check ${record.setIdentifier}`,
+          requestIntervalSeconds: check.requestIntervalSeconds,
+          failureThreshold: check.failureThreshold,
+          checkerCount: options.checkersPerHealthCheck,
+          inverted: check.inverted,
+          probe: async () => (target ? target.probeReady('internet') : {}),
+        }),
+      );
+    }
+
+    const orchestratorEnvironment: Record<string, string> = { ...wiring.orchestrator.environment, AWS_REGION: wiring.orchestrator.region };
+    this.parameters.set(orchestratorEnvironment.PAUSE_PARAMETER, 'false');
+    this.orchestrator = new ScheduledFunction(
+      this.sim,
+      this.sim.random.fork(),
+      {
+        name: 'orchestrator',
+        periodSeconds: wiring.orchestrator.schedulePeriodSeconds,
+        reservedConcurrency: wiring.orchestrator.reservedConcurrency,
+        timeoutSeconds: wiring.orchestrator.timeoutSeconds,
+        maxEventAgeSeconds: wiring.orchestrator.maxEventAgeSeconds,
+      },
+      (invocation) => this.runOrchestrator(invocation, orchestratorEnvironment),
+    );
+
+    const clientRandom = this.sim.random.fork();
+    for (let i = 0; i < options.clients; i++) {
+      const { service, ttlMs } = this.resolveApplication();
+      // Each client's resolver holds the answer at a random age.
+      this.clients.push({
+        service,
+        expiresAt: clientRandom.uniform(0, ttlMs),
+        lastAck: 0,
+        lastReachedReady: 0,
+        longestWriteGap: 0,
+        longestTrafficGap: 0,
+        acked: 0,
+        failed: 0,
+      });
+    }
+    const tick = (): void => {
+      this.sim.schedule(1000, tick);
+      void this.clientsWrite();
+    };
+    this.sim.schedule(1000, tick);
+  }
+
+  // ---------------------------------------------------------------- faults
+
+  public loseRegion(region: string): void {
+    this.sim.trace('fault', `region ${region} lost`);
+    this.network.setRegionDown(region, true);
+    for (const other of [this.primaryRegion, this.secondaryRegion]) if (other !== region) this.aurora.replicationCut(region, other);
+    if (region === this.wiring.orchestrator.region) this.orchestrator.stop();
+    for (const service of this.services.filter((candidate) => candidate.region === region)) service.crashTasks(false);
+  }
+
+  public restoreRegion(region: string): void {
+    this.sim.trace('fault', `region ${region} back`);
+    this.network.setRegionDown(region, false);
+    for (const other of [this.primaryRegion, this.secondaryRegion]) if (other !== region) this.aurora.replicationRestored(region, other);
+    this.aurora.regionRecovered(region);
+  }
+
+  public loseDatabase(region: string): void {
+    this.sim.trace('fault', `database of ${region} lost`);
+    const cluster = this.aurora.clusterInRegion(region)!;
+    this.aurora.setClusterUp(cluster, false);
+    for (const other of [this.primaryRegion, this.secondaryRegion]) if (other !== region) this.aurora.replicationCut(region, other);
+  }
+
+  public setLoadBalancerUp(region: string, up: boolean): void {
+    if (this.sim.tracing) this.sim.trace('fault', `load balancer of ${region} ${up ? 'back' : 'lost'}`);
+    for (const service of this.services.filter((candidate) => candidate.region === region)) service.setLoadBalancerUp(up);
+  }
+
+  /** Cuts every path between the two regions; the internet (clients, Route 53) still reaches both. */
+  public partitionRegions(partitioned: boolean): void {
+    this.sim.trace('fault', partitioned ? 'regions cut off from each other' : 'regions reconnected');
+    this.network.setPartitioned(this.primaryRegion, this.secondaryRegion, partitioned);
+    if (partitioned) this.aurora.replicationCut(this.primaryRegion, this.secondaryRegion);
+    else this.aurora.replicationRestored(this.primaryRegion, this.secondaryRegion);
+  }
+
+  public failRdsApi(region: string, probability: number, forMs: number): void {
+    this.sim.trace('fault', `RDS API in ${region} fails ${Math.round(probability * 100)} % of calls for ${forMs / 1000} s`);
+    this.rdsFaults.set(region, { probability, until: this.sim.now() + forMs });
+  }
+
+  public setParameter(name: string, value: string): void {
+    this.parameters.set(name, value);
+  }
+
+  public get pauseParameterName(): string {
+    return this.wiring.orchestrator.environment.PAUSE_PARAMETER;
+  }
+
+  /**
+   * The planned failback an operator runs with `npm run switchover`: the real `switchover` of
+   * orchestrator/src/switchover.ts, against the RDS API of the writer's (secondary) region.
+   */
+  public async operatorFailback(): Promise<void> {
+    this.sim.trace('operator', 'runs the planned failback (npm run switchover)');
+    const target = this.wiring.clusters.find((cluster) => cluster.region === this.primaryRegion)!;
+    try {
+      this.operatorResult = await switchover(
+        {
+          globalClusterIdentifier: this.wiring.globalClusterIdentifier,
+          targetClusterArn: target.arn,
+          pauseParameterName: this.pauseParameterName,
+          timeoutMs: 600_000,
+          pollMs: 30_000,
+          resyncTimeoutMs: 3_600_000,
+        },
+        {
+          rds: { send: (command: any) => this.rdsApi(this.secondaryRegion, command) } as SwitchoverDependencies['rds'],
+          ssm: { send: (command: any) => this.ssmApi(command) } as SwitchoverDependencies['ssm'],
+          sleep: (ms) => this.sim.sleep(ms),
+          now: () => this.sim.now(),
+          progress: (message) => this.sim.trace('operator', message),
+        },
+      );
+    } catch (error) {
+      this.operatorResult = `error: ${error instanceof Error ? error.message : String(error)}`;
+      this.sim.trace('operator', this.operatorResult);
+    }
+  }
+
+  // ---------------------------------------------------------------- AWS APIs as seen from a region
+
+  /** The RDS API of `region`: the command objects of the real SDK, answered by the Aurora model. */
+  public async rdsApi(region: string, command: { constructor: { name: string }; input: any }): Promise<any> {
+    await this.sim.sleep(this.network.latencyMs(region, region) * 10);
+    if (!this.network.regionUp(region)) throw Object.assign(new Error(`connect ECONNREFUSED rds.${region}.amazonaws.com`), { name: 'Error' });
+    const fault = this.rdsFaults.get(region);
+    if (fault && this.sim.now() < fault.until && this.random.chance(fault.probability)) throw apiError('ThrottlingException', 'Rate exceeded');
+    switch (command.constructor.name) {
+      case 'DescribeGlobalClustersCommand':
+        return { ...this.aurora.describe(), $metadata: {} };
+      case 'FailoverGlobalClusterCommand':
+        this.checkPromotionAllowed();
+        this.observations.promotionsRequested.push(this.sim.now());
+        this.aurora.failover(command.input.TargetDbClusterIdentifier, command.input.AllowDataLoss === true, region);
+        return { $metadata: {} };
+      case 'SwitchoverGlobalClusterCommand':
+        this.aurora.switchover(command.input.TargetDbClusterIdentifier);
+        return { $metadata: {} };
+      default:
+        throw new Error(`the rehearsal does not model RDS ${command.constructor.name}`);
+    }
+  }
+
+  public async ssmApi(command: { constructor: { name: string }; input: any }): Promise<any> {
+    await this.sim.sleep(5);
+    switch (command.constructor.name) {
+      case 'GetParameterCommand': {
+        const value = this.parameters.get(command.input.Name);
+        if (value === undefined) throw apiError('ParameterNotFound', command.input.Name);
+        return { Parameter: { Name: command.input.Name, Value: value }, $metadata: {} };
+      }
+      case 'PutParameterCommand':
+        this.parameters.set(command.input.Name, command.input.Value);
+        return { $metadata: {} };
+      default:
+        throw new Error(`the rehearsal does not model SSM ${command.constructor.name}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- Route 53 and DNS
+
+  /** Route 53's authoritative answer for the application name, and how long a resolver may cache it. */
+  public resolveApplication(): { service: RegionalService | undefined; record: RecordWiring; ttlMs: number } {
+    const records = this.wiring.records.map((record) => ({
+      record,
+      weight: record.weight,
+      healthy: this.healthChecks.get(record.setIdentifier)?.healthy() ?? true,
+    }));
+    const { record } = chooseWeighted(records, this.dnsRandom);
+    const ttlMs = (record.alias ? this.options.elbAliasTtlSeconds : (record.ttlSeconds ?? 60)) * 1000;
+    return { service: this.serviceByName(record.target), record, ttlMs };
+  }
+
+  /** The DNS port of the orchestrator: zone name servers, load balancer names, the application name. */
+  private dnsPort(): DnsPort {
+    return {
+      resolve4: async (name) => {
+        const service = this.serviceByName(name);
+        if (service) return [this.addresses.get(service)!];
+        if (name.startsWith('ns-')) return ['198.51.100.53'];
+        throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+      },
+      resolve4At: async (_servers, name) => {
+        await this.sim.sleep(20);
+        if (name !== this.wiring.applicationName) throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+        const { service } = this.resolveApplication();
+        return service ? [this.addresses.get(service)!] : [];
+      },
+    };
+  }
+
+  private serviceByName(name: string): RegionalService | undefined {
+    const bare = name.replace(/^dualstack\./, '').replace(/\.$/, '');
+    return this.services.find((service) => service.dnsName === bare);
+  }
+
+  // ---------------------------------------------------------------- the service's ports
+
+  private serviceRuntime(region: string): ServiceRuntime {
+    return {
+      clock: this.sim,
+      tcp: { connect: (endpoint) => this.connectPrivate(region, endpoint) },
+      log: () => undefined,
+      rds: (apiRegion) => ({ send: (command) => withStandardRetries(this.sim, this.random, RDS_MAX_ATTEMPTS, () => this.rdsApi(apiRegion, command as any)) }),
+      // Platform events are not routed anywhere; readiness changes go to the timeline.
+      eventBridge: () => ({
+        send: async (command) => {
+          if (this.sim.tracing) {
+            for (const entry of command.input.Entries ?? []) {
+              const detail = JSON.parse(entry.Detail ?? '{}');
+              if (entry.DetailType === 'RegionReadinessChanged') {
+                const failed = (detail.checks ?? []).filter((check: any) => !check.ok).map((check: any) => `${check.name}: ${check.error}`);
+                this.sim.trace(`service ${region}`, `a task is now ${detail.ready ? 'READY' : `NOT ready (${failed.join('; ')})`}`);
+              }
+            }
+          }
+          return { FailedEntryCount: 0, Entries: [], $metadata: {} } as any;
+        },
+      }),
+    };
+  }
+
+  /** Resolves a database name from inside `region`, by the Aurora model's endpoint rules. */
+  private databaseEndpoint(region: string, host: string): { cluster: string; attribute: string; reachable: boolean } {
+    const named = this.wiring.renderer.lookup(host);
+    if (!named || named.resource.type !== 'AWS::RDS::DBCluster') throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    const cluster = named.resource.properties.DBClusterIdentifier as string;
+    if (!this.aurora.endpointActive(cluster, named.attribute)) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return { cluster, attribute: named.attribute, reachable: this.network.reachesPrivate(region, named.resource.stack.region) };
+  }
+
+  private async connectPrivate(region: string, endpoint: Endpoint): Promise<void> {
+    const { cluster, reachable } = this.databaseEndpoint(region, endpoint.host);
+    if (!reachable || !this.network.regionUp(region)) return this.sim.never();
+    await this.sim.sleep(this.network.latencyMs(region, region));
+    if (!this.aurora.clusterAvailable(cluster)) throw new Error(`connect ECONNREFUSED ${endpoint.host}:${endpoint.port}`);
+  }
+
+  /** The service's SQL adapter: a statement on an endpoint, answered by the Aurora model. */
+  private sqlPort(region: string): SqlPort {
+    return {
+      execute: async (endpoint, _statement, parameters) => {
+        const { cluster, attribute, reachable } = this.databaseEndpoint(region, endpoint.host);
+        if (!reachable) throw new Error(`connect ETIMEDOUT ${endpoint.host}`);
+        await this.sim.sleep(this.network.latencyMs(region, region));
+        const result = this.aurora.write(cluster, attribute, parameters.length);
+        if (!result.ok) throw new Error(result.error);
+        return { rowCount: parameters.length, cluster: result.cluster } as { rowCount: number };
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  /**
+   * Every client writes once a second: its resolver's cached answer (refreshed from Route 53 when
+   * expired) → that load balancer → a task → the task's database write path. Requests that reach the
+   * same load balancer in the same instant share one write-path call carrying all their rows (they
+   * see the same state); each write is acknowledged or failed on its own client's ledger.
+   */
+  private async clientsWrite(): Promise<void> {
+    const now = this.sim.now();
+    const batches = new Map<RegionalService | undefined, Client[]>();
+    for (const client of this.clients) {
+      if (now >= client.expiresAt) {
+        const { service, ttlMs } = this.resolveApplication();
+        this.checkAnswer(service);
+        if (service !== client.service && this.sim.tracing) {
+          this.sim.trace('resolver', `client ${this.clients.indexOf(client) + 1} now resolves the application to ${service?.region ?? 'nothing'}`);
+        }
+        client.service = service;
+        client.expiresAt = now + ttlMs;
+      }
+      let batch = batches.get(client.service);
+      if (!batch) batches.set(client.service, (batch = []));
+      batch.push(client);
+    }
+    await Promise.all(
+      [...batches].map(async ([service, batch]) => {
+        const result = service
+          ? await service.write('internet', async (task) => {
+              const database = task.core.database;
+              if (!database) throw new Error('the service has no database');
+              const parameters = batch.map((_, index) => index);
+              const outcome = (await database.write(this.sqlPort(service.region), 'INSERT INTO orders VALUES ...', parameters)) as { cluster?: string };
+              return outcome.cluster ?? '';
+            })
+          : ({ answered: false, error: 'no answer' } as const);
+        const reachedReady = result.answered && service !== undefined && service.readyNow();
+        if (result.answered && result.status === 201) this.checkAcknowledgement(service!, result.cluster!);
+        for (const client of batch) {
+          if (result.answered && result.status === 201) {
+            client.acked++;
+            if (now >= this.faultAt) client.longestWriteGap = Math.max(client.longestWriteGap, now - Math.max(client.lastAck, this.faultAt));
+            client.lastAck = now;
+            let acks = this.observations.acksByCluster.get(result.cluster!);
+            if (!acks) this.observations.acksByCluster.set(result.cluster!, (acks = []));
+            acks.push(now);
+          } else {
+            client.failed++;
+            this.observations.failedWrites++;
+          }
+          if (reachedReady) {
+            if (now >= this.faultAt) client.longestTrafficGap = Math.max(client.longestTrafficGap, now - Math.max(client.lastReachedReady, this.faultAt));
+            client.lastReachedReady = now;
+          }
+        }
+      }),
+    );
+  }
+
+  /** Per client, after the run: the longest window without an acknowledged write (and without reaching a ready region), from the fault on. */
+  public clientRecovery(endAt: number): Array<{ writesMs: number; trafficMs: number; acked: number; failed: number }> {
+    return this.clients.map((client) => ({
+      writesMs: Math.max(client.longestWriteGap, endAt - Math.max(client.lastAck, this.faultAt)),
+      trafficMs: Math.max(client.longestTrafficGap, endAt - Math.max(client.lastReachedReady, this.faultAt)),
+      acked: client.acked,
+      failed: client.failed,
+    }));
+  }
+
+  // ---------------------------------------------------------------- orchestrator
+
+  private async runOrchestrator(invocation: Invocation, environment: Record<string, string>): Promise<void> {
+    const region = environment.AWS_REGION;
+    // A run whose environment was discarded (timeout) never sees another answer.
+    const guard = <T>(work: () => Promise<T>): Promise<T> => (invocation.alive && this.network.regionUp(region) ? work() : this.sim.never<T>());
+    const send = (attempts: number, handler: (command: any) => Promise<any>) => ({
+      send: (command: any) => guard(() => withStandardRetries(this.sim, this.random, attempts, () => handler(command))),
+    });
+    const deps: OrchestratorDependencies = {
+      rds: send(CLIENT_MAX_ATTEMPTS.rds, (command) => this.rdsApi(region, command)) as OrchestratorDependencies['rds'],
+      ssm: send(CLIENT_MAX_ATTEMPTS.ssm, (command) => this.ssmApi(command)) as OrchestratorDependencies['ssm'],
+      sns: send(CLIENT_MAX_ATTEMPTS.sns, async (command) => {
+        this.observations.pages.push({ at: this.sim.now(), subject: command.input.Subject });
+        this.sim.trace('pager', command.input.Subject);
+        return { $metadata: {} };
+      }) as OrchestratorDependencies['sns'],
+      events: send(CLIENT_MAX_ATTEMPTS.events, async () => ({ FailedEntryCount: 0, Entries: [], $metadata: {} })) as OrchestratorDependencies['events'],
+      fetch: (url, init) => guard(() => this.fetchFrom(region, url, init.signal)),
+      sleep: (ms) => guard(() => this.sim.sleep(ms)),
+      now: () => this.sim.now(),
+      schedule: (ms, callback) => this.sim.schedule(ms, callback),
+      log: (entry) => {
+        if (entry.msg === 'failover decision') {
+          const reason = String(entry.reason);
+          this.observations.decisions.set(reason, (this.observations.decisions.get(reason) ?? 0) + 1);
+          if (this.sim.tracing) this.sim.trace('orchestrator', `decision ${reason}: ${String(entry.detail)}`);
+        }
+      },
+      trafficOnSecondary: () => guard(() => authoritativeTrafficOnSecondary(trafficCheckFromEnvironment(environment), this.dnsPort())),
+    };
+    await runOnce(configFromEnvironment(environment), deps);
+  }
+
+  /** An HTTP GET from `origin` to a load balancer URL; hangs (until aborted) when unreachable. */
+  private fetchFrom(origin: Origin, url: string, signal: AbortSignal): Promise<{ status: number }> {
+    const service = this.serviceByName(new URL(url).hostname);
+    return new Promise((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })));
+      if (!service) return reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${url}`), { code: 'ENOTFOUND' }));
+      void service.probeReady(origin).then(async (outcome) => {
+        if (outcome.connectMs === undefined) return;
+        await this.sim.sleep(outcome.connectMs + (outcome.answerMs ?? 0));
+        if (!signal.aborted) resolve({ status: outcome.status ?? 0 });
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- invariants
+
+  /** No promotion while the primary answers the orchestrator's probe AND Route 53 holds it healthy. */
+  private checkPromotionAllowed(): void {
+    const primaryService = this.services.find((service) => service.region === this.primaryRegion)!;
+    const primaryRecord = this.wiring.records.find((record) => this.serviceByName(record.target) === primaryService)!;
+    const route53Healthy = this.healthChecks.get(primaryRecord.setIdentifier)?.healthy() ?? true;
+    const answersProbe = primaryService.reachable(this.secondaryRegion) && primaryService.readyNow();
+    if (route53Healthy && answersProbe) {
+      this.violate('promotion requested while the primary answers the orchestrator and Route 53 holds it healthy');
+    }
+    if (this.aurora.writerChanges.some((change) => change.kind === 'failover')) this.violate('a second failover was requested');
+  }
+
+  /** After a failover, Route 53 never answers with a region that cannot take writes (unless no region can). */
+  private checkAnswer(service: RegionalService | undefined): void {
+    if (!this.aurora.writerChanges.some((change) => change.kind === 'failover')) return;
+    if (service && this.regionCanWrite(service.region)) return;
+    if (![this.primaryRegion, this.secondaryRegion].some((region) => this.regionCanWrite(region))) return;
+    this.violate(`Route 53 answered with ${service?.region ?? 'nothing'}, which cannot take writes, after the failover`);
+  }
+
+  private checkAcknowledgement(service: RegionalService, cluster: string): void {
+    if (!this.regionCanWrite(service.region)) this.violate(`${service.region} acknowledged a write although its database cannot take writes`);
+    if (this.aurora.writerIdentifier() !== cluster && !this.aurora.describe().GlobalClusters[0].FailoverState) {
+      this.violate(`write acknowledged by ${cluster}, which is not the writer`);
+    }
+  }
+
+  public regionCanWrite(region: string): boolean {
+    const cluster = this.aurora.clusterInRegion(region);
+    return cluster !== undefined && this.network.regionUp(region) && this.aurora.roleAllowsWrites(cluster);
+  }
+
+  public violate(message: string): void {
+    const text = `t=${(this.sim.now() / 1000).toFixed(1)} s: ${message}`;
+    if (!this.observations.violations.includes(text)) this.observations.violations.push(text);
+    this.sim.trace('INVARIANT', message);
+  }
+}
