@@ -54,13 +54,13 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
 
   const changes = world.aurora.writerChanges;
   const failovers = changes.filter((change) => change.kind === 'failover');
-  const acknowledged = [...world.observations.acksByCluster.values()].reduce((sum, acks) => sum + acks.length, 0);
+  const acknowledged = [...world.observations.acksByCluster.values()].reduce((sum, acks) => sum + acks.total, 0);
   const lostWrites = changes.reduce((sum, change) => sum + change.lostWrites, 0);
   // Bound: acknowledged writes within one replication lag before the cut, plus what the old writer accepted after the failover began.
   const lag = world.aurora.replicationLagMs();
   const lossBound = failovers.reduce((sum, change) => {
-    const acks = world.observations.acksByCluster.get(change.from) ?? [];
-    return sum + acks.filter((at) => (at > change.replicatedUpTo && at <= change.replicatedUpTo + lag) || (at >= change.requestedAt && at <= change.at)).length;
+    const acks = world.observations.acksByCluster.get(change.from);
+    return sum + (acks?.count((at) => (at > change.replicatedUpTo && at <= change.replicatedUpTo + lag) || (at >= change.requestedAt && at <= change.at)) ?? 0);
   }, 0);
   const held = world.aurora.heldByWriter();
   if (held + lostWrites !== acknowledged) {

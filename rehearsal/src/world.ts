@@ -23,6 +23,7 @@ import { RegionalService } from './aws/load-balancer';
 import { withStandardRetries } from './aws/sdk';
 import { Network, Origin } from './aws/network';
 import { chooseWeighted, HealthCheck } from './aws/route53';
+import { Ledger } from './ledger';
 import { Random } from './random';
 import { Simulator } from './simulator';
 import { PlatformWiring, RecordWiring } from './platform-wiring';
@@ -66,7 +67,7 @@ export interface Observations {
   readonly pages: Array<{ at: number; subject: string }>;
   readonly decisions: Map<string, number>;
   /** Client-side ledger of acknowledged writes: commit cluster → ack times. */
-  readonly acksByCluster: Map<string, number[]>;
+  readonly acksByCluster: Map<string, Ledger>;
   readonly promotionsRequested: number[];
   failedWrites: number;
 }
@@ -432,6 +433,7 @@ export class World {
     }
     await Promise.all(
       [...batches].map(async ([service, batch]) => {
+        const sent = this.sim.now();
         const result = service
           ? await service.write('internet', async (task) => {
               const database = task.core.database;
@@ -441,16 +443,20 @@ export class World {
               return outcome.cluster ?? '';
             })
           : ({ answered: false, error: 'no answer' } as const);
+        // Acknowledged when the answer arrives: at or after the commit.
+        const answeredAt = this.sim.now();
         const reachedReady = result.answered && service !== undefined && service.readyNow();
+        if (result.answered && result.status === 201) {
+          let acks = this.observations.acksByCluster.get(result.cluster!);
+          if (!acks) this.observations.acksByCluster.set(result.cluster!, (acks = new Ledger()));
+          acks.add(answeredAt, batch.length);
+        }
         if (result.answered && result.status === 201) this.checkAcknowledgement(service!, result.cluster!);
         for (const client of batch) {
           if (result.answered && result.status === 201) {
             client.acked++;
-            if (now >= this.faultAt) client.longestWriteGap = Math.max(client.longestWriteGap, now - Math.max(client.lastAck, this.faultAt));
-            client.lastAck = now;
-            let acks = this.observations.acksByCluster.get(result.cluster!);
-            if (!acks) this.observations.acksByCluster.set(result.cluster!, (acks = []));
-            acks.push(now);
+            if (sent >= this.faultAt) client.longestWriteGap = Math.max(client.longestWriteGap, sent - Math.max(client.lastAck, this.faultAt));
+            client.lastAck = sent;
           } else {
             client.failed++;
             this.observations.failedWrites++;

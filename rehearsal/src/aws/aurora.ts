@@ -27,6 +27,7 @@
  * Limits: one instance failure domain per cluster (up or down); no Serverless v2 scaling delays;
  * the control-plane API of a region answers while that region is up, subject to injected errors.
  */
+import { Ledger } from '../ledger';
 import { Random } from '../random';
 import { Simulator } from '../simulator';
 import { Network, Origin } from './network';
@@ -66,7 +67,7 @@ class Cluster {
   public fenced = false;
   public sync: SyncStatus = 'connected';
   /** Commit times of the writes this cluster's storage holds, as writer or by replication. */
-  public readonly commits: number[] = [];
+  public readonly commits = new Ledger();
   /** Commit times of writes it accepted after a failover away from it had begun (lost). */
   public acceptedWhileFailingOver = 0;
   /** Whether this cluster must rejoin as a secondary once its region is back. */
@@ -222,10 +223,9 @@ export class AuroraGlobalDatabase {
     const replicatedUpTo = this.replicatedPosition(from, target, requestedAt);
     const durationMs = this.random.uniform(this.options.failoverSecondsMin, this.options.failoverSecondsMax) * 1000;
     this.sim.schedule(durationMs, () => {
-      const inherited = from.commits.filter((time) => time <= replicatedUpTo);
-      const lost = from.commits.length - inherited.length;
-      target.commits.length = 0;
-      target.commits.push(...inherited);
+      const inherited = from.commits.upTo(replicatedUpTo);
+      const lost = from.commits.total - inherited.total;
+      target.commits.replaceWith(inherited);
       target.writer = true;
       target.forwarding = false;
       target.sync = 'connected';
@@ -261,8 +261,7 @@ export class AuroraGlobalDatabase {
     this.status = 'switching-over';
     this.failoverState = { Status: 'switching-over', FromDbClusterArn: from.spec.arn, ToDbClusterArn: target.spec.arn, IsDataLossAllowed: false };
     this.sim.schedule(this.options.switchoverSeconds * 1000, () => {
-      target.commits.length = 0;
-      target.commits.push(...from.commits);
+      target.commits.replaceWith(from.commits);
       target.writer = true;
       target.forwarding = false;
       from.writer = false;
@@ -284,7 +283,7 @@ export class AuroraGlobalDatabase {
 
   /** Acknowledged writes the current writer holds. */
   public heldByWriter(): number {
-    return this.clusters.find((cluster) => cluster.writer)?.commits.length ?? 0;
+    return this.clusters.find((cluster) => cluster.writer)?.commits.total ?? 0;
   }
 
   /** Writes accepted by a cluster after a failover away from it had begun (lost by construction). */
@@ -300,7 +299,7 @@ export class AuroraGlobalDatabase {
     cluster.rejoinPending = false;
     cluster.fenced = false;
     cluster.sync = 'pending-resync';
-    cluster.commits.length = 0;
+    cluster.commits.clear();
     this.sim.trace('aurora', `${cluster.spec.identifier} rejoins as a secondary (pending-resync, forwarding ${cluster.forwarding ? 'on' : 'off'})`);
     this.sim.schedule(this.options.resyncSeconds * 1000, () => {
       cluster.sync = 'connected';
@@ -309,7 +308,7 @@ export class AuroraGlobalDatabase {
   }
 
   private commit(cluster: Cluster, now: number, rows: number): void {
-    for (let i = 0; i < rows; i++) cluster.commits.push(now);
+    cluster.commits.add(now, rows);
     if (this.status === 'failing-over' && this.failoverState?.FromDbClusterArn === cluster.spec.arn) cluster.acceptedWhileFailingOver += rows;
   }
 
