@@ -97,8 +97,9 @@ export const DEFAULTS = {
   primaryRegion: 'us-east-1',
   secondaryRegion: 'us-west-2',
   logRetentionDays: 7,
-  failoverProbeCount: 3,
-  failoverProbeIntervalSeconds: 20,
+  // Five failed probes 10 s apart: the same 40 s span as before, but probed continuously.
+  failoverProbeCount: 5,
+  failoverProbeIntervalSeconds: 10,
   primaryVpcCidr: '10.10.0.0/16',
   secondaryVpcCidr: '10.20.0.0/16',
 } as const;

@@ -2,23 +2,34 @@
  * Worst-case recovery timeline of a synthesized platform, read from its CloudFormation templates
  * (never from the source code), against the 5-minute recovery time objective.
  *
- * Usage: tsx scripts/rto-report.ts [cdk.out] [--json] [--promotion-seconds N]
+ * Usage: tsx scripts/rto-report.ts [cdk.out] [--json] [--promotion-seconds N] [--rehearsal-seeds N (default 50, 0 skips)]
  * Exits 1 when the configured system cannot meet the objective.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { defaultWorkers, Distribution, runMatrix } from '../rehearsal/src/matrix';
+import { RTO_OBJECTIVE_SECONDS as REHEARSAL_OBJECTIVE } from '../rehearsal/src/run';
 
-export const RTO_OBJECTIVE_SECONDS = 300;
+/** The platform's recovery time objective; the rehearsal checks its outage scenarios against the same figure. */
+export const RTO_OBJECTIVE_SECONDS = REHEARSAL_OBJECTIVE;
 
 /** Documented figures used where no template value exists. */
 export const DOCUMENTED = {
   /** Route 53 resolvers cache an alias answer to an ELB for the ELB record's TTL. */
-  elbAliasTtlSeconds: { value: 60, source: 'AWS: alias records to Elastic Load Balancing use the load balancer record TTL of 60 s' },
-  /** Checkers probe independently; their rounds can be offset by up to one interval. */
-  checkerSpreadIntervals: {
-    value: 1,
-    source: 'Route 53 Developer Guide: health checkers in several regions probe independently (up to one interval of offset)',
+  elbAliasTtlSeconds: {
+    value: 60,
+    source: 'Route 53 uses the TTL of the alias target; ELB User Guide (Request routing): the load balancer DNS entry has a TTL of 60 seconds',
   },
+  /** Each checker needs a TCP connection within 4 s and the status within 2 s after it. */
+  route53ProbeWindowSeconds: {
+    value: 6,
+    source:
+      'Route 53 Developer Guide (How Route 53 determines whether a health check is healthy): 4 s to connect, 2 s to answer; each checker applies the failure threshold',
+  },
+  /** Scheduler invokes a rate target somewhere within its minute. */
+  schedulerPrecisionSeconds: { value: 60, source: 'EventBridge Scheduler User Guide (Schedule types): targets are invoked with 60-second precision' },
+  /** How often a task re-reads its cluster's role (service/src/readiness.ts default). */
+  serviceRoleRefreshSeconds: { value: 5, source: 'service readiness interval (service/src/readiness.ts, intervalMs default)' },
   auroraPromotionSeconds: {
     value: 120,
     source: 'Aurora User Guide: a global database failover completes "in the order of minutes"; planning figure, override with --promotion-seconds',
@@ -87,32 +98,42 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
   const probeCount = Number(env.PROBE_COUNT);
   const probeInterval = Number(env.PROBE_INTERVAL_SECONDS);
   const probeTimeout = Number(env.PROBE_TIMEOUT_SECONDS);
+  const probeWindow = Number(env.PROBE_WINDOW_SECONDS ?? 0);
   const promotion = options.promotionSeconds ?? DOCUMENTED.auroraPromotionSeconds.value;
+  // Each checker learns of the failure within one interval plus its probe window, and needs the
+  // threshold of such failures; the endpoint turns unhealthy when the last needed checker does.
+  const detection = threshold * (interval + DOCUMENTED.route53ProbeWindowSeconds.value);
+  const confirmation = probeCount * probeInterval + probeTimeout;
+  // A run watches for the probe window; the next one is invoked within its minute, and one invocation
+  // throttled by the running one may be dropped: the primary can go unwatched for this long.
+  const scheduleGap = Math.max(0, 2 * schedulePeriod + DOCUMENTED.schedulerPrecisionSeconds.value - probeWindow);
 
   const steps: TimelineStep[] = [
     {
       path: 'traffic',
-      step: 'Route 53 marks the primary unhealthy (interval x failure threshold)',
-      seconds: interval * threshold,
-      source: `health check in ${healthCheck.file}: ${interval} s x ${threshold}`,
-    },
-    {
-      path: 'traffic',
-      step: 'Health checkers out of phase',
-      seconds: interval * DOCUMENTED.checkerSpreadIntervals.value,
-      source: DOCUMENTED.checkerSpreadIntervals.source,
+      step: "Route 53 marks the primary unhealthy (each checker's worst case: threshold x (interval + 4 s connect + 2 s answer))",
+      seconds: detection,
+      source: `health check in ${healthCheck.file}: ${threshold} x (${interval} s + ${DOCUMENTED.route53ProbeWindowSeconds.value} s); ${DOCUMENTED.route53ProbeWindowSeconds.source}`,
     },
     { path: 'traffic', step: 'Resolvers drop the cached primary answer (effective TTL)', seconds: ttl.value, source: ttl.source },
     {
       path: 'writes',
-      step: 'Orchestrator confirms the outage and Route 53 has moved the traffic (the later of the two)',
-      seconds: Math.max(
-        schedulePeriod + probeCount * probeTimeout + (probeCount - 1) * probeInterval,
-        interval * threshold + interval * DOCUMENTED.checkerSpreadIntervals.value,
-      ),
-      source: `schedule ${schedule!.Properties.ScheduleExpression}, ${probeCount} probes ${probeInterval} s apart with ${probeTimeout} s timeout (${orchestrator.file}); Route 53 detection as above, read from the authoritative servers (no TTL)`,
+      step: "Outage confirmed by the orchestrator and by Route 53 (the later of the two; the orchestrator's probes run meanwhile)",
+      seconds: Math.max(detection, confirmation),
+      source: `Route 53 as above; ${probeCount} failed probes ${probeInterval} s apart with ${probeTimeout} s timeout = ${confirmation} s (${orchestrator.file})`,
     },
-    { path: 'writes', step: 'Last probe of the primary (split-brain veto)', seconds: probeTimeout, source: `probe timeout in ${orchestrator.file}` },
+    {
+      path: 'writes',
+      step: 'Longest time the primary goes unwatched between two orchestrator runs',
+      seconds: scheduleGap,
+      source: `2 x schedule ${schedule!.Properties.ScheduleExpression} + ${DOCUMENTED.schedulerPrecisionSeconds.value} s precision - ${probeWindow} s probe window (${orchestrator.file}); ${DOCUMENTED.schedulerPrecisionSeconds.source}`,
+    },
+    {
+      path: 'writes',
+      step: "One probe round: this region, then Route 53's answer beside the primary's veto probe",
+      seconds: 2 * probeTimeout,
+      source: `probe timeout in ${orchestrator.file}`,
+    },
     {
       path: 'writes',
       step: 'Aurora promotes the secondary cluster',
@@ -121,9 +142,9 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
     },
     {
       path: 'writes',
-      step: 'Orchestrator verifies the new writer (one poll)',
-      seconds: 10,
-      source: 'orchestrator poll interval (orchestrator/src/handler.ts)',
+      step: 'The standby service reads its new role and writes through its cluster endpoint',
+      seconds: DOCUMENTED.serviceRoleRefreshSeconds.value,
+      source: DOCUMENTED.serviceRoleRefreshSeconds.source,
     },
   ];
   const sum = (which: TimelineStep['path']): number => steps.filter((step) => step.path === which).reduce((total, step) => total + step.seconds, 0);
@@ -212,15 +233,79 @@ export function formatReport(report: RecoveryReport): string {
   return lines.join('\n');
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const promotionIndex = args.indexOf('--promotion-seconds');
-  const promotionSeconds = promotionIndex >= 0 ? Number(args[promotionIndex + 1]) : undefined;
-  const isOptionValue = (index: number): boolean => promotionIndex >= 0 && index === promotionIndex + 1;
-  const assemblyDir = args.find((arg, index) => !arg.startsWith('--') && !isOptionValue(index)) ?? path.join(__dirname, '..', 'cdk.out');
-  const report = recoveryReport(assemblyDir, { promotionSeconds });
-  process.stdout.write(`${args.includes('--json') ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
-  process.exit(report.meetsObjective ? 0 : 1);
+/** The outage scenarios of the failover rehearsal: the ones the analytic worst case describes. */
+export const OUTAGE_SCENARIOS = ['primary-region-lost', 'primary-database-lost', 'primary-load-balancer-lost'];
+
+export interface RehearsalComparison {
+  readonly seeds: number;
+  readonly writes: Distribution;
+  readonly traffic: Distribution;
+  /** Every rehearsed client recovered within the analytic worst case of its path. */
+  readonly withinAnalyticBound: boolean;
+  readonly meetsObjective: boolean;
 }
 
-if (require.main === module) main();
+/** Runs the outage scenarios of the rehearsal on the same templates and compares with the analytic bound. */
+export async function rehearsalComparison(
+  assemblyDir: string,
+  report: RecoveryReport,
+  seeds: number,
+  workers = defaultWorkers(),
+): Promise<RehearsalComparison> {
+  const matrix = await runMatrix({
+    assemblyDir,
+    scenarios: OUTAGE_SCENARIOS,
+    seeds: Array.from({ length: seeds }, (_, index) => index + 1),
+    workers,
+  });
+  const merge = (pick: 'writes' | 'traffic'): Distribution => ({
+    p50: Math.max(...matrix.summaries.map((summary) => summary[pick].p50)),
+    p95: Math.max(...matrix.summaries.map((summary) => summary[pick].p95)),
+    max: Math.max(...matrix.summaries.map((summary) => summary[pick].max)),
+  });
+  const writes = merge('writes');
+  const traffic = merge('traffic');
+  return {
+    seeds,
+    writes,
+    traffic,
+    withinAnalyticBound: writes.max <= report.writesSeconds && traffic.max <= report.trafficSeconds,
+    meetsObjective: matrix.ok && writes.max <= RTO_OBJECTIVE_SECONDS,
+  };
+}
+
+export function formatComparison(report: RecoveryReport, comparison: RehearsalComparison): string {
+  const row = (name: string, analytic: number, rehearsed: Distribution): string =>
+    `  ${name.padEnd(8)} ${String(analytic).padStart(8)} s   ${`${rehearsed.p50.toFixed(0)} / ${rehearsed.p95.toFixed(0)} / ${rehearsed.max.toFixed(0)} s`.padStart(20)}`;
+  return [
+    `Analytic worst case next to the failover rehearsal (${OUTAGE_SCENARIOS.join(', ')}; ${comparison.seeds} seeds each; npm run rehearse):`,
+    `  path     analytic   rehearsed p50 / p95 / max`,
+    row('traffic', report.trafficSeconds, comparison.traffic),
+    row('writes', report.writesSeconds, comparison.writes),
+    `Rehearsal within the analytic bound: ${comparison.withinAnalyticBound ? 'yes' : 'NO'}; within the objective: ${comparison.meetsObjective ? 'yes' : 'NO'}`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const valueFlags = ['--promotion-seconds', '--rehearsal-seeds'];
+  const valueOf = (flag: string): number | undefined => {
+    const index = args.indexOf(flag);
+    return index >= 0 ? Number(args[index + 1]) : undefined;
+  };
+  const isOptionValue = (index: number): boolean => valueFlags.some((flag) => args.indexOf(flag) >= 0 && index === args.indexOf(flag) + 1);
+  const promotionSeconds = valueOf('--promotion-seconds');
+  const rehearsalSeeds = valueOf('--rehearsal-seeds') ?? 50;
+  if (!Number.isInteger(rehearsalSeeds) || rehearsalSeeds < 0) {
+    process.stderr.write(`rto-report: --rehearsal-seeds must be a non-negative integer (0 skips the rehearsal)\n`);
+    process.exit(2);
+  }
+  const assemblyDir = args.find((arg, index) => !arg.startsWith('--') && !isOptionValue(index)) ?? path.join(__dirname, '..', 'cdk.out');
+  const report = recoveryReport(assemblyDir, { promotionSeconds });
+  const comparison = rehearsalSeeds > 0 ? await rehearsalComparison(assemblyDir, report, rehearsalSeeds) : undefined;
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ ...report, rehearsal: comparison }, null, 2)}\n`);
+  else process.stdout.write(`${formatReport(report)}\n${comparison ? `\n${formatComparison(report, comparison)}\n` : ''}`);
+  process.exit(report.meetsObjective && (comparison?.meetsObjective ?? true) ? 0 : 1);
+}
+
+if (require.main === module) void main();

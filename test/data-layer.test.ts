@@ -337,10 +337,10 @@ describe.each([
     const all = policies.flatMap(([, p]) => statements(p));
     const bySid = Object.fromEntries(all.map((s: any) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
-      'ReadDatabaseRole',
       'ListFiles',
       'PublishPlatformEvents',
       'ReadDatabaseCredentials',
+      'ReadDatabaseRole',
       'ReadWriteFiles',
       'ReadWriteSessions',
       'UseRegionKeyThroughDataServices',

@@ -27,8 +27,11 @@ test('the configured probe window reaches the function; a schedule runs it every
   const env = fn().Properties.Environment.Variables;
   expect(env).toMatchObject({ PROBE_COUNT: '4', PROBE_INTERVAL_SECONDS: '15', PAUSE_PARAMETER: `/trading-dr/${SUFFIX}/failover/paused` });
   expect(fn().Properties.ReservedConcurrentExecutions).toBe(1);
-  // Five probes (4 primary, 1 secondary) of up to 5 s, 3 gaps of 15 s, the 300 s promotion wait and a poll.
-  expect(fn().Properties.Timeout).toBeGreaterThanOrEqual(5 * 5 + 3 * 15 + 300 + 10);
+  // Each run watches the primary for its probe window, longer than the schedule period so that it is
+  // watched between the scheduler's imprecise invocations; then a last round of three probes of up
+  // to 5 s, the 300 s promotion wait and a poll.
+  expect(env.PROBE_WINDOW_SECONDS).toBe('100');
+  expect(fn().Properties.Timeout).toBeGreaterThanOrEqual(100 + 3 * 5 + 300 + 10);
   const asyncConfig = onlyResource(failover, 'AWS::Lambda::EventInvokeConfig').resource.Properties;
   expect(asyncConfig).toMatchObject({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
   const { resource: schedule } = onlyResource(failover, 'AWS::Scheduler::Schedule');
@@ -39,6 +42,21 @@ test('the configured probe window reaches the function; a schedule runs it every
 
 test('the operator pause switch exists and starts unpaused', () => {
   failover.hasResourceProperties('AWS::SSM::Parameter', { Name: `/trading-dr/${SUFFIX}/failover/paused`, Value: 'false', Type: 'String' });
+});
+
+test('the failed-probe streak lives in a durable parameter of this region that only the orchestrator may write', () => {
+  const env = fn().Properties.Environment.Variables;
+  expect(env.PROBE_STATE_PARAMETER).toBe(`/trading-dr/${SUFFIX}/failover/probe-streak`);
+  failover.hasResourceProperties('AWS::SSM::Parameter', { Name: `/trading-dr/${SUFFIX}/failover/probe-streak`, Type: 'String' });
+  const statements = Object.values(failover.findResources('AWS::IAM::Policy')).flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+  const writes = statements.filter((statement: any) => [statement.Action].flat().includes('ssm:PutParameter'));
+  expect(writes).toHaveLength(1);
+  const [parameterId] = Object.entries(failover.findResources('AWS::SSM::Parameter')).find(
+    ([, parameter]: [string, any]) => parameter.Properties.Name === `/trading-dr/${SUFFIX}/failover/probe-streak`,
+  )!;
+  // Exactly that parameter's ARN: the pause switch stays read-only for the function.
+  expect(JSON.stringify(writes[0].Resource)).toContain(`{"Ref":"${parameterId}"}`);
+  expect(JSON.stringify(writes[0].Resource)).not.toContain('*');
 });
 
 test('IAM: failover limited to this global cluster and its two member clusters; nothing else on RDS', () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DOCUMENTED, recoveryReport, RTO_OBJECTIVE_SECONDS } from '../scripts/rto-report';
+import { DOCUMENTED, recoveryReport, rehearsalComparison, RTO_OBJECTIVE_SECONDS } from '../scripts/rto-report';
 import { synthesizePlatform } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
@@ -28,20 +28,24 @@ function primaryHealthCheck(template: any): any {
 }
 
 function runCli(dir: string): { status: number | null; stdout: string } {
-  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'rto-report.ts'), dir], { encoding: 'utf8' });
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'rto-report.ts'), dir, '--rehearsal-seeds', '0'], {
+    encoding: 'utf8',
+  });
   return { status: run.status, stdout: run.stdout };
 }
 
 test('the synthesized platform meets the 5-minute objective, with every figure taken from the templates', () => {
   const report = recoveryReport(assemblyDir);
   const seconds = Object.fromEntries(report.steps.map((step) => [step.step.split(' (')[0], step.seconds]));
-  expect(seconds['Route 53 marks the primary unhealthy']).toBe(60);
+  // Each checker's worst case: 2 x (30 s interval + 4 s connect + 2 s answer).
+  expect(seconds['Route 53 marks the primary unhealthy']).toBe(72);
   expect(seconds['Resolvers drop the cached primary answer']).toBe(DOCUMENTED.elbAliasTtlSeconds.value);
-  // Schedule period + 3 probes (5 s timeout) 20 s apart, which is later than Route 53's 60 + 30 s.
-  expect(seconds['Orchestrator confirms the outage and Route 53 has moved the traffic']).toBe(60 + 3 * 5 + 2 * 20);
-  expect(seconds['Last probe of the primary']).toBe(5);
-  expect(report.writesSeconds).toBe(115 + 5 + DOCUMENTED.auroraPromotionSeconds.value + 10);
-  expect(report.trafficSeconds).toBe(60 + 30 + 60);
+  // Route 53 (72 s) is later than the orchestrator's 5 probes 10 s apart with a 5 s timeout (55 s).
+  expect(seconds['Outage confirmed by the orchestrator and by Route 53']).toBe(72);
+  // Two minutes of schedule plus its 60 s precision, less the 100 s each run watches.
+  expect(seconds['Longest time the primary goes unwatched between two orchestrator runs']).toBe(2 * 60 + 60 - 100);
+  expect(report.writesSeconds).toBe(72 + 80 + 2 * 5 + DOCUMENTED.auroraPromotionSeconds.value + DOCUMENTED.serviceRoleRefreshSeconds.value);
+  expect(report.trafficSeconds).toBe(72 + 60);
   expect(report.totalSeconds).toBe(Math.max(report.trafficSeconds, report.writesSeconds));
   expect(report).toMatchObject({ objectiveSeconds: RTO_OBJECTIVE_SECONDS, meetsObjective: true });
   for (const step of report.steps) expect(step.source.length).toBeGreaterThan(10);
@@ -54,7 +58,7 @@ test('the CLI prints the timeline and exits 0 when the objective is met', () => 
   const { status, stdout } = runCli(assemblyDir);
   expect(status).toBe(0);
   expect(stdout).toMatch(/Recovery time: \d+ s .* MET/);
-  expect(stdout).toContain('source: health check in GlobalTraffic.template.json: 30 s x 2');
+  expect(stdout).toContain('source: health check in GlobalTraffic.template.json: 2 x (30 s + 6 s)');
 });
 
 test('a 10-minute health-check configuration cannot meet the objective: the CLI exits non-zero', () => {
@@ -63,11 +67,19 @@ test('a 10-minute health-check configuration cannot meet the objective: the CLI 
     Object.assign(primaryHealthCheck(template), { RequestInterval: 30, FailureThreshold: 10 }),
   );
   const report = recoveryReport(dir);
-  expect(report.trafficSeconds).toBe(300 + 30 + 60);
+  expect(report.trafficSeconds).toBe(10 * 36 + 60);
   expect(report.meetsObjective).toBe(false);
   const { status, stdout } = runCli(dir);
   expect(status).toBe(1);
   expect(stdout).toContain('NOT MET');
+});
+
+test('no rehearsed client waits longer than the analytic worst case, on either path', async () => {
+  const report = recoveryReport(assemblyDir);
+  const comparison = await rehearsalComparison(assemblyDir, report, 8, 1);
+  expect(comparison.writes.max).toBeLessThanOrEqual(report.writesSeconds);
+  expect(comparison.traffic.max).toBeLessThanOrEqual(report.trafficSeconds);
+  expect(comparison).toMatchObject({ withinAnalyticBound: true, meetsObjective: true });
 });
 
 test('a slower database promotion than planned breaks the objective on the write path', () => {

@@ -44,8 +44,15 @@ export interface FailoverOrchestratorProps {
   /** Name servers of the hosted zone, comma-separated. */
   readonly nameServers: string;
   readonly secondaryLoadBalancerDnsName: string;
-  /** How long a run waits for Route 53 to move traffic once the outage is confirmed. @default Duration.seconds(90) */
-  readonly trafficWait?: Duration;
+  /**
+   * How long each run keeps probing the primary (and, once the outage is confirmed, Route 53's
+   * answer). Longer than the schedule period, so that the primary is watched between the scheduler's
+   * imprecise invocations (each comes somewhere within its minute); measured with `npm run rehearse`.
+   * @default Duration.seconds(100)
+   */
+  readonly probeWindow?: Duration;
+  /** SSM parameter that carries the failed-probe streak from run to run. */
+  readonly probeStateParameterName: string;
   readonly eventBusName: string;
   readonly notificationTopic: sns.ITopic;
   /** Key of the notification topic; publishing to an encrypted topic needs it. */
@@ -59,6 +66,7 @@ export interface FailoverOrchestratorProps {
 export class FailoverOrchestrator extends Construct {
   public readonly function: nodejs.NodejsFunction;
   public readonly pauseParameter: ssm.StringParameter;
+  public readonly probeStateParameter: ssm.StringParameter;
   public readonly schedule: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: FailoverOrchestratorProps) {
@@ -66,7 +74,7 @@ export class FailoverOrchestrator extends Construct {
     const stack = Stack.of(this);
     const probeTimeout = props.probeTimeout ?? Duration.seconds(5);
     const promotionTimeout = props.promotionTimeout ?? Duration.minutes(5);
-    const trafficWait = props.trafficWait ?? Duration.seconds(90);
+    const probeWindow = props.probeWindow ?? Duration.seconds(100);
     const clusterArn = (identifier: string, region: string): string => `arn:${stack.partition}:rds:${region}:${stack.account}:cluster:${identifier}`;
     const globalClusterArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${props.globalClusterIdentifier}`;
 
@@ -101,6 +109,14 @@ export class FailoverOrchestrator extends Construct {
       }),
     );
     this.pauseParameter.grantRead(role);
+    // Lambda memory does not survive between runs: the streak of failed probes lives here.
+    this.probeStateParameter = new ssm.StringParameter(this, 'ProbeStateParameter', {
+      parameterName: props.probeStateParameterName,
+      stringValue: '{}',
+      description: 'Failed-probe streak of the primary, written by the failover orchestrator (do not edit)',
+    });
+    this.probeStateParameter.grantRead(role);
+    this.probeStateParameter.grantWrite(role);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Notify', actions: ['sns:Publish'], resources: [props.notificationTopic.topicArn] }));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -131,16 +147,9 @@ export class FailoverOrchestrator extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      // Primary probes and the secondary probe (each up to its timeout), the gaps, the promotion
-      // wait and one poll, plus a margin for API calls and retries.
-      timeout: Duration.seconds(
-        (props.probeCount + 2) * probeTimeout.toSeconds() +
-          (props.probeCount - 1) * props.probeInterval.toSeconds() +
-          trafficWait.toSeconds() +
-          promotionTimeout.toSeconds() +
-          10 +
-          60,
-      ),
+      // The probe window, a last round of probes (primary, secondary and the veto, each up to its
+      // timeout), the promotion wait and one poll, plus a margin for API calls and retries.
+      timeout: Duration.seconds(probeWindow.toSeconds() + 3 * probeTimeout.toSeconds() + promotionTimeout.toSeconds() + 10 + 60),
       // Never two runs at once: one promotion, never two.
       reservedConcurrentExecutions: 1,
       role,
@@ -160,7 +169,8 @@ export class FailoverOrchestrator extends Construct {
         APPLICATION_HOST_NAME: props.applicationHostName,
         NAME_SERVERS: props.nameServers,
         SECONDARY_LB_DNS_NAME: props.secondaryLoadBalancerDnsName,
-        TRAFFIC_WAIT_SECONDS: String(trafficWait.toSeconds()),
+        PROBE_WINDOW_SECONDS: String(probeWindow.toSeconds()),
+        PROBE_STATE_PARAMETER: props.probeStateParameterName,
         EVENT_BUS_NAME: props.eventBusName,
         NOTIFICATION_TOPIC_ARN: props.notificationTopic.topicArn,
         NODE_OPTIONS: '--enable-source-maps',

@@ -37,6 +37,7 @@ export class FailoverStack extends RegionalStack {
       scheduleName: names.schedule('failover-orchestrator'),
       scheduleRoleName: names.iamRole('failover-schedule', 'secondary'),
       pauseParameterName: names.parameter('failover/paused'),
+      probeStateParameterName: names.parameter('failover/probe-streak'),
       globalClusterIdentifier: names.auroraGlobalCluster(),
       secondaryClusterIdentifier: names.auroraCluster('secondary'),
       primaryClusterIdentifier: names.auroraCluster('primary'),

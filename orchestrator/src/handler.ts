@@ -31,8 +31,10 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfi
     promotionPollMs: 10_000,
     eventBusName: text('EVENT_BUS_NAME'),
     notificationTopicArn: text('NOTIFICATION_TOPIC_ARN'),
-    trafficWaitMs: integer('TRAFFIC_WAIT_SECONDS', 0) * 1000,
-    trafficPollMs: 10_000,
+    probeWindowMs: integer('PROBE_WINDOW_SECONDS', 0) * 1000,
+    probeStateParameterName: env.PROBE_STATE_PARAMETER || undefined,
+    // Runs start up to two minutes apart (schedule precision); older failures say nothing about now.
+    probeStreakMaxAgeMs: integer('PROBE_INTERVAL_SECONDS', 1) * 2000 + 60_000,
   };
 }
 

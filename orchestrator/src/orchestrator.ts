@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { FailoverGlobalClusterCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { ClusterRole, Decision, decide, ProbeResult } from './decision';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ClusterRole, Decision, decide, Observations, ProbeResult } from './decision';
 import { describeGlobalCluster, memberOf } from './global-cluster';
 
 export interface OrchestratorConfig {
@@ -22,9 +22,18 @@ export interface OrchestratorConfig {
   readonly promotionPollMs: number;
   readonly eventBusName: string;
   readonly notificationTopicArn: string;
-  /** How long a run waits for Route 53 to move the traffic once the outage is confirmed. */
-  readonly trafficWaitMs: number;
-  readonly trafficPollMs: number;
+  /**
+   * How long one run keeps watching the primary: a probe every `probeIntervalMs` for the whole window,
+   * so that an outage is confirmed between two scheduled runs instead of at the next one.
+   */
+  readonly probeWindowMs: number;
+  /**
+   * SSM parameter (in this region) that carries the primary's failed-probe streak from one run to the
+   * next: Lambda memory does not survive between runs. Unset: every run starts a new streak.
+   */
+  readonly probeStateParameterName?: string;
+  /** A stored streak whose newest probe is older than this is discarded (the primary was not watched). */
+  readonly probeStreakMaxAgeMs: number;
 }
 
 export interface OrchestratorDependencies {
@@ -50,29 +59,67 @@ export interface RunReport {
   readonly durationMs: number;
 }
 
-/** One run: observe, decide, act, record. Safe to run concurrently with itself only once (see reserved concurrency). */
+const NOT_PROBED: ProbeResult = { ok: false, reason: 'not probed' };
+
+/**
+ * One run: observe, decide, act, record. Safe to run concurrently with itself only once (see
+ * reserved concurrency).
+ *
+ * While a promotion is possible, the run watches the primary for `probeWindowMs`: a probe every
+ * `probeIntervalMs`, with the streak of failed probes carried across runs in a durable parameter.
+ * Once `probeCount` probes in a row have failed, each further round also probes this region and
+ * reads Route 53's authoritative answer (writes follow traffic), and the primary gets one more probe
+ * at the same time (the split-brain veto). A single answer from the primary resets the streak.
+ */
 export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<RunReport> {
   const started = deps.now();
   const paused = await readPaused(config, deps);
   const role = await readClusterRole(config, deps);
-  // Probing takes the whole window: only when a promotion is possible at all.
-  const worthProbing = !paused && role === 'replica';
-  const primaryProbes: ProbeResult[] = worthProbing ? await probeRepeatedly(config.primaryReadinessUrl, config, deps) : [];
-  const secondaryProbe: ProbeResult = worthProbing ? await probe(config.secondaryReadinessUrl, config, deps) : { ok: false, reason: 'not probed' };
-  const answered = primaryProbes.filter((result) => result.ok).length;
-  const outageConfirmed = primaryProbes.length >= config.probeCount && answered === 0 && secondaryProbe.ok;
-  let trafficOnSecondary: boolean | undefined;
-  if (outageConfirmed) {
-    trafficOnSecondary = await waitForTraffic(config, deps);
-    // Time has passed: the primary gets one more chance to veto.
-    if (trafficOnSecondary) primaryProbes.push(await probe(config.primaryReadinessUrl, config, deps));
+  const policy = { requiredConsecutiveFailures: config.probeCount };
+  let observations: Observations = { paused, primaryProbes: [], secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
+  let decision = decide(observations, policy);
+  // Probing only when a promotion is possible at all.
+  if (!paused && role === 'replica') {
+    let streak = await loadStreak(config, deps);
+    const deadline = started + config.probeWindowMs;
+    for (;;) {
+      const roundStarted = deps.now();
+      streak = extend(streak, await probe(config.primaryReadinessUrl, config, deps));
+      observations = { paused, primaryProbes: streak, secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
+      if (streak.length >= config.probeCount && !streak[streak.length - 1].ok) {
+        const secondaryProbe = await probe(config.secondaryReadinessUrl, config, deps);
+        let trafficOnSecondary: boolean | undefined;
+        if (secondaryProbe.ok) {
+          const [traffic, veto] = await Promise.all([deps.trafficOnSecondary(), probe(config.primaryReadinessUrl, config, deps)]);
+          trafficOnSecondary = traffic;
+          streak = extend(streak, veto);
+        }
+        observations = { paused, primaryProbes: streak, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary };
+      }
+      decision = decide(observations, policy);
+      if (decision.action === 'promote-secondary') {
+        // The run has been going for a while: an operator may have paused it meanwhile.
+        if (await readPaused(config, deps)) {
+          observations = { ...observations, paused: true };
+          decision = decide(observations, policy);
+        }
+        break;
+      }
+      const nextRound = roundStarted + config.probeIntervalMs;
+      if (nextRound >= deadline) break;
+      await deps.sleep(Math.max(0, nextRound - deps.now()));
+    }
+    await saveStreak(decision.action === 'promote-secondary' ? [] : streak, config, deps);
   }
-
-  const decision = decide(
-    { paused, primaryProbes, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary },
-    { requiredConsecutiveFailures: config.probeCount },
-  );
-  deps.log({ level: 'info', msg: 'failover decision', ...decision, role, paused, primaryProbes, secondaryProbe });
+  deps.log({
+    level: 'info',
+    msg: 'failover decision',
+    ...decision,
+    role,
+    paused,
+    primaryProbes: observations.primaryProbes,
+    secondaryProbe: observations.secondaryProbe,
+  });
 
   let promoted = false;
   let verifiedWriter: boolean | undefined;
@@ -88,6 +135,45 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   const report: RunReport = { decision, promoted, verifiedWriter, durationMs: deps.now() - started };
   await record(report, config, deps);
   return report;
+}
+
+/** The consecutive probes since the primary last answered: a success starts over. */
+function extend(streak: readonly ProbeResult[], result: ProbeResult): ProbeResult[] {
+  return result.ok ? [result] : [...streak.filter((earlier) => !earlier.ok), result];
+}
+
+interface StoredStreak {
+  /** Time of the newest failed probe, ms since the epoch. */
+  readonly lastProbeAt: number;
+  readonly reasons: string[];
+}
+
+/** The failed-probe streak of earlier runs; empty when none is stored, it is stale, or unreadable. */
+async function loadStreak(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<ProbeResult[]> {
+  if (!config.probeStateParameterName) return [];
+  try {
+    const output = await deps.ssm.send(new GetParameterCommand({ Name: config.probeStateParameterName }));
+    const stored = JSON.parse(output.Parameter?.Value ?? '{}') as Partial<StoredStreak>;
+    if (!Array.isArray(stored.reasons) || typeof stored.lastProbeAt !== 'number') return [];
+    if (deps.now() - stored.lastProbeAt > config.probeStreakMaxAgeMs) return [];
+    return stored.reasons.slice(-config.probeCount).map((reason) => ({ ok: false, reason: `earlier run: ${reason}` }));
+  } catch (error) {
+    // Starting over only delays a promotion; it never causes one.
+    if (errorName(error) !== 'ParameterNotFound') deps.log({ level: 'warn', msg: 'probe streak unreadable: starting over', error: describe(error) });
+    return [];
+  }
+}
+
+async function saveStreak(streak: readonly ProbeResult[], config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<void> {
+  if (!config.probeStateParameterName) return;
+  const failures = streak.filter((result): result is { ok: false; reason: string } => !result.ok);
+  const value: StoredStreak = {
+    lastProbeAt: deps.now(),
+    reasons: failures.slice(-config.probeCount).map((result) => result.reason.replace(/^earlier run: /, '')),
+  };
+  await bestEffort(deps, 'probe streak', () =>
+    deps.ssm.send(new PutParameterCommand({ Name: config.probeStateParameterName, Value: JSON.stringify(value), Type: 'String', Overwrite: true })),
+  );
 }
 
 async function readPaused(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean> {
@@ -121,18 +207,6 @@ async function readClusterRole(config: OrchestratorConfig, deps: Pick<Orchestrat
   return member.IsWriter ? 'writer' : 'replica';
 }
 
-async function probeRepeatedly(url: string, config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<ProbeResult[]> {
-  const results: ProbeResult[] = [];
-  for (let attempt = 0; attempt < config.probeCount; attempt++) {
-    if (attempt > 0) await deps.sleep(config.probeIntervalMs);
-    const result = await probe(url, config, deps);
-    results.push(result);
-    // One answer vetoes promotion; no need to keep probing.
-    if (result.ok) break;
-  }
-  return results;
-}
-
 export async function probe(
   url: string,
   config: Pick<OrchestratorConfig, 'probeTimeoutMs'>,
@@ -148,16 +222,6 @@ export async function probe(
   } finally {
     cancelTimeout();
   }
-}
-
-async function waitForTraffic(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean | undefined> {
-  const deadline = deps.now() + config.trafficWaitMs;
-  let answer = await deps.trafficOnSecondary();
-  while (answer !== true && deps.now() < deadline) {
-    await deps.sleep(config.trafficPollMs);
-    answer = await deps.trafficOnSecondary();
-  }
-  return answer;
 }
 
 async function promote(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean> {
@@ -213,7 +277,7 @@ async function record(report: RunReport, config: OrchestratorConfig, deps: Orche
     Promotions: report.promoted ? 1 : 0,
   });
   // Steady states are in the logs and metrics; events and pages are for what changes something.
-  if (['primary-answers', 'already-promoted', 'paused'].includes(report.decision.reason)) return;
+  if (['primary-answers', 'too-few-probes', 'already-promoted', 'paused'].includes(report.decision.reason)) return;
   const detail = { ...report.decision, promoted: report.promoted, verifiedWriter: report.verifiedWriter, durationMs: report.durationMs };
   await bestEffort(deps, 'event', () =>
     deps.events.send(

@@ -10,7 +10,8 @@ const complete = {
   PROBE_INTERVAL_SECONDS: '20',
   PROBE_TIMEOUT_SECONDS: '5',
   PROMOTION_TIMEOUT_SECONDS: '300',
-  TRAFFIC_WAIT_SECONDS: '90',
+  PROBE_WINDOW_SECONDS: '100',
+  PROBE_STATE_PARAMETER: '/trading-dr/dev/failover/probe-streak',
   EVENT_BUS_NAME: 'bus-trading-events-dev',
   NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:sns-trading-alarms-secondary-dev',
   APPLICATION_HOST_NAME: 'app.trading.example.net',
@@ -24,7 +25,10 @@ test('the Lambda environment becomes the orchestrator configuration, in millisec
     probeIntervalMs: 20_000,
     probeTimeoutMs: 5_000,
     promotionTimeoutMs: 300_000,
-    trafficWaitMs: 90_000,
+    probeWindowMs: 100_000,
+    probeStateParameterName: '/trading-dr/dev/failover/probe-streak',
+    // Two intervals plus the minute of schedule imprecision.
+    probeStreakMaxAgeMs: 100_000,
   });
   expect(trafficCheckFromEnvironment(complete).nameServers).toEqual(['ns-1.awsdns-00.org', 'ns-2.awsdns-01.net']);
 });

@@ -2,7 +2,7 @@ import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCom
 import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, GlobalCluster, RDSClient } from '@aws-sdk/client-rds';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -60,8 +60,10 @@ beforeAll(async () => {
     promotionPollMs: 10_000,
     eventBusName: 'bus-trading-events-t',
     notificationTopicArn: topicArn,
-    trafficWaitMs: 90_000,
-    trafficPollMs: 10_000,
+    // Three rounds 10 s apart per run.
+    probeWindowMs: 30_000,
+    probeStateParameterName: '/trading-dr/t/failover/probe-streak',
+    probeStreakMaxAgeMs: 80_000,
   };
 }, 60_000);
 
@@ -72,6 +74,7 @@ afterAll(async () => {
 beforeEach(async () => {
   rds.reset();
   await ssm.send(new DeleteParameterCommand({ Name: config.pauseParameterName })).catch(() => undefined);
+  await ssm.send(new DeleteParameterCommand({ Name: config.probeStateParameterName })).catch(() => undefined);
   // SQS (and moto) allow one purge a minute: drain instead.
   await messages(notificationsQueueUrl);
   await messages(eventsQueueUrl);
@@ -92,7 +95,7 @@ function globalCluster(secondaryIsWriter: boolean, status = 'available'): { Glob
   };
 }
 
-/** Scripted readiness answers per URL (a number is an HTTP status, an Error a network failure). */
+/** Scripted readiness answers per URL, in turn, the last one repeating (a number is an HTTP status, an Error a network failure). */
 function dependencies(
   answers: Record<string, Array<number | Error>>,
   logs: any[] = [],
@@ -108,7 +111,8 @@ function dependencies(
     events,
     fetch: async (url) => {
       probed.push(url);
-      const answer = answers[url]?.shift() ?? new Error('ECONNREFUSED');
+      const script = answers[url] ?? [];
+      const answer = (script.length > 1 ? script.shift() : script[0]) ?? new Error('ECONNREFUSED');
       if (answer instanceof Error) throw answer;
       return { status: answer };
     },
@@ -190,13 +194,14 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   });
 
-  test('writes wait for Route 53 to move the traffic, then the primary is probed once more', async () => {
+  test('writes wait for Route 53 to move the traffic: each further round reads its answer and probes the primary once more', async () => {
     rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
     rds.on(FailoverGlobalClusterCommand).resolves({});
-    const deps = dependencies({ [PRIMARY_URL]: [503, 503, 503, 503], [SECONDARY_URL]: [200] }, [], [false, false, undefined, true]);
-    const report = await runOnce(config, deps);
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] }, [], [false, false, undefined, true]);
+    const report = await runOnce({ ...config, probeWindowMs: 60_000 }, deps);
     expect(report).toMatchObject({ promoted: true, decision: { reason: 'primary-outage-confirmed' } });
-    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(4);
+    // Six rounds 10 s apart; from the third on, a veto probe beside each Route 53 read.
+    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(6 + 4);
   });
 
   test('Route 53 still answering with the primary blocks the promotion: one vantage point never moves the writer', async () => {
@@ -213,15 +218,57 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   });
 
-  test('a primary that answers once in the window vetoes promotion, and probing stops there', async () => {
+  test('one answer from the primary starts the streak over: the failures must be consecutive', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
-    const deps = dependencies({ [PRIMARY_URL]: [503, 200, 503] });
+    const deps = dependencies({ [PRIMARY_URL]: [503, 200, 503], [SECONDARY_URL]: [200] });
     const report = await runOnce(config, deps);
-    expect(report.decision.reason).toBe('primary-answers');
-    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(2);
+    expect(report.decision.reason).toBe('too-few-probes');
+    // The run keeps watching for its whole window, whatever the primary answers.
+    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(3);
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
     // Routine runs stay quiet: no event, no page.
     expect(await messages(eventsQueueUrl)).toEqual([]);
+  });
+
+  test('the failed-probe streak carries over to the next run through the durable parameter, never through memory', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
+    const first = await runOnce({ ...config, probeWindowMs: 20_000 }, deps);
+    expect(first.decision.reason).toBe('too-few-probes');
+    const stored = JSON.parse((await ssm.send(new GetParameterCommand({ Name: config.probeStateParameterName }))).Parameter!.Value!);
+    expect(stored.reasons).toEqual(['HTTP 503', 'HTTP 503']);
+    // The next run confirms with its first probe.
+    const second = await runOnce({ ...config, probeWindowMs: 20_000 }, deps);
+    expect(second).toMatchObject({ promoted: true, decision: { reason: 'primary-outage-confirmed' } });
+  });
+
+  test('a stored streak older than its maximum age is discarded: the primary was not watched meanwhile', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
+    await runOnce({ ...config, probeWindowMs: 20_000 }, deps);
+    await deps.sleep(config.probeStreakMaxAgeMs + 1);
+    const report = await runOnce({ ...config, probeWindowMs: 10_000 }, deps);
+    expect(report.decision).toMatchObject({ reason: 'too-few-probes', detail: '1 failed probes, 3 in a row required' });
+  });
+
+  test('a pause set while a run is watching stops the promotion it was about to request', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
+    const fetch = deps.fetch;
+    let probes = 0;
+    const report = await runOnce(config, {
+      ...deps,
+      fetch: async (url, init) => {
+        if (url === PRIMARY_URL && ++probes === 2) {
+          await ssm.send(new PutParameterCommand({ Name: config.pauseParameterName, Value: 'true', Type: 'String', Overwrite: true }));
+        }
+        return fetch(url, init);
+      },
+    });
+    expect(report.decision.reason).toBe('paused');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   });
 
   test('secondary unhealthy: no failover, and a human is paged', async () => {

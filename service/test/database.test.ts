@@ -47,7 +47,10 @@ describe('which endpoint a region uses in its role', () => {
     // AWS: a secondary cluster's writer endpoint is inactive; forwarded writes go through its readers.
     const attempts: Endpoint[] = [];
     const inputs: unknown[] = [];
-    const db = database(scripted(inputs, [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'enabled' })]), network([READER_ENDPOINT], attempts));
+    const db = database(
+      scripted(inputs, [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'enabled' })]),
+      network([READER_ENDPOINT], attempts),
+    );
     await expect(db.readinessCheck().check()).resolves.toBeUndefined();
     expect(attempts).toEqual([{ host: READER_ENDPOINT, port: 5432 }]);
     expect(inputs).toEqual([{ GlobalClusterIdentifier: 'aurora-trading-global-dev' }]);
@@ -76,7 +79,11 @@ describe('which endpoint a region uses in its role', () => {
   });
 
   test.each([
-    ['a read-only secondary (old primary that rejoined without forwarding)', [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'disabled' })], 'read-only-secondary'],
+    [
+      'a read-only secondary (old primary that rejoined without forwarding)',
+      [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'disabled' })],
+      'read-only-secondary',
+    ],
     ['a cluster that is not a member', [member('someone-else', { IsWriter: true })], 'detached'],
   ])('%s is not ready and opens no connection', async (_name, members, role) => {
     const attempts: Endpoint[] = [];
