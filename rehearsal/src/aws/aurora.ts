@@ -225,24 +225,8 @@ export class AuroraGlobalDatabase {
     this.sim.schedule(durationMs, () => {
       const inherited = from.commits.upTo(replicatedUpTo);
       const lost = from.commits.total - inherited.total;
-      target.commits.replaceWith(inherited);
-      target.writer = true;
-      target.forwarding = false;
-      target.sync = 'connected';
-      from.writer = false;
-      from.forwarding = from.spec.writeForwarding;
+      this.changeWriter(from, target, inherited, { kind: 'failover', requestedAt, replicatedUpTo, lostWrites: lost });
       from.rejoinPending = true;
-      this.status = 'available';
-      this.failoverState = undefined;
-      this.writerChanges.push({
-        at: this.sim.now(),
-        kind: 'failover',
-        from: from.spec.identifier,
-        to: target.spec.identifier,
-        requestedAt,
-        replicatedUpTo,
-        lostWrites: lost,
-      });
       this.sim.trace('aurora', `${target.spec.identifier} is the writer (${lost} acknowledged writes not replicated)`);
       if (this.network.regionUp(from.spec.region) && from.up) this.rejoin(from);
     });
@@ -261,24 +245,25 @@ export class AuroraGlobalDatabase {
     this.status = 'switching-over';
     this.failoverState = { Status: 'switching-over', FromDbClusterArn: from.spec.arn, ToDbClusterArn: target.spec.arn, IsDataLossAllowed: false };
     this.sim.schedule(this.options.switchoverSeconds * 1000, () => {
-      target.commits.replaceWith(from.commits);
-      target.writer = true;
-      target.forwarding = false;
-      from.writer = false;
-      from.forwarding = from.spec.writeForwarding;
-      this.status = 'available';
-      this.failoverState = undefined;
-      this.writerChanges.push({
-        at: this.sim.now(),
-        kind: 'switchover',
-        from: from.spec.identifier,
-        to: target.spec.identifier,
-        requestedAt,
-        replicatedUpTo: requestedAt,
-        lostWrites: 0,
-      });
+      this.changeWriter(from, target, from.commits, { kind: 'switchover', requestedAt, replicatedUpTo: requestedAt, lostWrites: 0 });
       this.sim.trace('aurora', `switchover: ${target.spec.identifier} is the writer`);
     });
+  }
+
+  /**
+   * The roles swap: the target holds `data` and writes; the demoted cluster forwards iff its template
+   * enables it ("used immediately if the primary is demoted by a global cluster API operation").
+   */
+  private changeWriter(from: Cluster, target: Cluster, data: Ledger, change: Omit<WriterChange, 'at' | 'from' | 'to'>): void {
+    target.commits.replaceWith(data);
+    target.writer = true;
+    target.forwarding = false;
+    target.sync = 'connected';
+    from.writer = false;
+    from.forwarding = from.spec.writeForwarding;
+    this.status = 'available';
+    this.failoverState = undefined;
+    this.writerChanges.push({ at: this.sim.now(), from: from.spec.identifier, to: target.spec.identifier, ...change });
   }
 
   /** Acknowledged writes the current writer holds. */
