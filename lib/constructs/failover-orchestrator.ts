@@ -51,6 +51,11 @@ export interface FailoverOrchestratorProps {
    * @default Duration.seconds(100)
    */
   readonly probeWindow?: Duration;
+  /**
+   * Once the outage is confirmed, how long a run keeps going past its probe window while Route 53
+   * has not moved the traffic yet. @default Duration.seconds(60)
+   */
+  readonly trafficWait?: Duration;
   /** SSM parameter that carries the failed-probe streak from run to run. */
   readonly probeStateParameterName: string;
   readonly eventBusName: string;
@@ -75,6 +80,7 @@ export class FailoverOrchestrator extends Construct {
     const probeTimeout = props.probeTimeout ?? Duration.seconds(5);
     const promotionTimeout = props.promotionTimeout ?? Duration.minutes(5);
     const probeWindow = props.probeWindow ?? Duration.seconds(100);
+    const trafficWait = props.trafficWait ?? Duration.seconds(60);
     const clusterArn = (identifier: string, region: string): string => `arn:${stack.partition}:rds:${region}:${stack.account}:cluster:${identifier}`;
     const globalClusterArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${props.globalClusterIdentifier}`;
 
@@ -147,9 +153,9 @@ export class FailoverOrchestrator extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      // The probe window, a last round of probes (primary, secondary and the veto, each up to its
-      // timeout), the promotion wait and one poll, plus a margin for API calls and retries.
-      timeout: Duration.seconds(probeWindow.toSeconds() + 3 * probeTimeout.toSeconds() + promotionTimeout.toSeconds() + 10 + 60),
+      // The probe window and the traffic wait, a last round of probes (primary, secondary and the
+      // veto, each up to its timeout), the promotion wait and one poll, plus a margin for API calls.
+      timeout: Duration.seconds(probeWindow.toSeconds() + trafficWait.toSeconds() + 3 * probeTimeout.toSeconds() + promotionTimeout.toSeconds() + 10 + 60),
       // Never two runs at once: one promotion, never two.
       reservedConcurrentExecutions: 1,
       role,
@@ -170,6 +176,7 @@ export class FailoverOrchestrator extends Construct {
         NAME_SERVERS: props.nameServers,
         SECONDARY_LB_DNS_NAME: props.secondaryLoadBalancerDnsName,
         PROBE_WINDOW_SECONDS: String(probeWindow.toSeconds()),
+        TRAFFIC_WAIT_SECONDS: String(trafficWait.toSeconds()),
         PROBE_STATE_PARAMETER: props.probeStateParameterName,
         EVENT_BUS_NAME: props.eventBusName,
         NOTIFICATION_TOPIC_ARN: props.notificationTopic.topicArn,

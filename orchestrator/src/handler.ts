@@ -32,6 +32,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfi
     eventBusName: text('EVENT_BUS_NAME'),
     notificationTopicArn: text('NOTIFICATION_TOPIC_ARN'),
     probeWindowMs: integer('PROBE_WINDOW_SECONDS', 0) * 1000,
+    trafficWaitMs: integer('TRAFFIC_WAIT_SECONDS', 0) * 1000,
     probeStateParameterName: env.PROBE_STATE_PARAMETER || undefined,
     // Runs start up to two minutes apart (schedule precision); older failures say nothing about now.
     probeStreakMaxAgeMs: integer('PROBE_INTERVAL_SECONDS', 1) * 2000 + 60_000,

@@ -34,6 +34,11 @@ export interface OrchestratorConfig {
   readonly probeStateParameterName?: string;
   /** A stored streak whose newest probe is older than this is discarded (the primary was not watched). */
   readonly probeStreakMaxAgeMs: number;
+  /**
+   * Once the outage is confirmed and only Route 53 has not moved the traffic yet, the run keeps going
+   * past its window for up to this long, instead of leaving the wait to a run that may start late.
+   */
+  readonly trafficWaitMs: number;
 }
 
 export interface OrchestratorDependencies {
@@ -74,16 +79,24 @@ const NOT_PROBED: ProbeResult = { ok: false, reason: 'not probed' };
 export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<RunReport> {
   const started = deps.now();
   const paused = await readPaused(config, deps);
-  const role = await readClusterRole(config, deps);
+  let role = await readClusterRole(config, deps);
   const policy = { requiredConsecutiveFailures: config.probeCount };
   let observations: Observations = { paused, primaryProbes: [], secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
   let decision = decide(observations, policy);
-  // Probing only when a promotion is possible at all.
-  if (!paused && role === 'replica') {
-    let streak = await loadStreak(config, deps);
+  // Probing only when a promotion is possible at all. An unreadable cluster state (API throttling) keeps the watch going and is read again each round:
+  // the streak stays current, and the promotion can follow as soon as the API answers.
+  let streak: ProbeResult[] = [];
+  if (!paused && (role === 'replica' || role === 'unknown')) {
+    streak = await loadStreak(config, deps);
     const deadline = started + config.probeWindowMs;
-    for (;;) {
+    for (let round = 0; ; round++) {
       const roundStarted = deps.now();
+      if (role === 'unknown' && round > 0) role = await readClusterRole(config, deps);
+      if (role !== 'replica' && role !== 'unknown') {
+        observations = { ...observations, secondaryClusterRole: role };
+        decision = decide(observations, policy);
+        break;
+      }
       streak = extend(streak, await probe(config.primaryReadinessUrl, config, deps));
       observations = { paused, primaryProbes: streak, secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
       if (streak.length >= config.probeCount && !streak[streak.length - 1].ok) {
@@ -106,10 +119,10 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
         break;
       }
       const nextRound = roundStarted + config.probeIntervalMs;
-      if (nextRound >= deadline) break;
+      const waitingForTraffic = decision.reason === 'traffic-not-moved';
+      if (nextRound >= deadline + (waitingForTraffic ? config.trafficWaitMs : 0)) break;
       await deps.sleep(Math.max(0, nextRound - deps.now()));
     }
-    await saveStreak(decision.action === 'promote-secondary' ? [] : streak, config, deps);
   }
   deps.log({
     level: 'info',
@@ -123,8 +136,10 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
 
   let promoted = false;
   let verifiedWriter: boolean | undefined;
+  if (decision.action === 'promote-secondary') promoted = await promote(config, deps);
+  // A promotion that did not start keeps its streak: the next run can request it again at once.
+  if (!paused && streak.length > 0) await saveStreak(promoted ? [] : streak, config, deps);
   if (decision.action === 'promote-secondary') {
-    promoted = await promote(config, deps);
     // Page at once: the wait below can outlast the run if the promotion is slow.
     await page(config, deps, promoted ? 'Trading DR: standby database promotion started' : 'Trading DR: standby database promotion FAILED to start', {
       ...decision,

@@ -11,6 +11,7 @@ const complete = {
   PROBE_TIMEOUT_SECONDS: '5',
   PROMOTION_TIMEOUT_SECONDS: '300',
   PROBE_WINDOW_SECONDS: '100',
+  TRAFFIC_WAIT_SECONDS: '60',
   PROBE_STATE_PARAMETER: '/trading-dr/dev/failover/probe-streak',
   EVENT_BUS_NAME: 'bus-trading-events-dev',
   NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:sns-trading-alarms-secondary-dev',
@@ -26,6 +27,7 @@ test('the Lambda environment becomes the orchestrator configuration, in millisec
     probeTimeoutMs: 5_000,
     promotionTimeoutMs: 300_000,
     probeWindowMs: 100_000,
+    trafficWaitMs: 60_000,
     probeStateParameterName: '/trading-dr/dev/failover/probe-streak',
     // Two intervals plus the minute of schedule imprecision.
     probeStreakMaxAgeMs: 100_000,

@@ -64,6 +64,7 @@ beforeAll(async () => {
     probeWindowMs: 30_000,
     probeStateParameterName: '/trading-dr/t/failover/probe-streak',
     probeStreakMaxAgeMs: 80_000,
+    trafficWaitMs: 30_000,
   };
 }, 60_000);
 
@@ -286,6 +287,29 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
     expect(logs).toContainEqual(expect.objectContaining({ msg: 'global cluster unreadable', error: 'ThrottlingException: Rate exceeded' }));
     expect((await messages(notificationsQueueUrl))[0].Subject).toContain('cluster-state-unknown');
+  });
+
+  test('an unreadable cluster state keeps the watch going; the promotion follows in the same run once the API answers', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    rds.on(DescribeGlobalClustersCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
+    const report = await runOnce(config, deps);
+    expect(report).toMatchObject({ promoted: true, decision: { reason: 'primary-outage-confirmed' } });
+  });
+
+  test('a promotion that failed to start keeps the streak: the next run requests it again at once', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    rds
+      .on(FailoverGlobalClusterCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({});
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
+    const first = await runOnce({ ...config, promotionTimeoutMs: 10_000 }, deps);
+    expect(first.promoted).toBe(false);
+    const second = await runOnce({ ...config, probeWindowMs: 10_000, promotionTimeoutMs: 10_000 }, deps);
+    // One round: the stored streak plus this run's first probe confirm the outage.
+    expect(second).toMatchObject({ promoted: true, decision: { reason: 'primary-outage-confirmed' } });
   });
 
   test('a failover already under way is not requested again', async () => {

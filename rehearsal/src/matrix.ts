@@ -37,6 +37,8 @@ export interface ScenarioSummary {
   /** Acknowledged writes lost per run. */
   readonly lostWrites: Distribution;
   readonly runsWithPromotion: number;
+  /** The seed of the run with the longest write recovery, to replay with --timeline. */
+  readonly worstSeed: number;
   readonly violations: Array<{ seed: number; message: string }>;
   readonly misses: Array<{ seed: number; message: string }>;
   readonly decisions: Record<string, number>;
@@ -123,6 +125,10 @@ function summarize(scenario: Scenario, results: readonly RunResult[]): ScenarioS
     traffic: distribution(results.flatMap((result) => result.trafficRecoveryMs.map((ms) => ms / 1000))),
     lostWrites: distribution(results.map((result) => result.lostWrites)),
     runsWithPromotion: results.filter((result) => result.failovers > 0).length,
+    worstSeed: results.reduce(
+      (worst, result) => (Math.max(...result.writeRecoveryMs) > worst.ms ? { ms: Math.max(...result.writeRecoveryMs), seed: result.seed } : worst),
+      { ms: -1, seed: results[0]?.seed ?? 0 },
+    ).seed,
     violations: results.flatMap((result) => result.violations.map((message) => ({ seed: result.seed, message }))),
     misses: results.flatMap((result) => result.misses.map((message) => ({ seed: result.seed, message }))),
     decisions,
@@ -135,7 +141,7 @@ export function formatMatrix(report: MatrixReport): string {
   const lines = [
     `Failover rehearsal: ${report.runs} runs in ${(report.elapsedMs / 1000).toFixed(1)} s (objective ${RTO_OBJECTIVE_SECONDS} s)`,
     '',
-    `${'scenario'.padEnd(34)} ${'expected'.padEnd(22)} ${pad('runs', 5)}  writes p50/p95/max s   traffic p50/p95/max s   lost max  promoted  result`,
+    `${'scenario'.padEnd(34)} ${'expected'.padEnd(22)} ${pad('runs', 5)}  writes p50/p95/max s   traffic p50/p95/max s   lost max  promoted  worst seed  result`,
   ];
   for (const summary of report.summaries) {
     const ok = summary.violations.length === 0 && summary.misses.length === 0;
@@ -146,7 +152,7 @@ export function formatMatrix(report: MatrixReport): string {
       )}   ${pad(`${seconds(summary.traffic.p50)}/${seconds(summary.traffic.p95)}/${seconds(summary.traffic.max)}`, 21)}   ${pad(summary.lostWrites.max, 8)}  ${pad(
         summary.runsWithPromotion,
         8,
-      )}  ${ok ? 'ok' : 'FAILED'}`,
+      )}  ${pad(summary.worstSeed, 10)}  ${ok ? 'ok' : 'FAILED'}`,
     );
   }
   for (const summary of report.summaries) {
