@@ -6,8 +6,8 @@
  *   Application Load Balancer target groups*)
  * - The ECS service scheduler replaces tasks that stop or fail their health checks (ECS Developer
  *   Guide, *Amazon ECS services*).
- * Limits: target health is "task running" (the liveness path answers while the process runs); task
- * start takes a drawn 30–90 s; no deployment, scaling or AZ failures.
+ * Limits: a task is a healthy target until a fault marks it hung (the liveness path answers while the
+ * process runs); task start takes a drawn 30–90 s; no deployment, scaling or AZ failures.
  */
 import { ServiceCore } from '../../../service/src/main';
 import { readinessResponse } from '../../../service/src/server';
@@ -20,6 +20,8 @@ export interface ServiceTask {
   readonly id: string;
   readonly core: ServiceCore;
   running: boolean;
+  /** Passes the target group's health check (the liveness path); a hung process does not. */
+  healthy: boolean;
 }
 
 /** What a client's write through the load balancer came to. */
@@ -55,11 +57,21 @@ export class RegionalService {
   /** Every task stops; while `keepCrashing`, replacements die too (a bad image, a lost dependency at start). */
   public crashTasks(keepCrashing: boolean): void {
     this.crashing = keepCrashing;
-    for (const task of this.tasks) this.stopTask(task);
+    for (const task of [...this.tasks]) this.stopTask(task);
   }
 
   public recoverTasks(): void {
     this.crashing = false;
+  }
+
+  /** Tasks whose process hangs: they stay registered but fail the target group's health check. */
+  public hangTasks(count: number): void {
+    for (const task of this.tasks.slice(0, count)) task.healthy = false;
+  }
+
+  /** The tasks the load balancer has registered. */
+  public registeredTasks(): readonly ServiceTask[] {
+    return this.tasks.filter((task) => task.running);
   }
 
   /** Whether a request from `origin` reaches the load balancer at all. */
@@ -100,16 +112,18 @@ export class RegionalService {
   }
 
   /** Round robin over healthy targets; over every registered target when none is healthy (fail-open). */
-  private target(): ServiceTask | undefined {
-    const running = this.tasks.filter((task) => task.running);
-    if (running.length === 0) return undefined;
-    const task = running[this.nextTarget % running.length];
+  public target(): ServiceTask | undefined {
+    const registered = this.registeredTasks();
+    if (registered.length === 0) return undefined;
+    const healthy = registered.filter((task) => task.healthy);
+    const candidates = healthy.length > 0 ? healthy : registered;
+    const task = candidates[this.nextTarget % candidates.length];
     this.nextTarget++;
     return task;
   }
 
   private launch(): void {
-    const task: ServiceTask = { id: `${this.region}/task-${++this.taskCounter}`, core: this.startTask(), running: true };
+    const task: ServiceTask = { id: `${this.region}/task-${++this.taskCounter}`, core: this.startTask(), running: true, healthy: true };
     this.tasks.push(task);
     if (this.sim.tracing) this.sim.trace('ecs', `${task.id} started`);
   }

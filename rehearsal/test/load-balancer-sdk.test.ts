@@ -1,0 +1,81 @@
+import { RegionalService } from '../src/aws/load-balancer';
+import { Network } from '../src/aws/network';
+import { isRetryable, withStandardRetries } from '../src/aws/sdk';
+import { Random } from '../src/random';
+import { Readiness } from '../../service/src/readiness';
+import { ServiceCore } from '../../service/src/main';
+import { Simulator } from '../src/simulator';
+
+function service(sim: Simulator, count: number): RegionalService {
+  const network = new Network(new Random(1));
+  const core = (): ServiceCore => ({
+    readiness: new Readiness({ checks: [], clock: sim }),
+    identity: { region: 'us-east-1', regionRole: 'primary', version: 'test' },
+    publish: () => undefined,
+  });
+  return new RegionalService(sim, network, new Random(2), 'us-east-1', 'lb.us-east-1.elb.amazonaws.com', count, core);
+}
+
+describe('ALB and ECS model (ALB Guide: health checks for target groups; ECS services)', () => {
+  test('requests go round robin to healthy targets only', async () => {
+    const sim = new Simulator(1);
+    const lb = service(sim, 3);
+    await sim.run(10_000);
+    lb.hangTasks(1);
+    const picked = new Set(Array.from({ length: 12 }, () => lb.target()!.id));
+    expect(picked.size).toBe(2);
+    expect([...picked].every((id) => lb.registeredTasks().find((task) => task.id === id)!.healthy)).toBe(true);
+  });
+
+  test('when every target is unhealthy the load balancer fails open to all registered targets', async () => {
+    const sim = new Simulator(1);
+    const lb = service(sim, 2);
+    await sim.run(10_000);
+    lb.hangTasks(2);
+    expect(new Set(Array.from({ length: 4 }, () => lb.target()!.id)).size).toBe(2);
+  });
+
+  test('without registered targets a request gets 503; ECS starts replacements once the fault ends', async () => {
+    const sim = new Simulator(1);
+    const lb = service(sim, 2);
+    await sim.run(10_000);
+    lb.crashTasks(true);
+    expect(await lb.write('internet', async () => 'cluster')).toMatchObject({ answered: true, status: 503, error: 'no registered targets' });
+    await sim.run(300_000);
+    expect(lb.registeredTasks()).toHaveLength(0);
+    lb.recoverTasks();
+    await sim.run(500_000);
+    expect(lb.registeredTasks()).toHaveLength(2);
+  });
+});
+
+describe('SDK standard retry mode (SDKs and Tools Reference Guide: retry behavior)', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+  test('throttling is retried up to the client maximum of attempts, with backoff on the clock', async () => {
+    const sim = new Simulator(1);
+    let calls = 0;
+    const result = withStandardRetries(sim, new Random(3), 4, async () => {
+      calls++;
+      if (calls < 4) throw throttled();
+      return 'ok';
+    });
+    await sim.run(60_000);
+    await expect(result).resolves.toBe('ok');
+    expect(calls).toBe(4);
+  });
+
+  test('the last failure propagates after the maximum; non-retryable errors are not retried', async () => {
+    const sim = new Simulator(1);
+    let calls = 0;
+    const exhausted = withStandardRetries(sim, new Random(3), 3, async () => {
+      calls++;
+      throw throttled();
+    });
+    const settled = exhausted.catch((error) => error);
+    await sim.run(60_000);
+    expect(await settled).toMatchObject({ name: 'ThrottlingException' });
+    expect(calls).toBe(3);
+    expect(isRetryable(Object.assign(new Error('no'), { name: 'InvalidGlobalClusterStateFault' }))).toBe(false);
+  });
+});
