@@ -102,9 +102,10 @@ test('deployed after the secondary cluster and both services', () => {
   expect(deps).toEqual(expect.arrayContaining(['PrimaryService', 'SecondaryData', 'SecondaryService']));
 });
 
-test('a probe window that leaves no room for the promotion is rejected at synth', () => {
-  expect(() => synthesizePlatform({ failoverProbeCount: '10', failoverProbeIntervalSeconds: '60' })).toThrow(
-    /failoverProbeIntervalSeconds=60: with failoverProbeCount=10 the probe window is 590 s; at most 120 s/,
+test('a confirmation that leaves no room for the promotion is rejected at synth (the RTO report would say NOT MET)', () => {
+  // 6 x 15 s + 5 s = 95 s: the analytic write path would be 310 s.
+  expect(() => synthesizePlatform({ failoverProbeCount: '6', failoverProbeIntervalSeconds: '15' })).toThrow(
+    /failoverProbeIntervalSeconds=15: with failoverProbeCount=6 confirming an outage takes up to 95 s \(count x interval \+ 5 s timeout\); at most 85 s/,
   );
 });
 

@@ -86,6 +86,7 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   // Probing only when a promotion is possible at all. An unreadable cluster state (API throttling) keeps the watch going and is read again each round:
   // the streak stays current, and the promotion can follow as soon as the API answers.
   let streak: ProbeResult[] = [];
+  let lastFailureAt: number | undefined;
   if (!paused && (role === 'replica' || role === 'unknown')) {
     streak = await loadStreak(config, deps);
     const deadline = started + config.probeWindowMs;
@@ -98,6 +99,7 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
         break;
       }
       streak = extend(streak, await probe(config.primaryReadinessUrl, config, deps));
+      if (!streak[streak.length - 1].ok) lastFailureAt = deps.now();
       observations = { paused, primaryProbes: streak, secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
       if (streak.length >= config.probeCount && !streak[streak.length - 1].ok) {
         const secondaryProbe = await probe(config.secondaryReadinessUrl, config, deps);
@@ -106,16 +108,17 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
           const [traffic, veto] = await Promise.all([deps.trafficOnSecondary(), probe(config.primaryReadinessUrl, config, deps)]);
           trafficOnSecondary = traffic;
           streak = extend(streak, veto);
+          if (!veto.ok) lastFailureAt = deps.now();
         }
         observations = { paused, primaryProbes: streak, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary };
       }
       decision = decide(observations, policy);
       if (decision.action === 'promote-secondary') {
-        // The run has been going for a while: an operator may have paused it meanwhile.
-        if (await readPaused(config, deps)) {
-          observations = { ...observations, paused: true };
-          decision = decide(observations, policy);
-        }
+        // The run has been going for minutes: an operator may have paused it, or switched the
+        // writer over, meanwhile. Both are read again right before acting.
+        const [pausedNow, roleNow] = await Promise.all([readPaused(config, deps), readClusterRole(config, deps)]);
+        observations = { ...observations, paused: pausedNow, secondaryClusterRole: roleNow };
+        decision = decide(observations, policy);
         break;
       }
       const nextRound = roundStarted + config.probeIntervalMs;
@@ -138,7 +141,7 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   let verifiedWriter: boolean | undefined;
   if (decision.action === 'promote-secondary') promoted = await promote(config, deps);
   // A promotion that did not start keeps its streak: the next run can request it again at once.
-  if (!paused && streak.length > 0) await saveStreak(promoted ? [] : streak, config, deps);
+  if (!paused && streak.length > 0) await saveStreak(promoted ? [] : streak, lastFailureAt, config, deps);
   if (decision.action === 'promote-secondary') {
     // Page at once: the wait below can outlast the run if the promotion is slow.
     await page(config, deps, promoted ? 'Trading DR: standby database promotion started' : 'Trading DR: standby database promotion FAILED to start', {
@@ -170,7 +173,9 @@ async function loadStreak(config: OrchestratorConfig, deps: OrchestratorDependen
     const output = await deps.ssm.send(new GetParameterCommand({ Name: config.probeStateParameterName }));
     const stored = JSON.parse(output.Parameter?.Value ?? '{}') as Partial<StoredStreak>;
     if (!Array.isArray(stored.reasons) || typeof stored.lastProbeAt !== 'number') return [];
-    if (deps.now() - stored.lastProbeAt > config.probeStreakMaxAgeMs) return [];
+    const age = deps.now() - stored.lastProbeAt;
+    // A future time (clock skew, a hand edit) is as untrustworthy as an old one.
+    if (age < 0 || age > config.probeStreakMaxAgeMs) return [];
     return stored.reasons.slice(-config.probeCount).map((reason) => ({ ok: false, reason: `earlier run: ${reason}` }));
   } catch (error) {
     // Starting over only delays a promotion; it never causes one.
@@ -179,11 +184,17 @@ async function loadStreak(config: OrchestratorConfig, deps: OrchestratorDependen
   }
 }
 
-async function saveStreak(streak: readonly ProbeResult[], config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<void> {
+async function saveStreak(
+  streak: readonly ProbeResult[],
+  lastFailureAt: number | undefined,
+  config: OrchestratorConfig,
+  deps: OrchestratorDependencies,
+): Promise<void> {
   if (!config.probeStateParameterName) return;
   const failures = streak.filter((result): result is { ok: false; reason: string } => !result.ok);
+  // The streak ages from its newest failed probe, not from the save.
   const value: StoredStreak = {
-    lastProbeAt: deps.now(),
+    lastProbeAt: lastFailureAt ?? deps.now(),
     reasons: failures.slice(-config.probeCount).map((result) => result.reason.replace(/^earlier run: /, '')),
   };
   await bestEffort(deps, 'probe streak', () =>

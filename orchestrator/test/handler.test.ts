@@ -29,8 +29,8 @@ test('the Lambda environment becomes the orchestrator configuration, in millisec
     probeWindowMs: 100_000,
     trafficWaitMs: 60_000,
     probeStateParameterName: '/trading-dr/dev/failover/probe-streak',
-    // Two intervals plus the minute of schedule imprecision.
-    probeStreakMaxAgeMs: 100_000,
+    // Two intervals plus 90 s: longer than the longest unwatched gap between runs.
+    probeStreakMaxAgeMs: 130_000,
   });
   expect(trafficCheckFromEnvironment(complete).nameServers).toEqual(['ns-1.awsdns-00.org', 'ns-2.awsdns-01.net']);
 });

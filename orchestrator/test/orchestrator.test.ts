@@ -142,7 +142,13 @@ async function messages(queueUrl: string): Promise<any[]> {
 
 describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS failover', () => {
   test('confirmed outage: fails over once with data loss allowed, verifies the new writer, notifies and emits an event', async () => {
-    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolvesOnce(globalCluster(false, 'failing-over')).resolves(globalCluster(true));
+    // The role at the start, again right before the promotion, then the failover under way and done.
+    rds
+      .on(DescribeGlobalClustersCommand)
+      .resolvesOnce(globalCluster(false))
+      .resolvesOnce(globalCluster(false))
+      .resolvesOnce(globalCluster(false, 'failing-over'))
+      .resolves(globalCluster(true));
     rds.on(FailoverGlobalClusterCommand).resolves({});
     const deps = dependencies({ [PRIMARY_URL]: [new Error('ETIMEDOUT'), 503, new Error('ECONNRESET'), 503], [SECONDARY_URL]: [200] });
 
@@ -196,7 +202,7 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
   });
 
   test('writes wait for Route 53 to move the traffic: each further round reads its answer and probes the primary once more', async () => {
-    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
     rds.on(FailoverGlobalClusterCommand).resolves({});
     const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] }, [], [false, false, undefined, true]);
     const report = await runOnce({ ...config, probeWindowMs: 60_000 }, deps);
@@ -232,7 +238,12 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
   });
 
   test('the failed-probe streak carries over to the next run through the durable parameter, never through memory', async () => {
-    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    rds
+      .on(DescribeGlobalClustersCommand)
+      .resolvesOnce(globalCluster(false))
+      .resolvesOnce(globalCluster(false))
+      .resolvesOnce(globalCluster(false))
+      .resolves(globalCluster(true));
     rds.on(FailoverGlobalClusterCommand).resolves({});
     const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
     const first = await runOnce({ ...config, probeWindowMs: 20_000 }, deps);
@@ -251,6 +262,14 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     await deps.sleep(config.probeStreakMaxAgeMs + 1);
     const report = await runOnce({ ...config, probeWindowMs: 10_000 }, deps);
     expect(report.decision).toMatchObject({ reason: 'too-few-probes', detail: '1 failed probes, 3 in a row required' });
+  });
+
+  test('a switchover that made this region the writer while a run was watching stops its failover request', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] }));
+    expect(report.decision.reason).toBe('already-promoted');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   });
 
   test('a pause set while a run is watching stops the promotion it was about to request', async () => {
@@ -291,7 +310,13 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
 
   test('an unreadable cluster state keeps the watch going; the promotion follows in the same run once the API answers', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    rds.on(DescribeGlobalClustersCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    rds
+      .on(DescribeGlobalClustersCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(throttled)
+      .resolvesOnce(globalCluster(false))
+      .resolvesOnce(globalCluster(false))
+      .resolves(globalCluster(true));
     rds.on(FailoverGlobalClusterCommand).resolves({});
     const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
     const report = await runOnce(config, deps);

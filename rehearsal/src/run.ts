@@ -55,7 +55,11 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
   const changes = world.aurora.writerChanges;
   const failovers = changes.filter((change) => change.kind === 'failover');
   const acknowledged = [...world.observations.acksByCluster.values()].reduce((sum, acks) => sum + acks.total, 0);
-  const lostWrites = changes.reduce((sum, change) => sum + change.lostWrites, 0);
+  // Lost: not replicated before a failover, or accepted by an old primary after it lost the role.
+  const lostWrites = changes.reduce((sum, change) => sum + change.lostWrites, 0) + world.aurora.discardedWrites;
+  for (const { at, clusters } of world.aurora.splitBrains) {
+    world.violate(`split brain at t=${(at / 1000).toFixed(1)} s: ${clusters.join(' and ')} both accepted writes`);
+  }
   // Bound: acknowledged writes within one replication lag before the cut, plus what the old writer accepted after the failover began.
   const lag = world.aurora.replicationLagMs();
   const lossBound = failovers.reduce((sum, change) => {

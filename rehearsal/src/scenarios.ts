@@ -102,6 +102,18 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'primary-rds-api-throttled',
+    description: 'The RDS API of the primary region throttles 90 % of calls for 10 minutes; nothing else fails.',
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => world.failRdsApi(world.primaryRegion, 0.9, 600_000),
+    check: (world) => {
+      // Throttling must never look like an outage: the primary stays ready throughout.
+      const writes = Math.max(...world.clientRecovery(world.sim.now()).map((client) => client.writesMs));
+      return writes > 2_000 ? [`a client went ${(writes / 1000).toFixed(0)} s without an acknowledged write`] : [];
+    },
+  },
+  {
     name: 'orchestrator-paused',
     description: 'An operator paused automatic failover; then the primary region is lost.',
     expected: 'no-promotion',

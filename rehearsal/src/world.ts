@@ -166,6 +166,8 @@ export class World {
         reservedConcurrency: wiring.orchestrator.reservedConcurrency,
         timeoutSeconds: wiring.orchestrator.timeoutSeconds,
         maxEventAgeSeconds: wiring.orchestrator.maxEventAgeSeconds,
+        // runOnce handles every AWS failure itself; a run that throws is a bug (and pages in production).
+        onError: (error) => this.violate(`the orchestrator run failed: ${error instanceof Error ? error.message : String(error)}`),
       },
       (invocation) => this.runOrchestrator(invocation, orchestratorEnvironment),
     );

@@ -101,6 +101,33 @@ describe('FailoverGlobalCluster with AllowDataLoss (Aurora User Guide, managed f
   });
 });
 
+describe("split brain: what the orchestrator's guard exists to prevent", () => {
+  test('a failover while the regions cannot talk leaves the old primary writing; it is demoted and its later writes discarded once they can', async () => {
+    const { sim, network, aurora } = globalDatabase();
+    await sim.run(5_000);
+    network.setPartitioned('us-east-1', 'us-west-2', true);
+    aurora.replicationCut('us-east-1', 'us-west-2');
+    aurora.failover(SECONDARY.arn, true, 'us-west-2');
+    await sim.run(130_000);
+    expect(aurora.clustersAcceptingWrites().sort()).toEqual(['primary', 'secondary']);
+    expect(aurora.write('primary', 'Endpoint.Address', 3).ok).toBe(true);
+    expect(aurora.splitBrains.length).toBeGreaterThan(0);
+    network.setPartitioned('us-east-1', 'us-west-2', false);
+    aurora.replicationRestored('us-east-1', 'us-west-2');
+    expect(aurora.clustersAcceptingWrites()).toEqual(['secondary']);
+    expect(aurora.discardedWrites).toBe(3);
+  });
+
+  test('a failover the old primary can hear ends with exactly one writer', async () => {
+    const { sim, aurora } = globalDatabase();
+    await sim.run(5_000);
+    aurora.failover(SECONDARY.arn, true, 'us-west-2');
+    await sim.run(130_000);
+    expect(aurora.clustersAcceptingWrites()).toEqual(['secondary']);
+    expect(aurora.splitBrains).toEqual([]);
+  });
+});
+
 describe('SwitchoverGlobalCluster (planned, no data loss)', () => {
   test('needs every member connected; afterwards the demoted cluster forwards iff its template says so', async () => {
     const { sim, network, aurora, member } = globalDatabase();

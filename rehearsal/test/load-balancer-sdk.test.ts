@@ -1,6 +1,6 @@
 import { RegionalService } from '../src/aws/load-balancer';
 import { Network } from '../src/aws/network';
-import { isRetryable, withStandardRetries } from '../src/aws/sdk';
+import { isRetryable, SDK_RETRY_BASE_MS, withStandardRetries } from '../src/aws/sdk';
 import { Random } from '../src/random';
 import { Readiness } from '../../service/src/readiness';
 import { ServiceCore } from '../../service/src/main';
@@ -52,17 +52,19 @@ describe('ALB and ECS model (ALB Guide: health checks for target groups; ECS ser
 describe('SDK standard retry mode (SDKs and Tools Reference Guide: retry behavior)', () => {
   const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
-  test('throttling is retried up to the client maximum of attempts, with backoff on the clock', async () => {
+  test('throttling is retried up to the client maximum of attempts, waiting up to 1 s, 2 s, 4 s (the installed SDK)', async () => {
     const sim = new Simulator(1);
-    let calls = 0;
+    const attempts: number[] = [];
     const result = withStandardRetries(sim, new Random(3), 4, async () => {
-      calls++;
-      if (calls < 4) throw throttled();
+      attempts.push(sim.now());
+      if (attempts.length < 4) throw throttled();
       return 'ok';
     });
     await sim.run(60_000);
     await expect(result).resolves.toBe('ok');
-    expect(calls).toBe(4);
+    expect(attempts).toHaveLength(4);
+    const waits = attempts.slice(1).map((at, index) => at - attempts[index]);
+    waits.forEach((wait, index) => expect(wait).toBeLessThanOrEqual(SDK_RETRY_BASE_MS.throttling * 2 ** index));
   });
 
   test('the last failure propagates after the maximum; non-retryable errors are not retried', async () => {

@@ -1,4 +1,5 @@
 import { DescribeGlobalClustersCommand, DescribeGlobalClustersCommandOutput, RDSClient } from '@aws-sdk/client-rds';
+import { Clock, withTimeout } from './clock';
 import { Endpoint, TcpConnector } from './network';
 import { ReadinessCheck } from './readiness';
 
@@ -44,6 +45,16 @@ export interface RegionDatabaseOptions {
   readonly readerEndpoint: string;
   readonly port: number;
   readonly tcp: TcpConnector;
+  readonly clock: Clock;
+  /**
+   * How long a readiness run waits for RDS before it goes on with the last known role. It must leave
+   * room for the connection inside the check's 1 s timeout: a slow or throttled API must never turn
+   * into a 503 that Route 53 would read as a regional outage.
+   * @default 400
+   */
+  readonly roleReadBudgetMs?: number;
+  /** Failed writes re-read the role at most this often. @default 1000 */
+  readonly roleRereadAfterFailureMs?: number;
 }
 
 /**
@@ -65,6 +76,8 @@ export interface RegionDatabaseOptions {
  */
 export class RegionDatabase {
   private lastRole: DatabaseRole | undefined;
+  private pendingRead: Promise<DatabaseRole> | undefined;
+  private lastFailureReread = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RegionDatabaseOptions) {}
 
@@ -77,7 +90,15 @@ export class RegionDatabase {
    * Reads the role from RDS. An API error keeps the last known role (throttling must never look like
    * a regional outage); with no role known yet, the error propagates.
    */
-  public async refreshRole(): Promise<DatabaseRole> {
+  public refreshRole(): Promise<DatabaseRole> {
+    // Callers share one read in flight: a burst of failures never becomes a burst of API calls.
+    this.pendingRead ??= this.readRole().finally(() => {
+      this.pendingRead = undefined;
+    });
+    return this.pendingRead;
+  }
+
+  private async readRole(): Promise<DatabaseRole> {
     let output: DescribeGlobalClustersCommandOutput;
     try {
       output = await this.options.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: this.options.globalClusterIdentifier }));
@@ -118,7 +139,7 @@ export class RegionDatabase {
     return {
       name: 'database',
       check: async () => {
-        const role = await this.refreshRole();
+        const role = await this.roleWithinBudget();
         const endpoint = this.endpointFor(role);
         if (!endpoint) throw new RegionNotWritableError(role);
         try {
@@ -132,6 +153,18 @@ export class RegionDatabase {
     };
   }
 
+  /** A fresh role when RDS answers within the budget; otherwise the last known one (if any). */
+  private async roleWithinBudget(): Promise<DatabaseRole> {
+    const read = this.refreshRole();
+    if (this.lastRole === undefined) return read;
+    try {
+      return await withTimeout(this.options.clock, this.options.roleReadBudgetMs ?? 400, read);
+    } catch {
+      read.catch(() => undefined);
+      return this.lastRole;
+    }
+  }
+
   /**
    * Runs a write through the endpoint of the last known role. A failure triggers a fresh role read
    * (a failover changes which endpoint is active) and propagates: the caller retries with its
@@ -143,14 +176,22 @@ export class RegionDatabase {
     try {
       return await sql.execute(endpoint, statement, parameters);
     } catch (error) {
-      this.refreshRole().catch(() => undefined);
+      const now = this.options.clock.now();
+      if (now - this.lastFailureReread >= (this.options.roleRereadAfterFailureMs ?? 1000)) {
+        this.lastFailureReread = now;
+        this.refreshRole().catch(() => undefined);
+      }
       throw error;
     }
   }
 }
 
-/** Attempts per RDS call (the SDK's standard retry mode); the rehearsal applies the same. */
-export const RDS_MAX_ATTEMPTS = 3;
+/**
+ * Attempts per RDS call: one. The role is read again on the next readiness run (every 5 s) anyway,
+ * and the SDK's retries wait up to seconds after throttling (1 s base, doubling), far beyond the
+ * readiness check's budget. The rehearsal applies the same.
+ */
+export const RDS_MAX_ATTEMPTS = 1;
 
 export function createRdsClient(region: string): RDSClient {
   return new RDSClient({ region, maxAttempts: RDS_MAX_ATTEMPTS });

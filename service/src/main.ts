@@ -111,6 +111,7 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
       readerEndpoint: database.readerHost ?? database.host, // readEnvironment requires it with a global cluster
       port: database.port,
       tcp: runtime.tcp,
+      clock: runtime.clock,
     });
     readinessChecks.push(regionDatabase.readinessCheck());
   } else if (database) {

@@ -1,5 +1,6 @@
 import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
 import { GlobalClusterReader, RegionDatabase, RegionNotWritableError, SqlPort } from '../src/database';
+import { systemClock } from '../src/clock';
 import { Endpoint, TcpConnector } from '../src/network';
 
 const CLUSTER_ENDPOINT = 'aurora-trading-secondary-dev.cluster-abc.us-west-2.rds.amazonaws.com';
@@ -39,6 +40,8 @@ function database(rds: GlobalClusterReader, tcp: TcpConnector): RegionDatabase {
     readerEndpoint: READER_ENDPOINT,
     port: 5432,
     tcp,
+    clock: systemClock,
+    roleReadBudgetMs: 100,
   });
 }
 
@@ -100,6 +103,24 @@ describe('which endpoint a region uses in its role', () => {
     expect(db.role()).toBe('writer');
   });
 
+  test('a slow or throttled RDS answer never holds readiness past its budget: the last known role is used', async () => {
+    const inputs: unknown[] = [];
+    let calls = 0;
+    const slowAfterFirst: GlobalClusterReader = {
+      send: async (command) => {
+        inputs.push(command.input);
+        // The first answer at once; later ones as late as the SDK's throttling back-off would make them.
+        if (calls++ > 0) await new Promise((resolve) => setTimeout(resolve, 2000).unref());
+        return { GlobalClusters: [{ GlobalClusterMembers: [member('aurora-trading-secondary-dev', { IsWriter: true })] }], $metadata: {} } as any;
+      },
+    };
+    const db = database(slowAfterFirst, network([CLUSTER_ENDPOINT]));
+    await db.readinessCheck().check();
+    const started = Date.now();
+    await expect(db.readinessCheck().check()).resolves.toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   test('with no role known yet, an API error is not ready', async () => {
     const db = database(scripted([], new Error('AccessDenied')), network([CLUSTER_ENDPOINT]));
     await expect(db.readinessCheck().check()).rejects.toThrow('AccessDenied');
@@ -128,6 +149,23 @@ describe('writes through the region database', () => {
     await expect(db.write(recordingSql([]), 'INSERT 1', [])).rejects.toBeInstanceOf(RegionNotWritableError);
     await db.refreshRole();
     await expect(db.write(recordingSql([]), 'INSERT 1', [])).rejects.toThrow('its database is read-only-secondary');
+  });
+
+  test('a burst of failed writes re-reads the role once, not once per write', async () => {
+    const inputs: unknown[] = [];
+    const db = database(
+      scripted(
+        inputs,
+        [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'enabled' })],
+        [member('aurora-trading-secondary-dev', { IsWriter: true })],
+      ),
+      network([]),
+    );
+    await db.refreshRole();
+    const failing = recordingSql([], new Error('connection reset'));
+    await Promise.all(Array.from({ length: 20 }, () => db.write(failing, 'INSERT 1', []).catch(() => undefined)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inputs).toHaveLength(2);
   });
 
   test('a failed write re-reads the role, so the next write uses the endpoint of the new role', async () => {

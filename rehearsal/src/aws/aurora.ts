@@ -63,8 +63,14 @@ class Cluster {
   public forwarding: boolean;
   /** Instances answer (a "database lost" fault turns this off). */
   public up = true;
-  /** Write fencing stopped this cluster from accepting writes until it rejoins. */
-  public fenced = false;
+  /**
+   * The cluster acts as the writer: its cluster endpoint resolves and accepts writes. Normally the
+   * same as `writer`; an old primary that write fencing could not reach keeps acting as the writer
+   * until Aurora can reach it again (split brain, the risk the orchestrator's guard exists for).
+   */
+  public acceptsWrites: boolean;
+  /** Writes it held when it lost the writer role (already counted as kept or lost then). */
+  public countedAtDemotion = 0;
   public sync: SyncStatus = 'connected';
   /** Commit times of the writes this cluster's storage holds, as writer or by replication. */
   public readonly commits = new Ledger();
@@ -75,6 +81,7 @@ class Cluster {
 
   constructor(public readonly spec: AuroraClusterSpec) {
     this.writer = spec.joinsAs === 'primary';
+    this.acceptsWrites = this.writer;
     this.forwarding = !this.writer && spec.writeForwarding;
   }
 }
@@ -144,13 +151,26 @@ export class AuroraGlobalDatabase {
     for (const cluster of this.clusters.filter((candidate) => candidate.spec.region === region && candidate.rejoinPending)) this.rejoin(cluster);
   }
 
+  /** Clusters acting as the writer right now (more than one is split brain). */
+  public clustersAcceptingWrites(): string[] {
+    return this.clusters
+      .filter((cluster) => cluster.acceptsWrites && cluster.up && this.network.regionUp(cluster.spec.region))
+      .map((cluster) => cluster.spec.identifier);
+  }
+
+  /** Moments at which two clusters accepted writes at once. */
+  public readonly splitBrains: Array<{ at: number; clusters: string[] }> = [];
+
+  /** Writes an old primary accepted after it lost the writer role, discarded when it rejoined. */
+  public discardedWrites = 0;
+
   /**
-   * Whether a DNS name of a cluster resolves, by role: the cluster endpoint only for the writer, the
-   * reader endpoint while the cluster has instances.
+   * Whether a DNS name of a cluster resolves: the cluster endpoint while the cluster acts as the
+   * writer (inactive on a secondary), the reader endpoint while the cluster has instances.
    */
   public endpointActive(identifier: string, attribute: string): boolean {
     const cluster = this.cluster(identifier);
-    if (attribute === 'Endpoint.Address') return cluster.writer && this.status !== 'failing-over';
+    if (attribute === 'Endpoint.Address') return cluster.acceptsWrites;
     if (attribute === 'ReadEndpoint.Address') return cluster.spec.instanceCount > 0;
     return false;
   }
@@ -164,17 +184,21 @@ export class AuroraGlobalDatabase {
     const now = this.sim.now();
     if (!cluster.up || !this.network.regionUp(cluster.spec.region)) return { ok: false, error: 'connection timed out' };
     if (attribute === 'Endpoint.Address') {
-      if (!cluster.writer) return { ok: false, error: 'writer endpoint does not resolve (inactive)' };
-      if (cluster.fenced) return { ok: false, error: 'write fenced: the cluster is being replaced as writer' };
+      if (!cluster.acceptsWrites) return { ok: false, error: 'writer endpoint inactive (write-fenced or a secondary)' };
       if (this.status === 'switching-over') return { ok: false, error: 'read-only during the switchover' };
-      if (this.status === 'failing-over' && this.failoverState?.FromDbClusterArn !== cluster.spec.arn) return { ok: false, error: 'failover in progress' };
       this.commit(cluster, now, rows);
       return { ok: true, cluster: cluster.spec.identifier };
     }
     // Reader endpoint: reads locally; writes only through forwarding.
     if (!cluster.forwarding) return { ok: false, error: 'cannot execute INSERT in a read-only transaction' };
     const writer = this.clusters.find((candidate) => candidate.writer);
-    if (!writer || this.status !== 'available' || !writer.up || writer.fenced || !this.network.regionsConnected(cluster.spec.region, writer.spec.region)) {
+    if (
+      !writer ||
+      this.status !== 'available' ||
+      !writer.up ||
+      !writer.acceptsWrites ||
+      !this.network.regionsConnected(cluster.spec.region, writer.spec.region)
+    ) {
       return { ok: false, error: 'write forwarding: primary unreachable (apg_write_forward.connect_timeout)' };
     }
     this.commit(writer, now, rows);
@@ -215,7 +239,7 @@ export class AuroraGlobalDatabase {
     const fencedAfterMs = this.random.uniform(0, 2000);
     this.sim.schedule(fencedAfterMs, () => {
       if (this.network.regionsConnected(from.spec.region, target.spec.region)) {
-        from.fenced = true;
+        from.acceptsWrites = false;
         this.sim.trace('aurora', `${from.spec.identifier} write-fenced`);
       }
     });
@@ -227,8 +251,11 @@ export class AuroraGlobalDatabase {
       const lost = from.commits.total - inherited.total;
       this.changeWriter(from, target, inherited, { kind: 'failover', requestedAt, replicatedUpTo, lostWrites: lost });
       from.rejoinPending = true;
+      from.countedAtDemotion = from.commits.total;
       this.sim.trace('aurora', `${target.spec.identifier} is the writer (${lost} acknowledged writes not replicated)`);
-      if (this.network.regionUp(from.spec.region) && from.up) this.rejoin(from);
+      // Aurora demotes the old primary as soon as it can reach it; until then it may go on writing.
+      if (this.network.regionsConnected(from.spec.region, target.spec.region) && from.up) this.rejoin(from);
+      this.checkSplitBrain();
     });
   }
 
@@ -257,9 +284,11 @@ export class AuroraGlobalDatabase {
   private changeWriter(from: Cluster, target: Cluster, data: Ledger, change: Omit<WriterChange, 'at' | 'from' | 'to'>): void {
     target.commits.replaceWith(data);
     target.writer = true;
+    target.acceptsWrites = true;
     target.forwarding = false;
     target.sync = 'connected';
     from.writer = false;
+    if (change.kind === 'switchover') from.acceptsWrites = false;
     from.forwarding = from.spec.writeForwarding;
     this.status = 'available';
     this.failoverState = undefined;
@@ -282,7 +311,8 @@ export class AuroraGlobalDatabase {
 
   private rejoin(cluster: Cluster): void {
     cluster.rejoinPending = false;
-    cluster.fenced = false;
+    cluster.acceptsWrites = false;
+    this.discardedWrites += cluster.commits.total - cluster.countedAtDemotion;
     cluster.sync = 'pending-resync';
     cluster.commits.clear();
     this.sim.trace('aurora', `${cluster.spec.identifier} rejoins as a secondary (pending-resync, forwarding ${cluster.forwarding ? 'on' : 'off'})`);
@@ -293,8 +323,17 @@ export class AuroraGlobalDatabase {
   }
 
   private commit(cluster: Cluster, now: number, rows: number): void {
+    this.checkSplitBrain();
     cluster.commits.add(now, rows);
     if (this.status === 'failing-over' && this.failoverState?.FromDbClusterArn === cluster.spec.arn) cluster.acceptedWhileFailingOver += rows;
+  }
+
+  private checkSplitBrain(): void {
+    const accepting = this.clustersAcceptingWrites();
+    if (accepting.length > 1) {
+      const last = this.splitBrains[this.splitBrains.length - 1];
+      if (!last || last.at !== this.sim.now()) this.splitBrains.push({ at: this.sim.now(), clusters: accepting });
+    }
   }
 
   /**
@@ -322,9 +361,10 @@ export class AuroraGlobalDatabase {
     }
   }
 
-  /** Replication between two regions works again. */
+  /** Replication between two regions works again: an old primary waiting to be demoted rejoins. */
   public replicationRestored(regionA: string, regionB: string): void {
     for (const key of [...this.connectedUntil.keys()]) if (key.includes(regionA) && key.includes(regionB)) this.connectedUntil.delete(key);
+    for (const cluster of this.clusters.filter((candidate) => candidate.rejoinPending && this.network.regionUp(candidate.spec.region))) this.rejoin(cluster);
   }
 
   private requireTarget(arn: string): Cluster {

@@ -24,6 +24,8 @@ export interface ScheduledFunctionOptions {
   readonly maxEventAgeSeconds: number;
   /** Cold start of a new execution environment, ms. @default 300–1200 */
   readonly coldStartMs?: readonly [number, number];
+  /** Called when a run throws (the Lambda Errors metric). @default - the timeline only */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** One execution: `alive` turns false when the function times out and its environment is discarded. */
@@ -101,6 +103,7 @@ export class ScheduledFunction {
         (error) => {
           cancelTimeout();
           this.sim.trace(this.options.name, `run ${invocation.id} failed: ${String(error)}`);
+          this.options.onError?.(error);
           finish(false);
         },
       );

@@ -1,29 +1,42 @@
 /**
  * The AWS SDK's standard retry mode, applied to simulated API calls exactly where the production
- * clients have it (their `maxAttempts` are exported by the code that builds them). Source: AWS SDKs
- * and Tools Reference Guide, *Retry behavior*: standard mode retries throttling and transient errors
- * up to the maximum attempts, with exponential backoff (base 100 ms doubling per attempt, at most
- * 20 s) and full jitter.
- * Limits: the client-side retry quota (token bucket) is not modelled.
+ * clients have it (their `maxAttempts` are exported by the code that builds them). Source: the retry
+ * strategy of the SDK this project installs (`@smithy/core`, submodule `retry`: `Retry.delay()` 50 ms,
+ * `Retry.throttlingDelay()` 1000 ms, `computeNextBackoffDelay(i) = random() * min(base * 2^i, 20 s)`
+ * with i the retries so far), the standard mode of the AWS SDKs and Tools Reference Guide, *Retry
+ * behavior* (exponential backoff with jitter, throttling errors retried).
+ * Limits: the client-side retry quota (token bucket) and Retry-After hints are not modelled.
  */
 import { Random } from '../random';
 import { Simulator } from '../simulator';
 
-const RETRYABLE = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded', 'TooManyRequestsException', 'ServiceUnavailable', 'InternalFailure']);
+const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded', 'TooManyRequestsException']);
+const TRANSIENT_NAMES = new Set(['ServiceUnavailable', 'InternalFailure']);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED']);
 
-export function isRetryable(error: unknown): boolean {
+/** Base of the exponential back-off: throttling waits longer than transient errors. */
+export const SDK_RETRY_BASE_MS = { throttling: 1000, transient: 50 } as const;
+
+function retryBase(error: unknown): number | undefined {
   const name = (error as { name?: string })?.name ?? '';
   const code = (error as { code?: string })?.code ?? '';
-  return RETRYABLE.has(name) || ['ECONNRESET', 'ETIMEDOUT', 'ECONNREFUSED'].includes(code);
+  if (THROTTLING.has(name)) return SDK_RETRY_BASE_MS.throttling;
+  if (TRANSIENT_NAMES.has(name) || TRANSIENT_CODES.has(code)) return SDK_RETRY_BASE_MS.transient;
+  return undefined;
+}
+
+export function isRetryable(error: unknown): boolean {
+  return retryBase(error) !== undefined;
 }
 
 export async function withStandardRetries<T>(sim: Simulator, random: Random, maxAttempts: number, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  for (let retries = 0; ; retries++) {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= maxAttempts || !isRetryable(error)) throw error;
-      await sim.sleep(random.uniform(0, Math.min(20_000, 100 * 2 ** attempt)));
+      const base = retryBase(error);
+      if (retries + 1 >= maxAttempts || base === undefined) throw error;
+      await sim.sleep(random.float() * Math.min(base * 2 ** retries, 20_000));
     }
   }
 }

@@ -1,0 +1,27 @@
+/**
+ * A mutation of the orchestrator's decision: writes no longer follow traffic (Route 53's answer is
+ * taken as moved whenever it was read). The partition scenario must then break the rehearsal's
+ * split-brain invariant: the invariants catch a broken guard, not only the scenario's outcome.
+ */
+import { synthesizePlatform } from '../../test/helpers';
+import { runInProcess } from '../src/matrix';
+
+jest.mock('../../orchestrator/src/decision', () => {
+  const actual = jest.requireActual('../../orchestrator/src/decision');
+  return {
+    ...actual,
+    decide: (observations: any, policy: any) =>
+      actual.decide({ ...observations, trafficOnSecondary: observations.trafficOnSecondary === undefined ? undefined : true }, policy),
+  };
+});
+
+test('without "writes follow traffic" a partition ends in split brain, and the invariant says so', async () => {
+  const assemblyDir = synthesizePlatform({ environmentSuffix: 'mutant' }).app.synth().directory;
+  const [result] = await runInProcess({ assemblyDir }, [{ scenario: 'regions-partitioned', seed: 1 }]);
+  expect(result.failovers).toBe(1);
+  expect(result.violations).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/split brain at t=.*aurora-trading-primary-mutant and aurora-trading-secondary-mutant both accepted writes/),
+    ]),
+  );
+});
