@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultWorkers, runMatrix } from '../rehearsal/src/matrix';
-import { SCENARIOS } from '../rehearsal/src/scenarios';
+import { OUTAGE_SCENARIOS } from '../rehearsal/src/scenarios';
 
 type Edit = (templates: Record<string, any>) => void;
 
@@ -47,9 +47,7 @@ async function main(): Promise<void> {
   const seedsFlag = process.argv.indexOf('--seeds');
   const seedCount = seedsFlag >= 0 ? Number(process.argv[seedsFlag + 1]) : 100;
   const source = path.join(__dirname, '..', 'cdk.out');
-  const scenarios = ['primary-region-lost', 'primary-database-lost', 'primary-load-balancer-lost'].filter((name) =>
-    SCENARIOS.some((scenario) => scenario.name === name),
-  );
+  const scenarios = [...OUTAGE_SCENARIOS];
   const seeds = Array.from({ length: seedCount }, (_, index) => index + 1);
   process.stdout.write(`Outage scenarios (${scenarios.join(', ')}) x ${seedCount} seeds; seconds over every client of every run\n\n`);
   process.stdout.write(`${'lever'.padEnd(40)}  writes p50/p95/max   traffic p50/p95/max   result\n`);

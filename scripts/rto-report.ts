@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultWorkers, Distribution, runMatrix } from '../rehearsal/src/matrix';
 import { RTO_OBJECTIVE_SECONDS as REHEARSAL_OBJECTIVE } from '../rehearsal/src/run';
+import { OUTAGE_SCENARIOS } from '../rehearsal/src/scenarios';
 
 /** The platform's recovery time objective; the rehearsal checks its outage scenarios against the same figure. */
 export const RTO_OBJECTIVE_SECONDS = REHEARSAL_OBJECTIVE;
@@ -233,9 +234,6 @@ export function formatReport(report: RecoveryReport): string {
   return lines.join('\n');
 }
 
-/** The outage scenarios of the failover rehearsal: the ones the analytic worst case describes. */
-export const OUTAGE_SCENARIOS = ['primary-region-lost', 'primary-database-lost', 'primary-load-balancer-lost'];
-
 export interface RehearsalComparison {
   readonly seeds: number;
   readonly writes: Distribution;
@@ -254,7 +252,7 @@ export async function rehearsalComparison(
 ): Promise<RehearsalComparison> {
   const matrix = await runMatrix({
     assemblyDir,
-    scenarios: OUTAGE_SCENARIOS,
+    scenarios: [...OUTAGE_SCENARIOS],
     seeds: Array.from({ length: seeds }, (_, index) => index + 1),
     workers,
   });

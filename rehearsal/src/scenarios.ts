@@ -161,6 +161,9 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+/** The pure outage scenarios: what the analytic worst case, the levers and the goal sweep are about. */
+export const OUTAGE_SCENARIOS: readonly string[] = ['primary-region-lost', 'primary-database-lost', 'primary-load-balancer-lost'];
+
 export function scenarioNamed(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name);
 }

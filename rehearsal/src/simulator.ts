@@ -75,13 +75,17 @@ export class Simulator {
     await settle();
     while (this.heap.length > 0 && this.heap[0].at <= untilMs) {
       const instant = this.heap[0].at;
-      this.time = instant;
+      let fired = false;
       while (this.heap.length > 0 && this.heap[0].at === instant) {
         const timer = this.pop();
-        if (!timer.cancelled) timer.callback();
+        if (timer.cancelled) continue;
+        this.time = instant;
+        fired = true;
+        timer.callback();
       }
-      // Continuations of the promises these events resolved run before time moves on.
-      await settle();
+      // Continuations of the promises these events resolved run before time moves on. Instants
+      // whose timers were all cancelled (timeouts that did not fire) have none.
+      if (fired) await settle();
     }
     this.time = Math.max(this.time, untilMs);
   }

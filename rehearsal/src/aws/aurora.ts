@@ -122,6 +122,11 @@ export class AuroraGlobalDatabase {
     return this.clusters.find((cluster) => cluster.spec.arn === arn || cluster.spec.identifier === arn);
   }
 
+  /** A failover or switchover is under way. */
+  public changingWriter(): boolean {
+    return this.status !== 'available';
+  }
+
   public writerIdentifier(): string | undefined {
     return this.clusters.find((cluster) => cluster.writer)?.spec.identifier;
   }
