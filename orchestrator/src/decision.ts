@@ -43,19 +43,23 @@ export interface DecisionPolicy {
 
 export type Action = 'none' | 'promote-secondary';
 
+/** Every reason a decision can give; the failover rehearsal checks that each one occurs. */
+export const DECISION_REASONS = [
+  'paused',
+  'already-promoted',
+  'failover-in-progress',
+  'cluster-state-unknown',
+  'primary-answers',
+  'too-few-probes',
+  'secondary-unhealthy',
+  'traffic-not-moved',
+  'primary-outage-confirmed',
+] as const;
+
 export interface Decision {
   readonly action: Action;
   /** Machine-readable reason, used in logs, metrics and events. */
-  readonly reason:
-    | 'paused'
-    | 'already-promoted'
-    | 'failover-in-progress'
-    | 'cluster-state-unknown'
-    | 'primary-answers'
-    | 'too-few-probes'
-    | 'secondary-unhealthy'
-    | 'traffic-not-moved'
-    | 'primary-outage-confirmed';
+  readonly reason: (typeof DECISION_REASONS)[number];
   readonly detail: string;
 }
 

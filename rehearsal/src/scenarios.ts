@@ -93,11 +93,13 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'rds-api-throttled',
-    description: 'The primary region is lost while the RDS API of the secondary region throttles half of all calls for 3 minutes.',
+    description:
+      'The primary region is lost while the RDS API of the secondary region fails every call for a minute, then throttles half of them for two more.',
     expected: 'recover',
     runAfterFaultSeconds: FIFTEEN_MINUTES,
     inject: (world) => {
-      world.failRdsApi(world.secondaryRegion, 0.5, 180_000);
+      world.failRdsApi(world.secondaryRegion, 1, 60_000);
+      world.sim.schedule(60_000, () => world.failRdsApi(world.secondaryRegion, 0.5, 120_000));
       world.loseRegion(world.primaryRegion);
     },
   },
@@ -111,6 +113,20 @@ export const SCENARIOS: readonly Scenario[] = [
       // Throttling must never look like an outage: the primary stays ready throughout.
       const writes = Math.max(...world.clientRecovery(world.sim.now()).map((client) => client.writesMs));
       return writes > 2_000 ? [`a client went ${(writes / 1000).toFixed(0)} s without an acknowledged write`] : [];
+    },
+  },
+  {
+    name: 'orchestrator-dies-mid-promotion',
+    description: 'The primary region is lost; the orchestrator run that requested the promotion dies with its environment right after.',
+    expected: 'recover',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.loseRegion(world.primaryRegion);
+      const watch = (): void => {
+        if (world.observations.promotionsRequested.length > 0) world.orchestrator.killRunning();
+        else world.sim.schedule(100, watch);
+      };
+      watch();
     },
   },
   {

@@ -72,6 +72,20 @@ describe('scheduled Lambda model', () => {
     expect(starts.length).toBeLessThanOrEqual(Math.ceil(900 / 150) + 1);
   });
 
+  test('a run killed with its environment sees nothing more, and the next invocation can start', async () => {
+    const alive: boolean[] = [];
+    const { sim, fn, starts } = scheduled(async (isAlive) => {
+      await sim.sleep(300_000);
+      alive.push(isAlive());
+    });
+    await sim.run(70_000);
+    fn.killRunning();
+    await sim.run(400_000);
+    expect(alive[0]).toBe(false);
+    // Without the kill, the 300 s run would have blocked every invocation until 300 s.
+    expect(starts.filter((at) => at > 70_000 && at < 300_000).length).toBeGreaterThan(0);
+  });
+
   test('a run that exceeds the timeout is cut off: its environment is discarded and the next run starts cold', async () => {
     const aliveAfter: boolean[] = [];
     const { sim, fn } = scheduled(async (alive) => {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { synthesizePlatform } from '../../test/helpers';
+import { DECISION_REASONS } from '../../orchestrator/src/decision';
 import { runInProcess, runMatrix } from '../src/matrix';
 import { PlatformWiring, readPlatformWiring } from '../src/platform-wiring';
 import { runScenario } from '../src/run';
@@ -96,11 +97,18 @@ describe('the rehearsal matrix (fixed seeds)', () => {
     }
   });
 
-  test("the orchestrator's rare decisions occur across the batch (the paths the scenarios exist for ran)", () => {
-    const seen = new Set(report.summaries.flatMap((summary) => Object.keys(summary.decisions)));
-    for (const reason of ['primary-answers', 'primary-outage-confirmed', 'already-promoted', 'traffic-not-moved', 'secondary-unhealthy', 'paused']) {
-      expect(seen).toContain(reason);
-    }
+  test('every decision the orchestrator can make occurs across the batch (the rare paths ran)', async () => {
+    // A run that ends while the cluster state is still unreadable is rare (about 1 seed in 40, since
+    // each round reads it again): the fixed seeds below are ones in which it happens.
+    const extra = await runInProcess(
+      { assemblyDir },
+      [21, 59, 72, 83, 86].map((seed) => ({ scenario: 'rds-api-throttled', seed })),
+    );
+    const seen = new Set([
+      ...report.summaries.flatMap((summary) => Object.keys(summary.decisions)),
+      ...extra.flatMap((result) => Object.keys(result.decisions)),
+    ]);
+    expect([...DECISION_REASONS].filter((reason) => !seen.has(reason))).toEqual([]);
   });
 
   test('a flapping primary costs writes only for the length of each blip', () => {

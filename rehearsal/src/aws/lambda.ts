@@ -36,6 +36,7 @@ export interface Invocation {
 
 export class ScheduledFunction {
   private running = 0;
+  private readonly active = new Set<() => void>();
   private warmEnvironments = 0;
   private nextId = 1;
   private stopped = false;
@@ -55,6 +56,11 @@ export class ScheduledFunction {
       this.sim.schedule(due + period - this.sim.now(), () => tick(due + period));
     };
     tick(Math.ceil(sim.now() / period) * period);
+  }
+
+  /** Every running execution dies at once (a crash of its environment); later invocations start cold. */
+  public killRunning(): void {
+    for (const kill of [...this.active]) kill();
   }
 
   /** The schedule is deleted or its region lost: nothing more is invoked. */
@@ -82,29 +88,39 @@ export class ScheduledFunction {
     const [coldMin, coldMax] = this.options.coldStartMs ?? [300, 1200];
     const start = cold ? this.random.uniform(coldMin, coldMax) : 0;
     let finished = false;
-    const finish = (timedOut: boolean): void => {
+    const finish = (outcome: 'done' | 'timeout' | 'killed'): void => {
       if (finished) return;
       finished = true;
+      this.active.delete(kill);
       this.running--;
-      if (timedOut) {
-        invocation.alive = false;
-        this.stats.timeouts++;
-        this.sim.trace(this.options.name, `run ${invocation.id} timed out after ${this.options.timeoutSeconds} s`);
-      } else this.warmEnvironments++;
+      if (outcome === 'done') {
+        this.warmEnvironments++;
+        return;
+      }
+      invocation.alive = false;
+      if (outcome === 'timeout') this.stats.timeouts++;
+      this.sim.trace(
+        this.options.name,
+        `run ${invocation.id} ${outcome === 'timeout' ? `timed out after ${this.options.timeoutSeconds} s` : 'killed with its environment'}`,
+      );
     };
+    const kill = (): void => finish('killed');
+    this.active.add(kill);
     this.sim.schedule(start, () => {
       if (this.sim.tracing) this.sim.trace(this.options.name, `run ${invocation.id} starts${cold ? ' (cold start)' : ''}`);
-      const cancelTimeout = this.sim.schedule(this.options.timeoutSeconds * 1000, () => finish(true));
+      if (finished) return;
+      const cancelTimeout = this.sim.schedule(this.options.timeoutSeconds * 1000, () => finish('timeout'));
       this.handler(invocation).then(
         () => {
           cancelTimeout();
-          finish(false);
+          finish('done');
         },
         (error) => {
           cancelTimeout();
+          if (!invocation.alive) return;
           this.sim.trace(this.options.name, `run ${invocation.id} failed: ${String(error)}`);
           this.options.onError?.(error);
-          finish(false);
+          finish('done');
         },
       );
     });
