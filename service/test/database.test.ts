@@ -151,8 +151,8 @@ describe('writes through the region database', () => {
     await expect(db.write(recordingSql([]), 'INSERT 1', [])).rejects.toThrow('its database is read-only-secondary');
   });
 
-  test('a burst of failed writes re-reads the role once, not once per write', async () => {
-    const inputs: unknown[] = [];
+  /** A forwarding standby (role read once) whose next role read says it was promoted. */
+  async function promotedStandby(inputs: unknown[]): Promise<RegionDatabase> {
     const db = database(
       scripted(
         inputs,
@@ -162,6 +162,12 @@ describe('writes through the region database', () => {
       network([]),
     );
     await db.refreshRole();
+    return db;
+  }
+
+  test('a burst of failed writes re-reads the role once, not once per write', async () => {
+    const inputs: unknown[] = [];
+    const db = await promotedStandby(inputs);
     const failing = recordingSql([], new Error('connection reset'));
     await Promise.all(Array.from({ length: 20 }, () => db.write(failing, 'INSERT 1', []).catch(() => undefined)));
     await new Promise((resolve) => setImmediate(resolve));
@@ -170,15 +176,7 @@ describe('writes through the region database', () => {
 
   test('a failed write re-reads the role, so the next write uses the endpoint of the new role', async () => {
     const inputs: unknown[] = [];
-    const db = database(
-      scripted(
-        inputs,
-        [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'enabled' })],
-        [member('aurora-trading-secondary-dev', { IsWriter: true })],
-      ),
-      network([]),
-    );
-    await db.refreshRole();
+    const db = await promotedStandby(inputs);
     await expect(db.write(recordingSql([], new Error('cannot execute INSERT in a read-only transaction')), 'INSERT 1', [])).rejects.toThrow('read-only');
     await new Promise((resolve) => setImmediate(resolve));
     expect(inputs).toHaveLength(2);
