@@ -154,8 +154,9 @@ export class FailoverOrchestrator extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       // The probe window and the traffic wait, a last round of probes (primary, secondary and the
-      // veto, each up to its timeout), the promotion wait and one poll, plus a margin for API calls.
-      timeout: Duration.seconds(probeWindow.toSeconds() + trafficWait.toSeconds() + 3 * probeTimeout.toSeconds() + promotionTimeout.toSeconds() + 10 + 60),
+      // veto, each up to its timeout), the promotion wait and one poll, plus two minutes for API
+      // calls with their SDK retries (up to 7 s of back-off each) and DNS lookups (2 s x 2 tries).
+      timeout: Duration.seconds(probeWindow.toSeconds() + trafficWait.toSeconds() + 3 * probeTimeout.toSeconds() + promotionTimeout.toSeconds() + 10 + 120),
       // Never two runs at once: one promotion, never two.
       reservedConcurrentExecutions: 1,
       role,

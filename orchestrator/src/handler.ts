@@ -96,11 +96,14 @@ export const CLIENT_MAX_ATTEMPTS = { rds: 4, ssm: 4, sns: 3, events: 3 } as cons
 let clients: { rds: RDSClient; ssm: SSMClient; sns: SNSClient; events: EventBridgeClient } | undefined;
 function systemClients(): NonNullable<typeof clients> {
   const region = process.env.AWS_REGION;
+  // A hung call must end (the SDK only warns without throwOnRequestTimeout): the run holds the
+  // function's only concurrency slot, and nothing watches the primary while it hangs.
+  const requestHandler = { requestTimeout: 5000, throwOnRequestTimeout: true, connectionTimeout: 2000 };
   clients ??= {
-    rds: new RDSClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.rds }),
-    ssm: new SSMClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.ssm }),
-    sns: new SNSClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.sns }),
-    events: new EventBridgeClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.events }),
+    rds: new RDSClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.rds, requestHandler }),
+    ssm: new SSMClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.ssm, requestHandler }),
+    sns: new SNSClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.sns, requestHandler }),
+    events: new EventBridgeClient({ region, maxAttempts: CLIENT_MAX_ATTEMPTS.events, requestHandler }),
   };
   return clients;
 }

@@ -83,10 +83,13 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   const policy = { requiredConsecutiveFailures: config.probeCount };
   let observations: Observations = { paused, primaryProbes: [], secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
   let decision = decide(observations, policy);
-  // Probing only when a promotion is possible at all. An unreadable cluster state (API throttling) keeps the watch going and is read again each round:
-  // the streak stays current, and the promotion can follow as soon as the API answers.
+  // Probing only when a promotion is possible at all. An unreadable cluster state (API throttling)
+  // keeps the watch going and is read again each round: the streak stays current, and the
+  // promotion can follow as soon as the API answers.
   let streak: ProbeResult[] = [];
   let lastFailureAt: number | undefined;
+  let promoted = false;
+  let pagedFailure = false;
   if (!paused && (role === 'replica' || role === 'unknown')) {
     streak = await loadStreak(config, deps);
     const deadline = started + config.probeWindowMs;
@@ -117,13 +120,26 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
         // The run has been going for minutes: an operator may have paused it, or switched the
         // writer over, meanwhile. Both are read again right before acting.
         const [pausedNow, roleNow] = await Promise.all([readPaused(config, deps), readClusterRole(config, deps)]);
+        role = roleNow;
         observations = { ...observations, paused: pausedNow, secondaryClusterRole: roleNow };
         decision = decide(observations, policy);
-        break;
+        if (decision.action === 'promote-secondary') {
+          promoted = await promote(config, deps);
+          if (promoted) break;
+          // Page once; the next round checks everything again and asks again.
+          if (!pagedFailure) {
+            pagedFailure = true;
+            await page(config, deps, 'Trading DR: standby database promotion FAILED to start', { ...decision, promoted });
+          }
+        }
+        if (pausedNow || (roleNow !== 'replica' && roleNow !== 'unknown')) break;
       }
+      // Once the probes have confirmed the outage, the run goes on past its window for a while
+      // (Route 53 still moving, the cluster state unreadable, the promotion refused) rather than
+      // leave the rest to a run that may start late.
+      const confirmed = streak.filter((result) => !result.ok).length >= config.probeCount;
       const nextRound = roundStarted + config.probeIntervalMs;
-      const waitingForTraffic = decision.reason === 'traffic-not-moved';
-      if (nextRound >= deadline + (waitingForTraffic ? config.trafficWaitMs : 0)) break;
+      if (nextRound >= deadline + (confirmed ? config.trafficWaitMs : 0)) break;
       await deps.sleep(Math.max(0, nextRound - deps.now()));
     }
   }
@@ -137,18 +153,13 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
     secondaryProbe: observations.secondaryProbe,
   });
 
-  let promoted = false;
-  let verifiedWriter: boolean | undefined;
-  if (decision.action === 'promote-secondary') promoted = await promote(config, deps);
   // A promotion that did not start keeps its streak: the next run can request it again at once.
   if (!paused && streak.length > 0) await saveStreak(promoted ? [] : streak, lastFailureAt, config, deps);
-  if (decision.action === 'promote-secondary') {
+  let verifiedWriter: boolean | undefined;
+  if (promoted) {
     // Page at once: the wait below can outlast the run if the promotion is slow.
-    await page(config, deps, promoted ? 'Trading DR: standby database promotion started' : 'Trading DR: standby database promotion FAILED to start', {
-      ...decision,
-      promoted,
-    });
-    if (promoted) verifiedWriter = await waitForWriter(config, deps);
+    await page(config, deps, 'Trading DR: standby database promotion started', { ...decision, promoted });
+    verifiedWriter = await waitForWriter(config, deps);
   }
   const report: RunReport = { decision, promoted, verifiedWriter, durationMs: deps.now() - started };
   await record(report, config, deps);

@@ -38,10 +38,11 @@ export interface RunOptions {
 }
 
 export async function runScenario(wiring: PlatformWiring, scenario: Scenario, seed: number, options: RunOptions = {}): Promise<RunResult> {
-  const world = new World(wiring, seed, { ...DEFAULT_WORLD_OPTIONS, ...options.world }, { timeline: options.timeline });
+  const world = new World(wiring, seed, { ...DEFAULT_WORLD_OPTIONS, ...scenario.world, ...options.world }, { timeline: options.timeline });
   const { sim } = world;
-  // Warm-up: services report ready, health checks settle; the fault lands anywhere in a minute.
-  const faultAtMs = Math.round(180_000 + sim.random.uniform(0, 60_000));
+  // Warm-up: services report ready, the orchestrator has run, health checks settle; the fault lands
+  // anywhere in a minute.
+  const faultAtMs = Math.round(120_000 + sim.random.uniform(0, 60_000));
   await sim.run(faultAtMs);
   world.faultAt = faultAtMs;
   sim.trace('rehearsal', `fault: ${scenario.name}`);
@@ -56,7 +57,7 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
   const failovers = changes.filter((change) => change.kind === 'failover');
   const acknowledged = [...world.observations.acksByCluster.values()].reduce((sum, acks) => sum + acks.total, 0);
   // Lost: not replicated before a failover, or accepted by an old primary after it lost the role.
-  const lostWrites = changes.reduce((sum, change) => sum + change.lostWrites, 0) + world.aurora.discardedWrites;
+  const lostWrites = changes.reduce((sum, change) => sum + change.lostWrites, 0) + world.aurora.discardedWrites + world.aurora.pendingDiscards();
   for (const { at, clusters } of world.aurora.splitBrains) {
     world.violate(`split brain at t=${(at / 1000).toFixed(1)} s: ${clusters.join(' and ')} both accepted writes`);
   }
@@ -64,7 +65,9 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
   const lag = world.aurora.replicationLagMs();
   const lossBound = failovers.reduce((sum, change) => {
     const acks = world.observations.acksByCluster.get(change.from);
-    return sum + (acks?.count((at) => (at > change.replicatedUpTo && at <= change.replicatedUpTo + lag) || (at >= change.requestedAt && at <= change.at)) ?? 0);
+    // Until the old writer is the writer again (a planned failback), whatever it accepted is lost.
+    const regained = changes.find((later) => later.to === change.from && later.at > change.at)?.at ?? Number.POSITIVE_INFINITY;
+    return sum + (acks?.count((at) => (at > change.replicatedUpTo && at <= change.replicatedUpTo + lag) || (at >= change.requestedAt && at < regained)) ?? 0);
   }, 0);
   const held = world.aurora.heldByWriter();
   if (held + lostWrites !== acknowledged) {

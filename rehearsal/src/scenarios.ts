@@ -3,7 +3,7 @@
  * Faults are shaped like our failure domains (FoundationDB's simulator: kill a region, clog a link,
  * throttle an API), never both regions at once except where a scenario says so.
  */
-import { World } from './world';
+import { World, WorldOptions } from './world';
 
 /** What a scenario must come to. */
 export type ExpectedOutcome =
@@ -25,6 +25,8 @@ export interface Scenario {
    * @default runAfterFaultSeconds
    */
   readonly recoveryWindowSeconds?: number;
+  /** Model settings this scenario needs. @default - the defaults */
+  readonly world?: Partial<WorldOptions>;
   /** Injects the fault at the world's current time (the fault time), and schedules what follows. */
   inject(world: World): void;
   /** Further expectations on the end state; each returned string is a miss. @default - none */
@@ -104,6 +106,16 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'secondary-rds-api-down',
+    description: 'The primary region is lost while the RDS API of the secondary region fails every call: nothing can be promoted.',
+    expected: 'no-promotion-and-page',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.failRdsApi(world.secondaryRegion, 1, FIFTEEN_MINUTES * 1000);
+      world.loseRegion(world.primaryRegion);
+    },
+  },
+  {
     name: 'primary-rds-api-throttled',
     description: 'The RDS API of the primary region throttles 90 % of calls for 10 minutes; nothing else fails.',
     expected: 'no-promotion',
@@ -143,7 +155,9 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'failover-then-planned-failback',
     description: 'The primary region is lost and fails over; it returns after 8 minutes, rejoins read-only, and an operator runs the planned failback.',
     expected: 'recover',
-    runAfterFaultSeconds: 2 * FIFTEEN_MINUTES,
+    runAfterFaultSeconds: 20 * 60,
+    // Aurora's resynchronisation takes "minutes to hours"; here 5-10 minutes, so the failback fits the run.
+    world: { resyncSeconds: [300, 600] },
     inject: (world) => {
       world.loseRegion(world.primaryRegion);
       world.sim.schedule(480_000, () => world.restoreRegion(world.primaryRegion));

@@ -285,7 +285,7 @@ export class World {
     if (fault && this.sim.now() < fault.until && this.random.chance(fault.probability)) throw apiError('ThrottlingException', 'Rate exceeded');
     switch (command.constructor.name) {
       case 'DescribeGlobalClustersCommand':
-        return { ...this.aurora.describe(), $metadata: {} };
+        return { ...this.aurora.describe(region), $metadata: {} };
       case 'FailoverGlobalClusterCommand':
         this.checkPromotionAllowed();
         this.observations.promotionsRequested.push(this.sim.now());

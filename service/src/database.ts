@@ -1,5 +1,5 @@
 import { DescribeGlobalClustersCommand, DescribeGlobalClustersCommandOutput, RDSClient } from '@aws-sdk/client-rds';
-import { Clock, withTimeout } from './clock';
+import { Clock } from './clock';
 import { Endpoint, TcpConnector } from './network';
 import { ReadinessCheck } from './readiness';
 
@@ -46,15 +46,14 @@ export interface RegionDatabaseOptions {
   readonly port: number;
   readonly tcp: TcpConnector;
   readonly clock: Clock;
-  /**
-   * How long a readiness run waits for RDS before it goes on with the last known role. It must leave
-   * room for the connection inside the check's 1 s timeout: a slow or throttled API must never turn
-   * into a 503 that Route 53 would read as a regional outage.
-   * @default 400
-   */
-  readonly roleReadBudgetMs?: number;
   /** Failed writes re-read the role at most this often. @default 1000 */
   readonly roleRereadAfterFailureMs?: number;
+  /**
+   * A role read still unanswered after this long is abandoned and a new one starts: one hung call
+   * must never freeze the role (the client's request timeout should end it first).
+   * @default 10000
+   */
+  readonly abandonReadAfterMs?: number;
 }
 
 /**
@@ -76,7 +75,9 @@ export interface RegionDatabaseOptions {
  */
 export class RegionDatabase {
   private lastRole: DatabaseRole | undefined;
-  private pendingRead: Promise<DatabaseRole> | undefined;
+  private pendingRead: { readonly promise: Promise<DatabaseRole>; readonly startedAt: number } | undefined;
+  private readsStarted = 0;
+  private newestApplied = 0;
   private lastFailureReread = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RegionDatabaseOptions) {}
@@ -92,13 +93,19 @@ export class RegionDatabase {
    */
   public refreshRole(): Promise<DatabaseRole> {
     // Callers share one read in flight: a burst of failures never becomes a burst of API calls.
-    this.pendingRead ??= this.readRole().finally(() => {
-      this.pendingRead = undefined;
-    });
-    return this.pendingRead;
+    const now = this.options.clock.now();
+    if (this.pendingRead && now - this.pendingRead.startedAt < (this.options.abandonReadAfterMs ?? 10_000)) return this.pendingRead.promise;
+    const read = { promise: this.readRole(++this.readsStarted), startedAt: now };
+    this.pendingRead = read;
+    void read.promise
+      .finally(() => {
+        if (this.pendingRead === read) this.pendingRead = undefined;
+      })
+      .catch(() => undefined);
+    return read.promise;
   }
 
-  private async readRole(): Promise<DatabaseRole> {
+  private async readRole(sequence: number): Promise<DatabaseRole> {
     let output: DescribeGlobalClustersCommandOutput;
     try {
       output = await this.options.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: this.options.globalClusterIdentifier }));
@@ -106,6 +113,9 @@ export class RegionDatabase {
       if (this.lastRole === undefined) throw error;
       return this.lastRole;
     }
+    // An abandoned read that answers late must not overwrite a newer answer.
+    if (sequence < this.newestApplied) return this.lastRole!;
+    this.newestApplied = sequence;
     const member = output.GlobalClusters?.[0]?.GlobalClusterMembers?.find((candidate) =>
       candidate.DBClusterArn?.endsWith(`:cluster:${this.options.clusterIdentifier}`),
     );
@@ -134,12 +144,18 @@ export class RegionDatabase {
   /**
    * Readiness of the region's database: its role allows writes (writer, or secondary with
    * forwarding), and the endpoint of that role accepts a connection from this region.
+   *
+   * Each run starts a role read but never waits for it once a role is known: RDS throttling or
+   * slowness must never turn into a 503 that Route 53 would read as a regional outage. Only a task
+   * that has never read its role waits for the first answer (and is not ready until it has one).
    */
   public readinessCheck(): ReadinessCheck {
     return {
       name: 'database',
       check: async () => {
-        const role = await this.roleWithinBudget();
+        const read = this.refreshRole();
+        if (this.lastRole !== undefined) read.catch(() => undefined);
+        const role = this.lastRole ?? (await read);
         const endpoint = this.endpointFor(role);
         if (!endpoint) throw new RegionNotWritableError(role);
         try {
@@ -151,18 +167,6 @@ export class RegionDatabase {
         }
       },
     };
-  }
-
-  /** A fresh role when RDS answers within the budget; otherwise the last known one (if any). */
-  private async roleWithinBudget(): Promise<DatabaseRole> {
-    const read = this.refreshRole();
-    if (this.lastRole === undefined) return read;
-    try {
-      return await withTimeout(this.options.clock, this.options.roleReadBudgetMs ?? 400, read);
-    } catch {
-      read.catch(() => undefined);
-      return this.lastRole;
-    }
   }
 
   /**
@@ -187,12 +191,16 @@ export class RegionDatabase {
 }
 
 /**
- * Attempts per RDS call: one. The role is read again on the next readiness run (every 5 s) anyway,
- * and the SDK's retries wait up to seconds after throttling (1 s base, doubling), far beyond the
- * readiness check's budget. The rehearsal applies the same.
+ * Attempts per RDS call, with the SDK's back-off (1 s base after throttling, doubling). Role reads
+ * run beside readiness, never inside it, so they may take seconds. The rehearsal applies the same.
  */
-export const RDS_MAX_ATTEMPTS = 1;
+export const RDS_MAX_ATTEMPTS = 4;
 
 export function createRdsClient(region: string): RDSClient {
-  return new RDSClient({ region, maxAttempts: RDS_MAX_ATTEMPTS });
+  // Without a request timeout that throws, a hung call would never end (the SDK only warns).
+  return new RDSClient({
+    region,
+    maxAttempts: RDS_MAX_ATTEMPTS,
+    requestHandler: { requestTimeout: 3000, throwOnRequestTimeout: true, connectionTimeout: 1000 },
+  });
 }

@@ -148,7 +148,10 @@ export class AuroraGlobalDatabase {
   }
 
   public setClusterUp(identifier: string, up: boolean): void {
-    this.cluster(identifier).up = up;
+    const cluster = this.cluster(identifier);
+    cluster.up = up;
+    const writer = this.clusters.find((candidate) => candidate.writer);
+    if (up && cluster.rejoinPending && writer && this.network.regionsConnected(cluster.spec.region, writer.spec.region)) this.rejoin(cluster);
   }
 
   /** The region came back: a cluster that lost the writer role while away rejoins as a secondary. */
@@ -163,11 +166,17 @@ export class AuroraGlobalDatabase {
       .map((cluster) => cluster.spec.identifier);
   }
 
-  /** Moments at which two clusters accepted writes at once. */
+  /** Each episode in which two clusters accepted writes at once, from its start. */
   public readonly splitBrains: Array<{ at: number; clusters: string[] }> = [];
+  private inSplitBrain = false;
 
   /** Writes an old primary accepted after it lost the writer role, discarded when it rejoined. */
   public discardedWrites = 0;
+
+  /** Writes an old primary accepted after it lost the writer role and will discard when it rejoins. */
+  public pendingDiscards(): number {
+    return this.clusters.filter((cluster) => cluster.rejoinPending).reduce((sum, cluster) => sum + cluster.commits.total - cluster.countedAtDemotion, 0);
+  }
 
   /**
    * Whether a DNS name of a cluster resolves: the cluster endpoint while the cluster acts as the
@@ -211,18 +220,22 @@ export class AuroraGlobalDatabase {
   }
 
   /** `DescribeGlobalClusters` as the API of `region` answers it (output shape of the RDS API). */
-  public describe(): any {
+  public describe(region?: string): any {
+    // An old primary that Aurora cannot reach still sees itself as the writer in its own region
+    // (pessimistic: AWS documents nothing about that region's view; it is what makes split brain harmful).
+    const stale = this.clusters.find((cluster) => cluster.spec.region === region && cluster.rejoinPending && cluster.acceptsWrites);
+    const writerOf = (cluster: Cluster): boolean => (stale ? cluster === stale : cluster.writer);
     return {
       GlobalClusters: [
         {
           GlobalClusterIdentifier: this.options.globalClusterIdentifier,
-          Status: this.status,
-          FailoverState: this.failoverState ? { ...this.failoverState } : undefined,
+          Status: stale ? 'available' : this.status,
+          FailoverState: !stale && this.failoverState ? { ...this.failoverState } : undefined,
           GlobalClusterMembers: this.clusters.map((cluster) => ({
             DBClusterArn: cluster.spec.arn,
-            IsWriter: cluster.writer,
-            GlobalWriteForwardingStatus: cluster.writer ? 'disabled' : cluster.forwarding ? 'enabled' : 'disabled',
-            SynchronizationStatus: cluster.writer ? undefined : cluster.sync,
+            IsWriter: writerOf(cluster),
+            GlobalWriteForwardingStatus: writerOf(cluster) ? 'disabled' : cluster.forwarding ? 'enabled' : 'disabled',
+            SynchronizationStatus: writerOf(cluster) ? undefined : cluster.sync,
           })),
         },
       ],
@@ -335,10 +348,8 @@ export class AuroraGlobalDatabase {
 
   private checkSplitBrain(): void {
     const accepting = this.clustersAcceptingWrites();
-    if (accepting.length > 1) {
-      const last = this.splitBrains[this.splitBrains.length - 1];
-      if (!last || last.at !== this.sim.now()) this.splitBrains.push({ at: this.sim.now(), clusters: accepting });
-    }
+    if (accepting.length > 1 && !this.inSplitBrain) this.splitBrains.push({ at: this.sim.now(), clusters: accepting });
+    this.inSplitBrain = accepting.length > 1;
   }
 
   /**
