@@ -272,6 +272,15 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   });
 
+  test('a stored streak dated in the future is discarded: clock skew or a hand edit must not confirm an outage', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
+    const future = JSON.stringify({ lastProbeAt: deps.now() + 3_600_000, reasons: ['HTTP 503', 'HTTP 503', 'HTTP 503'] });
+    await ssm.send(new PutParameterCommand({ Name: config.probeStateParameterName, Value: future, Type: 'String', Overwrite: true }));
+    const report = await runOnce({ ...config, probeWindowMs: 10_000 }, deps);
+    expect(report.decision).toMatchObject({ reason: 'too-few-probes', detail: '1 failed probes, 3 in a row required' });
+  });
+
   test('a pause set while a run is watching stops the promotion it was about to request', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
     rds.on(FailoverGlobalClusterCommand).resolves({});

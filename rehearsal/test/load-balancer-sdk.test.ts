@@ -67,6 +67,28 @@ describe('SDK standard retry mode (SDKs and Tools Reference Guide: retry behavio
     waits.forEach((wait, index) => expect(wait).toBeLessThanOrEqual(SDK_RETRY_BASE_MS.throttling * 2 ** index));
   });
 
+  test('the back-off is drawn from the whole range: on average half of 1 s, 2 s, 4 s after throttling', async () => {
+    const sim = new Simulator(1);
+    const random = new Random(9);
+    const waits: number[][] = [[], [], []];
+    for (let trial = 0; trial < 300; trial++) {
+      const attempts: number[] = [];
+      const done = withStandardRetries(sim, random, 4, async () => {
+        attempts.push(sim.now());
+        throw throttled();
+      }).catch(() => undefined);
+      await sim.run(sim.now() + 60_000);
+      await done;
+      attempts.slice(1).forEach((at, index) => waits[index].push(at - attempts[index]));
+    }
+    waits.forEach((samples, index) => {
+      const mean = samples.reduce((sum, wait) => sum + wait, 0) / samples.length;
+      const half = (SDK_RETRY_BASE_MS.throttling * 2 ** index) / 2;
+      expect(mean).toBeGreaterThan(half * 0.8);
+      expect(mean).toBeLessThan(half * 1.2);
+    });
+  });
+
   test('the last failure propagates after the maximum; non-retryable errors are not retried', async () => {
     const sim = new Simulator(1);
     let calls = 0;
