@@ -63,6 +63,8 @@ export interface RecoveryReport {
   readonly objectiveSeconds: number;
   readonly meetsObjective: boolean;
   readonly recoveryPoints: RecoveryPoint[];
+  /** The environment the templates belong to (their `Environment` tag), so a report is never read for the wrong one. */
+  readonly environment: string;
 }
 
 interface Template {
@@ -161,6 +163,7 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
     objectiveSeconds: RTO_OBJECTIVE_SECONDS,
     meetsObjective: totalSeconds <= RTO_OBJECTIVE_SECONDS,
     recoveryPoints: recoveryPoints(ofType),
+    environment: environmentOf(resources),
   };
 }
 
@@ -198,6 +201,17 @@ function recoveryPoints(ofType: (type: string) => Array<{ file: string; Properti
   ];
 }
 
+function environmentOf(resources: ReadonlyArray<{ Properties?: any }>): string {
+  const values = new Set<string>();
+  for (const resource of resources) {
+    const tags = resource.Properties?.Tags;
+    if (Array.isArray(tags)) for (const tag of tags) if (tag.Key === 'Environment' && typeof tag.Value === 'string') values.add(tag.Value);
+  }
+  if (values.size !== 1)
+    throw new Error(`the templates name ${values.size === 0 ? 'no' : 'several'} environments (Environment tag): ${[...values].join(', ')}`);
+  return [...values][0];
+}
+
 function loadTemplates(assemblyDir: string): Record<string, Template> {
   const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'));
   const templates: Record<string, Template> = {};
@@ -216,7 +230,7 @@ function rateSeconds(expression: string): number {
 }
 
 export function formatReport(report: RecoveryReport): string {
-  const lines = ['Worst-case recovery timeline (from the synthesized templates)', ''];
+  const lines = [`Worst-case recovery timeline of environment "${report.environment}" (from the synthesized templates)`, ''];
   for (const which of ['traffic', 'writes'] as const) {
     lines.push(which === 'traffic' ? 'Traffic moves to the secondary region:' : 'Database writes move to the secondary region:');
     for (const step of report.steps.filter((candidate) => candidate.path === which)) {
@@ -284,26 +298,80 @@ export function formatComparison(report: RecoveryReport, comparison: RehearsalCo
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const valueFlags = ['--promotion-seconds', '--rehearsal-seeds'];
-  const valueOf = (flag: string): number | undefined => {
-    const index = args.indexOf(flag);
-    return index >= 0 ? Number(args[index + 1]) : undefined;
-  };
-  const isOptionValue = (index: number): boolean => valueFlags.some((flag) => args.indexOf(flag) >= 0 && index === args.indexOf(flag) + 1);
-  const promotionSeconds = valueOf('--promotion-seconds');
-  const rehearsalSeeds = valueOf('--rehearsal-seeds') ?? 50;
-  if (!Number.isInteger(rehearsalSeeds) || rehearsalSeeds < 0) {
-    process.stderr.write(`rto-report: --rehearsal-seeds must be a non-negative integer (0 skips the rehearsal)\n`);
-    process.exit(2);
-  }
-  const assemblyDir = args.find((arg, index) => !arg.startsWith('--') && !isOptionValue(index)) ?? path.join(__dirname, '..', 'cdk.out');
-  const report = recoveryReport(assemblyDir, { promotionSeconds });
-  const comparison = rehearsalSeeds > 0 ? await rehearsalComparison(assemblyDir, report, rehearsalSeeds) : undefined;
-  if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ ...report, rehearsal: comparison }, null, 2)}\n`);
-  else process.stdout.write(`${formatReport(report)}\n${comparison ? `\n${formatComparison(report, comparison)}\n` : ''}`);
-  process.exit(report.meetsObjective && (comparison?.meetsObjective ?? true) ? 0 : 1);
+export const RTO_REPORT_USAGE = 'usage: npm run rto-report -- [<assembly dir>] [--promotion-seconds <n>] [--rehearsal-seeds <n>] [--json] [--help]';
+
+export class ReportUsageError extends Error {}
+
+export interface ReportArguments {
+  readonly assemblyDir: string;
+  readonly promotionSeconds?: number;
+  /** 0 skips the rehearsal. */
+  readonly rehearsalSeeds: number;
+  readonly json: boolean;
+  readonly help: boolean;
 }
 
-if (require.main === module) void main();
+/** Every argument checked before anything is read: unknown flags and non-numbers are refused. */
+export function parseReportArguments(args: readonly string[], defaultAssemblyDir: string): ReportArguments {
+  const numbers: Record<string, number | undefined> = {};
+  const limits: Record<string, [number, number]> = { '--promotion-seconds': [1, 3600], '--rehearsal-seeds': [0, 10_000] };
+  const positional: string[] = [];
+  let json = false;
+  let help = false;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === '--json') json = true;
+    else if (arg === '--help') help = true;
+    else if (arg in limits) {
+      const raw = args[++index];
+      const [min, max] = limits[arg];
+      if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+        throw new ReportUsageError(`${arg} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw ?? '')}`);
+      }
+      numbers[arg] = Number(raw);
+    } else if (arg.startsWith('-')) throw new ReportUsageError(`unknown argument ${JSON.stringify(arg)}`);
+    else positional.push(arg);
+  }
+  if (positional.length > 1) throw new ReportUsageError(`one assembly directory at most, got ${positional.map((arg) => JSON.stringify(arg)).join(' ')}`);
+  return {
+    assemblyDir: positional[0] ?? defaultAssemblyDir,
+    promotionSeconds: numbers['--promotion-seconds'],
+    rehearsalSeeds: numbers['--rehearsal-seeds'] ?? 50,
+    json,
+    help,
+  };
+}
+
+async function main(): Promise<number> {
+  let options: ReportArguments;
+  try {
+    options = parseReportArguments(process.argv.slice(2), path.join(__dirname, '..', 'cdk.out'));
+  } catch (error) {
+    if (!(error instanceof ReportUsageError)) throw error;
+    process.stderr.write(`rto-report: ${error.message}\n${RTO_REPORT_USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${RTO_REPORT_USAGE}\n`);
+    return 0;
+  }
+  if (!fs.existsSync(path.join(options.assemblyDir, 'manifest.json'))) {
+    process.stderr.write(`rto-report: no cloud assembly in ${options.assemblyDir}: run \`npm run synth\` first, or pass the assembly directory\n`);
+    return 2;
+  }
+  const report = recoveryReport(options.assemblyDir, { promotionSeconds: options.promotionSeconds });
+  const comparison = options.rehearsalSeeds > 0 ? await rehearsalComparison(options.assemblyDir, report, options.rehearsalSeeds) : undefined;
+  if (options.json) process.stdout.write(`${JSON.stringify({ ...report, rehearsal: comparison }, null, 2)}\n`);
+  else process.stdout.write(`${formatReport(report)}\n${comparison ? `\n${formatComparison(report, comparison)}\n` : ''}`);
+  return report.meetsObjective && (comparison?.meetsObjective ?? true) ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`rto-report: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}

@@ -2,7 +2,15 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DOCUMENTED, recoveryReport, rehearsalComparison, RTO_OBJECTIVE_SECONDS } from '../scripts/rto-report';
+import {
+  DOCUMENTED,
+  formatReport,
+  parseReportArguments,
+  recoveryReport,
+  rehearsalComparison,
+  ReportUsageError,
+  RTO_OBJECTIVE_SECONDS,
+} from '../scripts/rto-report';
 import { synthesizePlatform } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
@@ -102,4 +110,45 @@ test('a platform without the orchestrator is reported as unable to move writes',
     for (const [id, resource] of Object.entries<any>(template.Resources)) if (resource.Type === 'AWS::Lambda::Function') delete template.Resources[id];
   });
   expect(() => recoveryReport(dir)).toThrow(/no failover orchestrator/);
+});
+
+describe('rto-report arguments', () => {
+  test('defaults: cdk.out, 50 rehearsal seeds', () => {
+    expect(parseReportArguments([], 'cdk.out')).toEqual({ assemblyDir: 'cdk.out', promotionSeconds: undefined, rehearsalSeeds: 50, json: false, help: false });
+    expect(parseReportArguments(['/tmp/a', '--promotion-seconds', '90', '--rehearsal-seeds', '0', '--json'], 'cdk.out')).toMatchObject({
+      assemblyDir: '/tmp/a',
+      promotionSeconds: 90,
+      rehearsalSeeds: 0,
+      json: true,
+    });
+  });
+
+  test.each([
+    [['--promotion-secs', '90'], 'unknown argument "--promotion-secs"'],
+    [['--promotion-seconds', 'ninety'], '--promotion-seconds must be an integer from 1 to 3600, got "ninety"'],
+    [['--promotion-seconds'], '--promotion-seconds must be an integer from 1 to 3600, got ""'],
+    [['--rehearsal-seeds', '-1'], '--rehearsal-seeds must be an integer from 0 to 10000, got "-1"'],
+    [['a', 'b'], 'one assembly directory at most'],
+  ])('%j is refused before anything is read: %s', (args, message) => {
+    expect(() => parseReportArguments(args, 'cdk.out')).toThrow(ReportUsageError);
+    expect(() => parseReportArguments(args, 'cdk.out')).toThrow(message);
+  });
+
+  test('without a synthesized assembly it says to synthesize first, without a stack trace', () => {
+    const run = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [path.join(ROOT, 'scripts', 'rto-report.ts'), path.join(os.tmpdir(), 'no-assembly')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('run `npm run synth` first');
+    expect(run.stderr).not.toContain('    at ');
+  });
+
+  test('the report names the environment its templates belong to', () => {
+    expect(recoveryReport(assemblyDir).environment).toBe('rto');
+    expect(formatReport(recoveryReport(assemblyDir))).toContain('environment "rto"');
+  });
 });
