@@ -216,7 +216,8 @@ function optionalString(key: string, value: unknown): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-function validateEnvironmentSuffix(suffix: string): void {
+/** Throws a {@link ConfigError} unless `suffix` is a valid environment suffix (operator tools reuse it). */
+export function validateEnvironmentSuffix(suffix: string): void {
   if (!SUFFIX_PATTERN.test(suffix)) {
     throw new ConfigError(
       'environmentSuffix',

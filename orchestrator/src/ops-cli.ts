@@ -4,7 +4,7 @@
  *   npm run switchover -- --environment <suffix> --to primary|secondary --confirm switchover-<suffix>
  *   npm run drill -- --environment <suffix> --domain <domainName> --confirm drill-<suffix>
  *
- * Optional: --primary-region (us-east-1), --secondary-region (us-west-2), --timeout-seconds (900).
+ * Every argument is checked before the first AWS call (see ops-arguments.ts, `--help`).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -15,27 +15,20 @@ import { resolve4 } from 'node:dns/promises';
 import { PlatformNames } from '../../lib/naming';
 import { describeGlobalCluster } from './global-cluster';
 import { runDrill } from './drill';
+import { describeCredentialError, OPS_USAGE, OpsArguments, parseOpsArguments } from './ops-arguments';
 import { RESTORE_ROUTING_STEPS, switchover } from './switchover';
 
-function argument(args: string[], name: string, fallback?: string): string {
-  const index = args.indexOf(`--${name}`);
-  const value = index >= 0 ? args[index + 1] : fallback;
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} is required`);
-  return value;
-}
-
-async function main(): Promise<void> {
-  const [command, ...args] = process.argv.slice(2);
-  const suffix = argument(args, 'environment');
+async function main(options: OpsArguments): Promise<void> {
+  const { command, environment: suffix, primaryRegion, secondaryRegion } = options;
   // Refuse before any AWS call: the operator must name the environment twice.
   const expectedConfirmation = `${command}-${suffix}`;
-  if (argument(args, 'confirm', '') !== expectedConfirmation) {
+  if (options.confirm !== expectedConfirmation) {
     throw new Error(`refusing to run: pass --confirm ${expectedConfirmation} to ${command} the environment "${suffix}"`);
   }
+  // The SDK's default credential chain reads the profile from here, as the AWS CLI's --profile does.
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
   const names = new PlatformNames(suffix);
-  const primaryRegion = argument(args, 'primary-region', 'us-east-1');
-  const secondaryRegion = argument(args, 'secondary-region', 'us-west-2');
-  const timeoutMs = Number(argument(args, 'timeout-seconds', '900')) * 1000;
+  const timeoutMs = options.timeoutSeconds * 1000;
   const progress = (message: string): void => void process.stdout.write(`${new Date().toISOString()}  ${message}\n`);
   const rds = new RDSClient({ region: secondaryRegion });
   const ssm = new SSMClient({ region: secondaryRegion });
@@ -49,8 +42,7 @@ async function main(): Promise<void> {
   const common = { rds, ssm, sleep: (ms: number) => new Promise<void>((done) => setTimeout(done, ms)), now: () => Date.now(), progress };
 
   if (command === 'switchover') {
-    const to = argument(args, 'to');
-    if (to !== 'primary' && to !== 'secondary') throw new Error('--to must be primary or secondary');
+    const to = options.to!;
     // SwitchoverGlobalCluster is called in the region of the CURRENT writer.
     const writerArn = cluster?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
     if (!writerArn) throw new Error('no writer in the global cluster: wait for the current failover to finish');
@@ -73,13 +65,13 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'drill') {
-    const domain = argument(args, 'domain');
+    const domain = options.domain!;
     const secondaryDns = await stackOutput(secondaryRegion, names.stack('service', 'secondary'), 'LoadBalancerDnsName');
     const cloudwatch = new CloudWatchClient({ region: secondaryRegion });
     const report = await runDrill(
       {
         environmentSuffix: suffix,
-        confirmation: argument(args, 'confirm'),
+        confirmation: options.confirm,
         applicationHostName: `app.${domain}`,
         secondaryLoadBalancerDnsName: secondaryDns,
         globalClusterIdentifier: names.auroraGlobalCluster(),
@@ -124,9 +116,7 @@ async function main(): Promise<void> {
       },
     );
     process.exitCode = report.meetsObjective ? 0 : 1;
-    return;
   }
-  throw new Error('usage: ops-cli switchover|drill --environment <suffix> ... (see the README, "Failover")');
 }
 
 async function stackOutput(region: string, stackName: string, outputKey: string): Promise<string> {
@@ -136,7 +126,20 @@ async function stackOutput(region: string, stackName: string, outputKey: string)
   return value;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
-});
+let parsed: OpsArguments | 'help';
+try {
+  parsed = parseOpsArguments(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${OPS_USAGE}\n`);
+  process.exit(2);
+}
+if (parsed === 'help') {
+  process.stdout.write(`${OPS_USAGE}\n`);
+} else {
+  const options = parsed;
+  main(options).catch((error: unknown) => {
+    const credentials = describeCredentialError(error, options.profile, options.secondaryRegion);
+    process.stderr.write(`${credentials ?? (error instanceof Error ? error.message : String(error))}\n`);
+    process.exitCode = 2;
+  });
+}

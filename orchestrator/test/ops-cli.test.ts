@@ -32,3 +32,44 @@ test.each([
 test('an environment must be named', () => {
   expect(cli('drill', '--confirm', 'drill-')).toMatchObject({ status: 2, stderr: expect.stringContaining('--environment is required') });
 });
+
+describe('arguments are checked before any AWS call', () => {
+  test.each([
+    ['an unknown flag', ['drill', '--environment', 'prod', '--domian', 'x.net'], 'unknown argument "--domian" for drill'],
+    ['a flag of the other command', ['switchover', '--environment', 'prod', '--domain', 'x.net'], 'unknown argument "--domain" for switchover'],
+    ['an unknown command', ['failback', '--environment', 'prod'], 'unknown command "failback": switchover or drill'],
+    [
+      'a non-numeric timeout',
+      ['drill', '--environment', 'prod', '--domain', 'x.net', '--timeout-seconds', 'soon'],
+      '--timeout-seconds must be an integer from 60 to 86400, got "soon"',
+    ],
+    [
+      'an unsupported region',
+      ['switchover', '--environment', 'prod', '--to', 'primary', '--primary-region', 'us-east-9'],
+      '--primary-region "us-east-9" is not a region the platform supports',
+    ],
+    ['the same region twice', ['switchover', '--environment', 'prod', '--to', 'primary', '--secondary-region', 'us-east-1'], 'must differ (both us-east-1)'],
+    ['a bad target', ['switchover', '--environment', 'prod', '--to', 'west'], '--to must be primary or secondary, got "west"'],
+    ['an invalid suffix', ['drill', '--environment', 'Prod_1', '--domain', 'x.net'], 'Invalid configuration --environment="Prod_1"'],
+    ['a missing value', ['drill', '--environment'], '--environment needs a value'],
+  ])('%s is refused with the usage line', (_name, args, message) => {
+    const { status, stderr } = cli(...args);
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('usage: npm run switchover');
+  });
+
+  test('--help prints the usage and exits 0', () => {
+    const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'orchestrator', 'src', 'ops-cli.ts'), 'drill', '--help'], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('--profile <name>');
+  });
+
+  test('a profile without credentials is named in the error, with the region', () => {
+    const { status, stderr } = cli('switchover', '--environment', 'prod', '--to', 'primary', '--confirm', 'switchover-prod', '--profile', 'incident-ghost');
+    expect(status).toBe(2);
+    expect(stderr).toContain('no usable AWS credentials for profile "incident-ghost" in region us-west-2');
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The operator commands' arguments, checked completely before the first AWS call: during an
+ * incident a typo must fail at once with the rule it broke, never half-way through a failover.
+ */
+import { ConfigError, SUPPORTED_REGIONS, validateEnvironmentSuffix } from '../../lib/config';
+
+export type OpsCommand = 'switchover' | 'drill';
+
+export interface OpsArguments {
+  readonly command: OpsCommand;
+  readonly environment: string;
+  readonly confirm: string;
+  /** switchover only: the cluster that must become the writer. */
+  readonly to?: 'primary' | 'secondary';
+  /** drill only: the domain whose `app.` name is resolved. */
+  readonly domain?: string;
+  readonly primaryRegion: string;
+  readonly secondaryRegion: string;
+  readonly timeoutSeconds: number;
+  /** A named profile of the shared AWS config, as `aws --profile` takes it. @default - the SDK's default chain */
+  readonly profile?: string;
+}
+
+export const OPS_USAGE = [
+  'usage: npm run switchover -- --environment <suffix> --to primary|secondary --confirm switchover-<suffix> [options]',
+  '       npm run drill -- --environment <suffix> --domain <domainName> --confirm drill-<suffix> [options]',
+  'options: --primary-region <region> (us-east-1)  --secondary-region <region> (us-west-2)  --timeout-seconds <60-86400> (900)',
+  '         --profile <name> (AWS shared config profile)  --help',
+].join('\n');
+
+export class OpsUsageError extends Error {}
+
+const COMMON = ['--environment', '--confirm', '--primary-region', '--secondary-region', '--timeout-seconds', '--profile'];
+const PER_COMMAND: Record<OpsCommand, string[]> = { switchover: ['--to'], drill: ['--domain'] };
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** `help` is true when `--help` was asked for: print {@link OPS_USAGE} and stop. */
+export function parseOpsArguments(argv: readonly string[]): OpsArguments | 'help' {
+  const [command, ...args] = argv;
+  if (argv.includes('--help')) return 'help';
+  if (command !== 'switchover' && command !== 'drill') throw new OpsUsageError(`unknown command ${JSON.stringify(command ?? '')}: switchover or drill`);
+  const allowed = [...COMMON, ...PER_COMMAND[command]];
+  const values = new Map<string, string>();
+  for (let index = 0; index < args.length; index++) {
+    const flag = args[index];
+    if (!allowed.includes(flag)) throw new OpsUsageError(`unknown argument ${JSON.stringify(flag)} for ${command}`);
+    const value = args[++index];
+    if (value === undefined || value.startsWith('--')) throw new OpsUsageError(`${flag} needs a value`);
+    if (values.has(flag)) throw new OpsUsageError(`${flag} given twice`);
+    values.set(flag, value);
+  }
+  const environment = values.get('--environment');
+  if (environment === undefined) throw new OpsUsageError('--environment is required');
+  try {
+    validateEnvironmentSuffix(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new OpsUsageError(error.message.replace('environmentSuffix', '--environment'));
+    throw error;
+  }
+  const region = (flag: string, fallback: string): string => {
+    const value = values.get(flag) ?? fallback;
+    if (!SUPPORTED_REGIONS.includes(value))
+      throw new OpsUsageError(`${flag} ${JSON.stringify(value)} is not a region the platform supports (${SUPPORTED_REGIONS.join(', ')})`);
+    return value;
+  };
+  const primaryRegion = region('--primary-region', 'us-east-1');
+  const secondaryRegion = region('--secondary-region', 'us-west-2');
+  if (primaryRegion === secondaryRegion) throw new OpsUsageError(`--primary-region and --secondary-region must differ (both ${primaryRegion})`);
+  const rawTimeout = values.get('--timeout-seconds') ?? '900';
+  if (!/^\d+$/.test(rawTimeout) || Number(rawTimeout) < 60 || Number(rawTimeout) > 86_400) {
+    throw new OpsUsageError(`--timeout-seconds must be an integer from 60 to 86400, got ${JSON.stringify(rawTimeout)}`);
+  }
+  let to: OpsArguments['to'];
+  let domain: string | undefined;
+  if (command === 'switchover') {
+    const value = values.get('--to');
+    if (value !== 'primary' && value !== 'secondary') throw new OpsUsageError(`--to must be primary or secondary, got ${JSON.stringify(value ?? '')}`);
+    to = value;
+  } else {
+    domain = values.get('--domain');
+    if (domain === undefined) throw new OpsUsageError('--domain is required');
+    if (!DOMAIN.test(domain)) throw new OpsUsageError(`--domain ${JSON.stringify(domain)} is not a lowercase DNS name`);
+  }
+  const profile = values.get('--profile');
+  return {
+    command,
+    environment,
+    confirm: values.get('--confirm') ?? '',
+    to,
+    domain,
+    primaryRegion,
+    secondaryRegion,
+    timeoutSeconds: Number(rawTimeout),
+    profile,
+  };
+}
+
+/** The SDK's credential errors, reworded to name the profile and region an operator must fix. */
+export function describeCredentialError(error: unknown, profile: string | undefined, region: string): string | undefined {
+  const name = (error as { name?: string })?.name ?? '';
+  if (!['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken'].includes(name))
+    return undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return `no usable AWS credentials for profile ${profile ? `"${profile}"` : '(default chain: AWS_PROFILE, environment, SSO, instance role)'} in region ${region}: ${message}`;
+}
