@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { allResources, awsSolutionsFindings, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform } from './helpers';
 
@@ -347,4 +349,40 @@ test('cdk-nag AwsSolutions: no unacknowledged finding in the event and monitorin
     const stack = platform.allStacks.find((s) => s.node.id === stackId)!;
     expect({ stackId, findings: awsSolutionsFindings(stack) }).toEqual({ stackId, findings: [] });
   }
+});
+
+describe('operations: runbook, pause switch and pager outputs', () => {
+  const readme = (): string => fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const runbook = (): string => {
+    const text = readme();
+    const start = text.indexOf('### Runbook');
+    return text.slice(start, text.indexOf('\n## ', start));
+  };
+
+  test('every alarm in the templates has a runbook row: what it means and what to do', () => {
+    const alarmNames = allResources(platform)
+      .filter(({ resource }) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .map(({ resource }) => resource.Properties.AlarmName as string);
+    expect(alarmNames.length).toBeGreaterThan(15);
+    const rows = runbook();
+    const missing = alarmNames.filter((name) => {
+      const generic = name.replace(new RegExp(`-${SUFFIX}$`), '-<suffix>');
+      return !rows.includes(`\`${generic}\``) && !rows.includes(`\`${generic.replace(/-(primary|secondary)-/, '-<role>-')}\``);
+    });
+    expect(missing).toEqual([]);
+  });
+
+  test('the documented pause command names the parameter the orchestrator reads', () => {
+    const parameterName = platform.stacks.failover.orchestrator.pauseParameter.node.defaultChild as any;
+    expect(parameterName.name).toBe(`/trading-dr/${SUFFIX}/failover/paused`);
+    expect(runbook()).toContain('--name /trading-dr/<suffix>/failover/paused');
+  });
+
+  test('each monitoring stack gives its dashboard URL and the alarm topic to subscribe the pager to', () => {
+    for (const id of ['PrimaryMonitoring', 'SecondaryMonitoring']) {
+      const outputs = platform.templates[id].toJSON().Outputs;
+      expect(outputs.DashboardUrl.Value).toContain(`#dashboards/dashboard/trading-dr-${id.startsWith('Primary') ? 'primary' : 'secondary'}-${SUFFIX}`);
+      expect(JSON.stringify(outputs.AlarmTopicArn.Value)).toMatch(/ImportValue|Ref/);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { CfnOutput } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -69,6 +70,16 @@ export class MonitoringStack extends RegionalStack {
       eventBusName: names.eventBus(),
       eventRuleName: names.eventRule('platform-events'),
       alarms: [...this.alarms.alarms, ...(props.otherAlarms ?? [])],
+    });
+
+    // What an on-call engineer needs first: where to look, and what to subscribe a pager to.
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${names.dashboard(role)}`,
+      description: `DR dashboard of the ${role} region`,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: props.alarmTopic.topicArn,
+      description: `Every alarm of the ${role} region notifies this topic: subscribe the pager here`,
     });
   }
 }
