@@ -105,5 +105,9 @@ export class FoundationStack extends RegionalStack {
     });
 
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName, description: `Files bucket of the ${role} region` });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topicArn,
+      description: `Every alarm of the ${role} region notifies this topic: subscribe the pager here`,
+    });
   }
 }

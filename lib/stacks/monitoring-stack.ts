@@ -72,14 +72,11 @@ export class MonitoringStack extends RegionalStack {
       alarms: [...this.alarms.alarms, ...(props.otherAlarms ?? [])],
     });
 
-    // What an on-call engineer needs first: where to look, and what to subscribe a pager to.
+    // What an on-call engineer needs first: where to look (the topic to page from is an output of
+    // the foundation stack that owns it).
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${names.dashboard(role)}`,
       description: `DR dashboard of the ${role} region`,
-    });
-    new CfnOutput(this, 'AlarmTopicArn', {
-      value: props.alarmTopic.topicArn,
-      description: `Every alarm of the ${role} region notifies this topic: subscribe the pager here`,
     });
   }
 }
