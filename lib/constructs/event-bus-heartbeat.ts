@@ -50,7 +50,7 @@ export class EventBusHeartbeat extends Construct {
       }),
       description: 'Puts the event-bus heartbeat',
     });
-    new scheduler.Schedule(this, 'Schedule', {
+    const schedule = new scheduler.Schedule(this, 'Schedule', {
       scheduleName: props.scheduleName,
       description: 'Heartbeat that proves the event bus takes events (drives the global endpoint health check)',
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
@@ -64,6 +64,8 @@ export class EventBusHeartbeat extends Construct {
         { role, retryAttempts: 0, maxEventAge: Duration.minutes(1) },
       ),
     });
+    // The role with its default policy (granted by the target), before the first invocation.
+    schedule.node.addDependency(role);
 
     this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
       alarmName: props.alarmName,

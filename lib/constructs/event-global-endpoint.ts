@@ -78,6 +78,8 @@ export class EventGlobalEndpoint extends Construct {
       replicationConfig: { state: 'ENABLED' },
       roleArn: this.replicationRole.roleArn,
     });
+    // The endpoint uses the role as it is created: its policy (attached separately) must exist first.
+    this.endpoint.node.addDependency(policy);
   }
 
   public get endpointId(): string {

@@ -200,6 +200,8 @@ export class FailoverOrchestrator extends Construct {
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
       target: new schedulerTargets.LambdaInvoke(this.function, { role: scheduleRole, retryAttempts: 0, maxEventAge: Duration.minutes(1) }),
     });
+    // The role with its default policy (lambda:InvokeFunction, granted by the target), before the first invocation.
+    this.schedule.node.addDependency(scheduleRole);
     acknowledgeWildcardResource(
       scheduleRole.node.findChild('DefaultPolicy'),
       `${this.function.functionArn}:*`,

@@ -156,6 +156,8 @@ export class TradingService extends Construct {
       enableExecuteCommand: false,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
+    // Tasks pull the image and write logs with the execution role's policy as they start.
+    this.service.node.addDependency(executionRole);
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,

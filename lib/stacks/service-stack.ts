@@ -173,6 +173,8 @@ export class ServiceStack extends RegionalStack {
     ];
     const policy = new iam.Policy(this, 'TaskDataPolicy', { statements });
     taskRole.attachInlinePolicy(policy);
+    // Tasks read their secret and role as they start: the policy must exist before the service does.
+    this.trading.service.node.addDependency(policy);
     acknowledgeWildcardResource(
       policy,
       `${bucketArn}/*`,
