@@ -62,9 +62,18 @@ describe('EventBridge buses and rules', () => {
         .flat();
       expect(queuePolicies).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
       const { resource: key } = onlyResource(platform.templates[stackId], 'AWS::KMS::Key');
-      const grant = key.Properties.KeyPolicy.Statement.find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
-      expect(actionsOf(grant).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
-      expect(JSON.stringify(grant.Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/${BUS}/*`);
+      // Exactly one statement for EventBridge: the key also protects Aurora, DynamoDB, S3 and the secret.
+      const grants = key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+      expect(grants).toHaveLength(1);
+      expect(actionsOf(grants[0]).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(JSON.stringify(grants[0].Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/${BUS}/*`);
+      // Both queues admit EventBridge only for the platform rule.
+      const eventsStatements = queuePolicies.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+      expect(eventsStatements).toHaveLength(2);
+      for (const statement of eventsStatements) {
+        expect(statement.Action).toBe('sqs:SendMessage');
+        expect(statement.Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/PlatformEvents/), 'Arn'] });
+      }
     }
   });
 });

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -74,7 +73,7 @@ export class PlatformEventBus extends Construct {
       description: 'Every trading platform event, to the region’s platform-events queue',
       eventPattern: { source: events.Match.prefix(props.sourcePrefix ?? 'trading.') },
     });
-    this.rule.addTarget(new targets.SqsQueue(this.queue, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) }));
+    this.rule.addTarget(new EncryptedQueueTarget(this.queue, this.deadLetterQueue, { retryAttempts: 8, maxEventAge: Duration.hours(2) }));
 
     if (props.replicationRoleArn) {
       this.eventBus.addToResourcePolicy(
@@ -87,5 +86,43 @@ export class PlatformEventBus extends Construct {
         }),
       );
     }
+  }
+}
+
+/**
+ * A queue with a dead-letter queue as the rule's target. Not `targets.SqsQueue`: for a queue with a
+ * customer-managed key it grants events.amazonaws.com encrypt and decrypt on the whole key with only
+ * an account condition, and this key also protects Aurora, DynamoDB, S3 and the database secret.
+ * Here both queue policies admit only this rule (`aws:SourceArn`), and the key statement of
+ * `PlatformEventBus` admits only rules of this bus, with the two actions SQS needs.
+ */
+class EncryptedQueueTarget implements events.IRuleTarget {
+  constructor(
+    private readonly queue: sqs.IQueue,
+    private readonly deadLetterQueue: sqs.IQueue,
+    private readonly options: { readonly retryAttempts: number; readonly maxEventAge: Duration },
+  ) {}
+
+  public bind(rule: events.IRule): events.RuleTargetConfig {
+    for (const [sid, queue] of [
+      ['DeliverFromPlatformRule', this.queue],
+      ['DeadLettersFromPlatformRule', this.deadLetterQueue],
+    ] as const) {
+      queue.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sqs:SendMessage'],
+          resources: [queue.queueArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+        }),
+      );
+    }
+    return {
+      arn: this.queue.queueArn,
+      targetResource: this.queue,
+      deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+      retryPolicy: { maximumRetryAttempts: this.options.retryAttempts, maximumEventAgeInSeconds: this.options.maxEventAge.toSeconds() },
+    };
   }
 }
