@@ -31,6 +31,7 @@ function usesOfRoles(): Array<{ stackId: string; logicalId: string; type: string
     const roles: Array<string | undefined> = [];
     if (resource.Type === 'AWS::Events::Endpoint') roles.push(roleOf(resource.Properties.RoleArn));
     if (resource.Type === 'AWS::Scheduler::Schedule') roles.push(roleOf(resource.Properties.Target.RoleArn));
+    if (resource.Type === 'AWS::EC2::FlowLog') roles.push(roleOf(resource.Properties.DeliverLogsPermissionArn));
     if (resource.Type === 'AWS::ECS::Service') {
       const taskDefinition = platform.templates[stackId].toJSON().Resources[resource.Properties.TaskDefinition.Ref];
       roles.push(roleOf(taskDefinition.Properties.TaskRoleArn), roleOf(taskDefinition.Properties.ExecutionRoleArn));
@@ -40,11 +41,23 @@ function usesOfRoles(): Array<{ stackId: string; logicalId: string; type: string
   return uses;
 }
 
-test('the global endpoint, both schedules and both services use roles at creation (the check below covers them)', () => {
+test('the global endpoint, both schedules, both services and both flow logs use roles at creation (the check below covers them)', () => {
   const types = usesOfRoles().map((use) => use.type);
   expect(types.filter((type) => type === 'AWS::Events::Endpoint')).toHaveLength(1);
   expect(types.filter((type) => type === 'AWS::Scheduler::Schedule')).toHaveLength(2);
   expect(types.filter((type) => type === 'AWS::ECS::Service')).toHaveLength(4);
+  expect(types.filter((type) => type === 'AWS::EC2::FlowLog')).toHaveLength(2);
+});
+
+test('the one exception is stated: the files bucket cannot wait for its replication policy', () => {
+  // The policy names the bucket, so a dependency would be a cycle; replication starts with the first
+  // object written after the deploy, when the stack has created the policy.
+  const bucket = allResources(platform).find(
+    ({ stackId, resource }) => stackId === 'PrimaryFoundation' && resource.Type === 'AWS::S3::Bucket' && resource.Properties.ReplicationConfiguration,
+  )!;
+  const policies = policiesOf('PrimaryFoundation', roleOf(bucket.resource.Properties.ReplicationConfiguration.Role)!);
+  expect(policies.length).toBeGreaterThan(0);
+  expect(JSON.stringify(platform.templates.PrimaryFoundation.toJSON().Resources[policies[0]])).toContain(bucket.logicalId);
 });
 
 test('each of them depends on every policy of the role it uses', () => {

@@ -67,12 +67,14 @@ describe('EventBridge buses and rules', () => {
       expect(grants).toHaveLength(1);
       expect(actionsOf(grants[0]).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
       expect(JSON.stringify(grants[0].Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/${BUS}/*`);
-      // Both queues admit EventBridge only for the platform rule.
-      const eventsStatements = queuePolicies.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
-      expect(eventsStatements).toHaveLength(2);
-      for (const statement of eventsStatements) {
-        expect(statement.Action).toBe('sqs:SendMessage');
-        expect(statement.Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/PlatformEvents/), 'Arn'] });
+      // Each queue (the queue and its dead-letter queue) admits EventBridge only for the platform rule.
+      for (const [, policy] of resources(stackId, 'AWS::SQS::QueuePolicy')) {
+        const [queue] = policy.Properties.Queues;
+        const statements = policy.Properties.PolicyDocument.Statement.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+        expect(statements).toHaveLength(1);
+        expect(statements[0].Action).toBe('sqs:SendMessage');
+        expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [queue.Ref, 'Arn'] });
+        expect(statements[0].Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/PlatformEvents/), 'Arn'] });
       }
     }
   });

@@ -60,11 +60,13 @@ export class TradingNetwork extends Construct {
       }
     }
 
-    new ec2.FlowLog(this.vpc, 'FlowLog', {
+    const flowLog = new ec2.FlowLog(this.vpc, 'FlowLog', {
       resourceType: ec2.FlowLogResourceType.fromVpc(this.vpc),
       flowLogName: `${props.vpcName}-flow-logs`,
       destination: ec2.FlowLogDestination.toCloudWatchLogs(props.flowLogGroup ?? new logs.LogGroup(this, 'FlowLogGroup')),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
+    // The flow log delivers with its role from the start: the role's policy first.
+    if (flowLog.iamRole) flowLog.node.defaultChild!.node.addDependency(flowLog.iamRole);
   }
 }

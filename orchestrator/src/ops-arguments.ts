@@ -96,10 +96,10 @@ export function parseOpsArguments(argv: readonly string[]): OpsArguments | 'help
 }
 
 /** The SDK's credential errors, reworded to name the profile and region an operator must fix. */
-export function describeCredentialError(error: unknown, profile: string | undefined, region: string): string | undefined {
+export function describeCredentialError(error: unknown, profile: string | undefined, regions: string): string | undefined {
   const name = (error as { name?: string })?.name ?? '';
   if (!['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken'].includes(name))
     return undefined;
   const message = error instanceof Error ? error.message : String(error);
-  return `no usable AWS credentials for profile ${profile ? `"${profile}"` : '(default chain: AWS_PROFILE, environment, SSO, instance role)'} in region ${region}: ${message}`;
+  return `no usable AWS credentials for profile ${profile ? `"${profile}"` : '(default chain: AWS_PROFILE, environment, SSO, instance role)'} (regions ${regions}): ${message}`;
 }

@@ -7,6 +7,7 @@
  * Every argument is checked before the first AWS call (see ops-arguments.ts, `--help`).
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -25,13 +26,14 @@ async function main(options: OpsArguments): Promise<void> {
   if (options.confirm !== expectedConfirmation) {
     throw new Error(`refusing to run: pass --confirm ${expectedConfirmation} to ${command} the environment "${suffix}"`);
   }
-  // The SDK's default credential chain reads the profile from here, as the AWS CLI's --profile does.
-  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  // A named profile is used alone, as `aws --profile` does: a mistyped name must fail, never fall
+  // through the default chain to another identity (an instance or container role, another account).
+  const config = (region: string) => ({ region, ...(options.profile ? { credentials: fromIni({ profile: options.profile }) } : {}) });
   const names = new PlatformNames(suffix);
   const timeoutMs = options.timeoutSeconds * 1000;
   const progress = (message: string): void => void process.stdout.write(`${new Date().toISOString()}  ${message}\n`);
-  const rds = new RDSClient({ region: secondaryRegion });
-  const ssm = new SSMClient({ region: secondaryRegion });
+  const rds = new RDSClient(config(secondaryRegion));
+  const ssm = new SSMClient(config(secondaryRegion));
   // One read gives the account (from any member ARN) and, for a switchover, the writer's region.
   const cluster = await describeGlobalCluster(rds, names.auroraGlobalCluster());
   const memberArns = (cluster?.GlobalClusterMembers ?? []).map((member) => member.DBClusterArn ?? '');
@@ -58,7 +60,7 @@ async function main(options: OpsArguments): Promise<void> {
         resyncTimeoutMs: 6 * 3600 * 1000,
         resumeCommand: `npm run switchover -- --environment ${suffix} --to ${to} --confirm switchover-${suffix}`,
       },
-      { ...common, rds: new RDSClient({ region: writerRegion }) },
+      { ...common, rds: new RDSClient(config(writerRegion)) },
     );
     progress(`switchover: ${outcome}`);
     if (to === 'primary') for (const step of RESTORE_ROUTING_STEPS) progress(`next: ${step}`);
@@ -66,8 +68,8 @@ async function main(options: OpsArguments): Promise<void> {
   }
   if (command === 'drill') {
     const domain = options.domain!;
-    const secondaryDns = await stackOutput(secondaryRegion, names.stack('service', 'secondary'), 'LoadBalancerDnsName');
-    const cloudwatch = new CloudWatchClient({ region: secondaryRegion });
+    const secondaryDns = await stackOutput(new CloudFormationClient(config(secondaryRegion)), names.stack('service', 'secondary'), 'LoadBalancerDnsName');
+    const cloudwatch = new CloudWatchClient(config(secondaryRegion));
     const report = await runDrill(
       {
         environmentSuffix: suffix,
@@ -87,7 +89,7 @@ async function main(options: OpsArguments): Promise<void> {
       },
       {
         ...common,
-        primaryEcs: new ECSClient({ region: primaryRegion }),
+        primaryEcs: new ECSClient(config(primaryRegion)),
         resolve: (host) => resolve4(host),
         replicationLagSeconds: async (from, to) => {
           const output = await cloudwatch.send(
@@ -119,10 +121,10 @@ async function main(options: OpsArguments): Promise<void> {
   }
 }
 
-async function stackOutput(region: string, stackName: string, outputKey: string): Promise<string> {
-  const output = await new CloudFormationClient({ region }).send(new DescribeStacksCommand({ StackName: stackName }));
+async function stackOutput(cloudformation: CloudFormationClient, stackName: string, outputKey: string): Promise<string> {
+  const output = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
   const value = output.Stacks?.[0]?.Outputs?.find((candidate) => candidate.OutputKey === outputKey)?.OutputValue;
-  if (!value) throw new Error(`output ${outputKey} not found on ${stackName} in ${region}`);
+  if (!value) throw new Error(`output ${outputKey} not found on ${stackName} in ${await cloudformation.config.region()}`);
   return value;
 }
 
@@ -138,7 +140,7 @@ if (parsed === 'help') {
 } else {
   const options = parsed;
   main(options).catch((error: unknown) => {
-    const credentials = describeCredentialError(error, options.profile, options.secondaryRegion);
+    const credentials = describeCredentialError(error, options.profile, `${options.primaryRegion} / ${options.secondaryRegion}`);
     process.stderr.write(`${credentials ?? (error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = 2;
   });

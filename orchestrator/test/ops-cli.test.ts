@@ -5,11 +5,17 @@ const ROOT = path.join(__dirname, '..', '..');
 
 /** Runs the operator CLI with no AWS credentials reachable: any AWS call would fail differently. */
 function cli(...args: string[]): { status: number | null; stderr: string } {
+  return cliWith({}, ...args);
+}
+
+/** The same, with extra environment variables (for example credentials a wrong profile must not use). */
+function cliWith(extra: NodeJS.ProcessEnv, ...args: string[]): { status: number | null; stderr: string } {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_CONFIG_FILE: '/dev/null' };
-  for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('AWS_') && !['AWS_EC2_METADATA_DISABLED', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE'].includes(key)) delete env[key];
   const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'orchestrator', 'src', 'ops-cli.ts'), ...args], {
     encoding: 'utf8',
-    env,
+    env: { ...env, ...extra },
   });
   return { status: run.status, stderr: run.stderr };
 }
@@ -67,9 +73,35 @@ describe('arguments are checked before any AWS call', () => {
     expect(run.stdout).toContain('--profile <name>');
   });
 
-  test('a profile without credentials is named in the error, with the region', () => {
-    const { status, stderr } = cli('switchover', '--environment', 'prod', '--to', 'primary', '--confirm', 'switchover-prod', '--profile', 'incident-ghost');
+  test('a profile that does not exist is named in the error, and never falls back to other credentials', () => {
+    // Other credentials are on offer; a mistyped profile must not reach them.
+    const { status, stderr } = cli(
+      'switchover',
+      '--environment',
+      'prod',
+      '--to',
+      'primary',
+      '--confirm',
+      'switchover-prod',
+      '--profile',
+      'incident-ghost',
+      // (the helper passes no AWS_* variables; the ones below are added by `cliWith`)
+    );
     expect(status).toBe(2);
-    expect(stderr).toContain('no usable AWS credentials for profile "incident-ghost" in region us-west-2');
+    expect(stderr).toContain('no usable AWS credentials for profile "incident-ghost" (regions us-east-1 / us-west-2)');
+    const withKeys = cliWith(
+      { AWS_ACCESS_KEY_ID: 'AKIAFALLBACK', AWS_SECRET_ACCESS_KEY: 'secret' },
+      'switchover',
+      '--environment',
+      'prod',
+      '--to',
+      'primary',
+      '--confirm',
+      'switchover-prod',
+      '--profile',
+      'incident-ghost',
+    );
+    expect(withKeys.status).toBe(2);
+    expect(withKeys.stderr).toContain('no usable AWS credentials for profile "incident-ghost"');
   });
 });
