@@ -98,7 +98,11 @@ export class AuroraGlobalSecondary extends Construct {
     });
   }
 
-  /** Cluster (writer) endpoint: inactive, not even resolvable, until this cluster is promoted to writer. */
+  /**
+   * Cluster (writer) endpoint: inactive until this cluster is promoted ("All secondary Regions also
+   * have writer endpoints, but they're inactive": AWS Database Blog, *Automate Amazon Aurora Global
+   * Database endpoint management*).
+   */
   public get endpoint(): string {
     return this.cluster.attrEndpointAddress;
   }

@@ -94,7 +94,9 @@ export class PlatformEventBus extends Construct {
  * customer-managed key it grants events.amazonaws.com encrypt and decrypt on the whole key with only
  * an account condition, and this key also protects Aurora, DynamoDB, S3 and the database secret.
  * Here both queue policies admit only this rule (`aws:SourceArn`), and the key statement of
- * `PlatformEventBus` admits only rules of this bus, with the two actions SQS needs.
+ * `PlatformEventBus` admits only rules of this bus, with the two actions an AWS service needs to send
+ * to a queue encrypted with a customer managed key, `kms:GenerateDataKey` and `kms:Decrypt` (SQS
+ * Developer Guide, *Amazon SQS key management*, "Configure AWS KMS permissions for AWS services").
  */
 class EncryptedQueueTarget implements events.IRuleTarget {
   constructor(

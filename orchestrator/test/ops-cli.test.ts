@@ -74,33 +74,12 @@ describe('arguments are checked before any AWS call', () => {
   });
 
   test('a profile that does not exist is named in the error, and never falls back to other credentials', () => {
-    // Other credentials are on offer; a mistyped profile must not reach them.
-    const { status, stderr } = cli(
-      'switchover',
-      '--environment',
-      'prod',
-      '--to',
-      'primary',
-      '--confirm',
-      'switchover-prod',
-      '--profile',
-      'incident-ghost',
-      // (the helper passes no AWS_* variables; the ones below are added by `cliWith`)
-    );
+    const args = ['switchover', '--environment', 'prod', '--to', 'primary', '--confirm', 'switchover-prod', '--profile', 'incident-ghost'];
+    const { status, stderr } = cli(...args);
     expect(status).toBe(2);
     expect(stderr).toContain('no usable AWS credentials for profile "incident-ghost" (regions us-east-1 / us-west-2)');
-    const withKeys = cliWith(
-      { AWS_ACCESS_KEY_ID: 'AKIAFALLBACK', AWS_SECRET_ACCESS_KEY: 'secret' },
-      'switchover',
-      '--environment',
-      'prod',
-      '--to',
-      'primary',
-      '--confirm',
-      'switchover-prod',
-      '--profile',
-      'incident-ghost',
-    );
+    // Other credentials are on offer; a mistyped profile must not reach them.
+    const withKeys = cliWith({ AWS_ACCESS_KEY_ID: 'AKIAFALLBACK', AWS_SECRET_ACCESS_KEY: 'secret' }, ...args);
     expect(withKeys.status).toBe(2);
     expect(withKeys.stderr).toContain('no usable AWS credentials for profile "incident-ghost"');
   });

@@ -57,8 +57,6 @@ interface Client {
   lastReachedReady: number;
   longestWriteGap: number;
   longestTrafficGap: number;
-  acked: number;
-  failed: number;
 }
 
 /** Everything a run observed, for the invariants and the report. */
@@ -69,7 +67,6 @@ export interface Observations {
   /** Client-side ledger of acknowledged writes: commit cluster → ack times. */
   readonly acksByCluster: Map<string, Ledger>;
   readonly promotionsRequested: number[];
-  failedWrites: number;
 }
 
 export class World {
@@ -87,7 +84,6 @@ export class World {
     decisions: new Map(),
     acksByCluster: new Map(),
     promotionsRequested: [],
-    failedWrites: 0,
   };
   public faultAt = Number.POSITIVE_INFINITY;
   /** Outcome of the operator's planned failback, when a scenario runs one. */
@@ -183,8 +179,6 @@ export class World {
         lastReachedReady: 0,
         longestWriteGap: 0,
         longestTrafficGap: 0,
-        acked: 0,
-        failed: 0,
       });
     }
     const tick = (): void => {
@@ -347,6 +341,7 @@ export class World {
     };
   }
 
+  /** Alias targets carry the load balancer's dual-stack name (`dualstack.` + its DNS name), as route53-targets renders them. */
   private serviceByName(name: string): RegionalService | undefined {
     const bare = name.replace(/^dualstack\./, '').replace(/\.$/, '');
     return this.services.find((service) => service.dnsName === bare);
@@ -457,12 +452,8 @@ export class World {
         if (result.answered && result.status === 201) this.checkAcknowledgement(service!, result.cluster!);
         for (const client of batch) {
           if (result.answered && result.status === 201) {
-            client.acked++;
             if (sent >= this.faultAt) client.longestWriteGap = Math.max(client.longestWriteGap, sent - Math.max(client.lastAck, this.faultAt));
             client.lastAck = sent;
-          } else {
-            client.failed++;
-            this.observations.failedWrites++;
           }
           if (reachedReady) {
             if (now >= this.faultAt) client.longestTrafficGap = Math.max(client.longestTrafficGap, now - Math.max(client.lastReachedReady, this.faultAt));
@@ -474,12 +465,10 @@ export class World {
   }
 
   /** Per client, after the run: the longest window without an acknowledged write (and without reaching a ready region), from the fault on. */
-  public clientRecovery(endAt: number): Array<{ writesMs: number; trafficMs: number; acked: number; failed: number }> {
+  public clientRecovery(endAt: number): Array<{ writesMs: number; trafficMs: number }> {
     return this.clients.map((client) => ({
       writesMs: Math.max(client.longestWriteGap, endAt - Math.max(client.lastAck, this.faultAt)),
       trafficMs: Math.max(client.longestTrafficGap, endAt - Math.max(client.lastReachedReady, this.faultAt)),
-      acked: client.acked,
-      failed: client.failed,
     }));
   }
 

@@ -19,10 +19,6 @@ export const systemClock: Clock = {
   },
 };
 
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => void clock.schedule(ms, resolve));
-}
-
 /** Calls `callback` every `ms` until the returned function is called. */
 export function every(clock: Clock, ms: number, callback: () => void): () => void {
   let cancel = clock.schedule(ms, tick);

@@ -4,8 +4,10 @@
  * - Endpoints: "The primary Region contains the only writer instance and also contains the only
  *   active writer endpoint ... All secondary Regions also have writer endpoints, but they're
  *   inactive. Each Regional cluster also has a reader endpoint." (AWS Database Blog, *Automate Amazon
- *   Aurora Global Database endpoint management*). Modelled: a cluster endpoint resolves only while
- *   its cluster is the writer; a reader endpoint while the cluster has an instance.
+ *   Aurora Global Database endpoint management*). Modelled: a cluster endpoint takes connections only
+ *   while its cluster acts as the writer (AWS documents "inactive", not whether the name resolves;
+ *   the model answers ENOTFOUND, and either way no connection succeeds); a reader endpoint while the
+ *   cluster has an instance.
  * - Write forwarding: writes go through the secondary's reader endpoint (Aurora User Guide, *Using
  *   write forwarding in an Aurora PostgreSQL global database*). AWS documents no behaviour for a
  *   forwarded write while the primary is unreachable beyond `apg_write_forward.connect_timeout`
@@ -74,8 +76,6 @@ class Cluster {
   public sync: SyncStatus = 'connected';
   /** Commit times of the writes this cluster's storage holds, as writer or by replication. */
   public readonly commits = new Ledger();
-  /** Commit times of writes it accepted after a failover away from it had begun (lost). */
-  public acceptedWhileFailingOver = 0;
   /** Whether this cluster must rejoin as a secondary once its region is back. */
   public rejoinPending = false;
 
@@ -318,11 +318,6 @@ export class AuroraGlobalDatabase {
     return this.clusters.find((cluster) => cluster.writer)?.commits.total ?? 0;
   }
 
-  /** Writes accepted by a cluster after a failover away from it had begun (lost by construction). */
-  public acceptedDuringFailover(): number {
-    return this.clusters.reduce((sum, cluster) => sum + cluster.acceptedWhileFailingOver, 0);
-  }
-
   public replicationLagMs(): number {
     return this.options.replicationLagMs;
   }
@@ -343,7 +338,6 @@ export class AuroraGlobalDatabase {
   private commit(cluster: Cluster, now: number, rows: number): void {
     this.checkSplitBrain();
     cluster.commits.add(now, rows);
-    if (this.status === 'failing-over' && this.failoverState?.FromDbClusterArn === cluster.spec.arn) cluster.acceptedWhileFailingOver += rows;
   }
 
   private checkSplitBrain(): void {
