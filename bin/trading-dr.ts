@@ -1,32 +1,21 @@
 #!/usr/bin/env node
 /**
- * Entry point of the CDK app: the only place that reads CDK context and the process environment.
+ * Entry point of the CDK app: the only place that reads CDK context, the process environment and
+ * the environments' configuration files.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, RawPlatformConfig, resolvePlatformConfig } from '../lib/config';
+import { ConfigError } from '../lib/config';
+import { CONFIG_DIRECTORY, configDirectory, selectEnvironment } from '../lib/environments';
 import { createPlatform } from '../lib/platform';
 
 const app = new App();
-const context = (key: keyof RawPlatformConfig): unknown => app.node.tryGetContext(key);
-
-let config;
+let environment;
 try {
-  config = resolvePlatformConfig({
-    environmentSuffix: context('environmentSuffix'),
-    primaryRegion: context('primaryRegion'),
-    secondaryRegion: context('secondaryRegion'),
-    logRetentionDays: context('logRetentionDays'),
-    domainName: context('domainName'),
-    account: context('account') ?? process.env.CDK_DEFAULT_ACCOUNT,
-    primaryCertificateArn: context('primaryCertificateArn'),
-    secondaryCertificateArn: context('secondaryCertificateArn'),
-    primaryAvailabilityZones: context('primaryAvailabilityZones'),
-    secondaryAvailabilityZones: context('secondaryAvailabilityZones'),
-    primaryVpcCidr: context('primaryVpcCidr'),
-    secondaryVpcCidr: context('secondaryVpcCidr'),
-    failoverProbeCount: context('failoverProbeCount'),
-    failoverProbeIntervalSeconds: context('failoverProbeIntervalSeconds'),
+  environment = selectEnvironment({
+    context: app.node.getAllContext(),
+    files: configDirectory(CONFIG_DIRECTORY),
+    credentialsAccount: process.env.CDK_DEFAULT_ACCOUNT || undefined,
   });
 } catch (error) {
   if (error instanceof ConfigError) {
@@ -36,5 +25,5 @@ try {
   throw error;
 }
 
-createPlatform(app, config);
+createPlatform(app, environment.config);
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));

@@ -1,11 +1,13 @@
 import { DeploymentRole, maxEnvironmentSuffixLength } from './naming';
 
 /**
- * Raw, unvalidated configuration as `bin/` reads it from CDK context and the process environment.
- * Every value is optional and may arrive as a string (`-c key=value`) or, from `cdk.json`, as JSON.
+ * Raw, unvalidated configuration: the selected `config/<name>.json` with the `-c key=value`
+ * overrides applied. Every value is optional and may arrive as a string (`-c key=value`) or as JSON.
  */
 export interface RawPlatformConfig {
   readonly environmentSuffix?: unknown;
+  readonly posture?: unknown;
+  readonly protocol?: unknown;
   readonly primaryRegion?: unknown;
   readonly secondaryRegion?: unknown;
   readonly logRetentionDays?: unknown;
@@ -19,6 +21,43 @@ export interface RawPlatformConfig {
   readonly secondaryVpcCidr?: unknown;
   readonly failoverProbeCount?: unknown;
   readonly failoverProbeIntervalSeconds?: unknown;
+}
+
+/** Every key an environment's configuration may set, in the order the README documents them. */
+export const PLATFORM_CONFIG_KEYS: ReadonlyArray<keyof RawPlatformConfig> = [
+  'environmentSuffix',
+  'posture',
+  'protocol',
+  'primaryRegion',
+  'secondaryRegion',
+  'logRetentionDays',
+  'domainName',
+  'account',
+  'primaryCertificateArn',
+  'secondaryCertificateArn',
+  'primaryAvailabilityZones',
+  'secondaryAvailabilityZones',
+  'primaryVpcCidr',
+  'secondaryVpcCidr',
+  'failoverProbeCount',
+  'failoverProbeIntervalSeconds',
+];
+
+/**
+ * How much an environment protects itself against deletion.
+ *
+ * `test` keeps every resource destroyable (no Retain, no deletion protection). `production` turns on
+ * deletion protection, snapshots and retention, and backs the databases up into the other region.
+ */
+export enum Posture {
+  TEST = 'test',
+  PRODUCTION = 'production',
+}
+
+/** The protocol the load balancers serve and Route 53 probes. */
+export enum Protocol {
+  HTTP = 'http',
+  HTTPS = 'https',
 }
 
 /** How the failover orchestrator confirms an outage of the primary region. */
@@ -35,7 +74,7 @@ export interface RegionConfig {
   readonly region: string;
   /** Exactly three availability zones, given explicitly so synth needs no AWS lookup. */
   readonly availabilityZones: string[];
-  /** ACM certificate for the region's load balancer listener; HTTP only when absent. */
+  /** ACM certificate for the region's load balancer listener; set exactly when the protocol is HTTPS. */
   readonly certificateArn?: string;
   /** Private IPv4 range of the region's VPC; the two regions never overlap. */
   readonly vpcCidr: string;
@@ -44,7 +83,9 @@ export interface RegionConfig {
 /** Validated configuration of the whole platform. */
 export interface PlatformConfig {
   readonly environmentSuffix: string;
-  /** Undefined when neither context nor environment names one: stacks are then environment-agnostic in account. */
+  readonly posture: Posture;
+  readonly protocol: Protocol;
+  /** Undefined when neither the configuration nor the credentials name one: stacks are then environment-agnostic in account. */
   readonly account?: string;
   readonly primary: RegionConfig;
   readonly secondary: RegionConfig;
@@ -53,11 +94,57 @@ export interface PlatformConfig {
   readonly failover: FailoverPolicyConfig;
 }
 
-/** Thrown for configuration that breaks a rule; the message names the key, the value and the rule. */
+/**
+ * Thrown for configuration that breaks a rule. It carries every problem found, each naming the
+ * key, the value and the rule, so one run reports them all.
+ */
 export class ConfigError extends Error {
-  constructor(key: string, value: unknown, rule: string) {
-    super(`Invalid configuration ${key}=${JSON.stringify(value)}: ${rule}`);
+  /** Creates the error for one broken rule. */
+  public static of(key: string, value: unknown, rule: string): ConfigError {
+    return new ConfigError([describeProblem(key, value, rule)]);
+  }
+
+  constructor(public readonly problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} configuration problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
+  }
+}
+
+function describeProblem(key: string, value: unknown, rule: string): string {
+  return `Invalid configuration ${key}=${JSON.stringify(value)}: ${rule}`;
+}
+
+/** Collects problems instead of stopping at the first, so an operator fixes a configuration in one pass. */
+export class ProblemCollector {
+  private readonly problems: string[] = [];
+
+  public add(key: string, value: unknown, rule: string): void {
+    this.problems.push(describeProblem(key, value, rule));
+  }
+
+  /** Adds the problems of a {@link ConfigError}; rethrows anything else. */
+  public absorb(error: unknown): void {
+    if (!(error instanceof ConfigError)) throw error;
+    this.problems.push(...error.problems);
+  }
+
+  /** Runs `check`; a {@link ConfigError} it throws is collected and `fallback` returned instead. */
+  public attempt<T>(check: () => T, fallback: T): T {
+    try {
+      return check();
+    } catch (error) {
+      this.absorb(error);
+      return fallback;
+    }
+  }
+
+  public get count(): number {
+    return this.problems.length;
+  }
+
+  /** Throws one {@link ConfigError} naming every problem collected, if there is any. */
+  public throwIfAny(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
   }
 }
 
@@ -65,6 +152,9 @@ export class ConfigError extends Error {
 export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** Shortest log retention of the production posture: a year of audit trail. */
+export const PRODUCTION_MIN_LOG_RETENTION_DAYS = 365;
 
 /**
  * Commercial regions that offer every service this platform uses (Aurora global databases with
@@ -94,6 +184,8 @@ export const ROUTE53_METRICS_REGION = 'us-east-1';
 
 export const DEFAULTS = {
   environmentSuffix: 'dev',
+  posture: Posture.TEST,
+  protocol: Protocol.HTTP,
   primaryRegion: 'us-east-1',
   secondaryRegion: 'us-west-2',
   logRetentionDays: 7,
@@ -117,92 +209,148 @@ const SUFFIX_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** Validates raw configuration into a {@link PlatformConfig}, or throws a {@link ConfigError}. */
+/**
+ * Validates raw configuration into a {@link PlatformConfig}, or throws one {@link ConfigError}
+ * that lists every problem found.
+ */
 export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
-  const environmentSuffix = optionalString('environmentSuffix', raw.environmentSuffix) ?? DEFAULTS.environmentSuffix;
-  validateEnvironmentSuffix(environmentSuffix);
+  const problems = new ProblemCollector();
+  for (const key of PLATFORM_CONFIG_KEYS) {
+    const value = raw[key];
+    if (typeof value === 'string' && value.trim() === '') {
+      problems.add(key, value, 'must not be empty: omit the key to use the configuration file or the default');
+    }
+  }
+  const text = (key: keyof RawPlatformConfig): string | undefined => problems.attempt(() => optionalString(key, raw[key]), undefined);
 
-  const primaryRegion = optionalString('primaryRegion', raw.primaryRegion) ?? DEFAULTS.primaryRegion;
-  const secondaryRegion = optionalString('secondaryRegion', raw.secondaryRegion) ?? DEFAULTS.secondaryRegion;
-  validateRegion('primaryRegion', primaryRegion);
-  validateRegion('secondaryRegion', secondaryRegion);
-  if (primaryRegion === secondaryRegion) {
-    throw new ConfigError(
+  const environmentSuffix = text('environmentSuffix') ?? DEFAULTS.environmentSuffix;
+  const suffixValid = problems.attempt(() => validateEnvironmentSuffix(environmentSuffix), false);
+
+  const posture = problems.attempt(() => parseChoice('posture', text('posture'), Object.values(Posture), DEFAULTS.posture), DEFAULTS.posture);
+  const protocol = problems.attempt(() => parseChoice('protocol', text('protocol'), Object.values(Protocol), DEFAULTS.protocol), DEFAULTS.protocol);
+
+  const primaryRegion = text('primaryRegion') ?? DEFAULTS.primaryRegion;
+  const secondaryRegion = text('secondaryRegion') ?? DEFAULTS.secondaryRegion;
+  const regionsValid = [
+    problems.attempt(() => validateRegion('primaryRegion', primaryRegion), false),
+    problems.attempt(() => validateRegion('secondaryRegion', secondaryRegion), false),
+  ].every(Boolean);
+  if (regionsValid && primaryRegion === secondaryRegion) {
+    problems.add(
       'secondaryRegion',
       secondaryRegion,
       `must differ from primaryRegion (${primaryRegion}): a standby in the same region does not survive a regional outage`,
     );
   }
-
-  if (primaryRegion !== ROUTE53_METRICS_REGION && secondaryRegion !== ROUTE53_METRICS_REGION) {
-    throw new ConfigError(
+  if (regionsValid && primaryRegion !== ROUTE53_METRICS_REGION && secondaryRegion !== ROUTE53_METRICS_REGION) {
+    problems.add(
       'primaryRegion',
       primaryRegion,
       `one of primaryRegion and secondaryRegion must be ${ROUTE53_METRICS_REGION}: Route 53 publishes health-check metrics only there, and the health-check alarms need a region of the platform (with its alarm topic) to live in`,
     );
   }
 
-  const logRetentionDays = parseRetention(raw.logRetentionDays);
-
-  const domainName = optionalString('domainName', raw.domainName) ?? `trading-${environmentSuffix}.example.com`;
-  validateDomainName(domainName);
-
-  const account = optionalString('account', raw.account);
-  if (account !== undefined && !ACCOUNT_PATTERN.test(account)) {
-    throw new ConfigError('account', account, 'must be a 12-digit AWS account id');
-  }
-  // With an account the synth is for a deployment (the CLI sets CDK_DEFAULT_ACCOUNT from credentials).
-  if (account !== undefined && RESERVED_DOMAINS.some((pattern) => pattern.test(domainName))) {
-    throw new ConfigError(
-      'domainName',
-      domainName,
-      'is a reserved name (RFC 2606) that Route 53 refuses; deploying needs -c domainName=<a domain you control>',
+  const retentionDefault = posture === Posture.PRODUCTION ? PRODUCTION_MIN_LOG_RETENTION_DAYS : DEFAULTS.logRetentionDays;
+  const logRetentionDays = problems.attempt(() => parseRetention(raw.logRetentionDays, retentionDefault), retentionDefault);
+  if (posture === Posture.PRODUCTION && logRetentionDays < PRODUCTION_MIN_LOG_RETENTION_DAYS) {
+    problems.add(
+      'logRetentionDays',
+      raw.logRetentionDays,
+      `must be at least ${PRODUCTION_MIN_LOG_RETENTION_DAYS} in the production posture: logs are the audit trail of the trading platform`,
     );
   }
 
-  const primaryVpcCidr = parseCidr('primaryVpcCidr', raw.primaryVpcCidr, DEFAULTS.primaryVpcCidr);
-  const secondaryVpcCidr = parseCidr('secondaryVpcCidr', raw.secondaryVpcCidr, DEFAULTS.secondaryVpcCidr);
-  if (cidrsOverlap(primaryVpcCidr, secondaryVpcCidr)) {
-    throw new ConfigError(
+  const givenDomain = text('domainName');
+  const domainName = givenDomain ?? `trading-${environmentSuffix}.example.com`;
+  // A default derived from a broken suffix would only repeat the suffix's problem.
+  const domainValid = givenDomain === undefined && !suffixValid ? false : problems.attempt(() => validateDomainName(domainName), false);
+
+  const account = text('account');
+  const accountValid = account === undefined || ACCOUNT_PATTERN.test(account);
+  if (!accountValid) problems.add('account', account, 'must be a 12-digit AWS account id');
+  if (posture === Posture.PRODUCTION && account === undefined) {
+    problems.add(
+      'account',
+      null,
+      'the production posture pins its account in the configuration, so that credentials of another account can never deploy or destroy it',
+    );
+  }
+  // With an account the synth is for a deployment (the CLI sets CDK_DEFAULT_ACCOUNT from credentials).
+  if (account !== undefined && domainValid && RESERVED_DOMAINS.some((pattern) => pattern.test(domainName))) {
+    problems.add('domainName', domainName, 'is a reserved name (RFC 2606) that Route 53 refuses; deploying needs a domainName you control');
+  }
+
+  const primaryVpcCidr = problems.attempt(() => parseCidr('primaryVpcCidr', raw.primaryVpcCidr, DEFAULTS.primaryVpcCidr), undefined);
+  const secondaryVpcCidr = problems.attempt(() => parseCidr('secondaryVpcCidr', raw.secondaryVpcCidr, DEFAULTS.secondaryVpcCidr), undefined);
+  if (primaryVpcCidr && secondaryVpcCidr && cidrsOverlap(primaryVpcCidr, secondaryVpcCidr)) {
+    problems.add(
       'secondaryVpcCidr',
       secondaryVpcCidr,
       `must not overlap primaryVpcCidr (${primaryVpcCidr}), so the regions can later be peered or routed to from one network`,
     );
   }
 
-  const primaryCertificateArn = optionalString('primaryCertificateArn', raw.primaryCertificateArn);
-  const secondaryCertificateArn = optionalString('secondaryCertificateArn', raw.secondaryCertificateArn);
-  if ((primaryCertificateArn === undefined) !== (secondaryCertificateArn === undefined)) {
-    const [key, value] =
-      primaryCertificateArn === undefined ? ['primaryCertificateArn', primaryCertificateArn] : ['secondaryCertificateArn', secondaryCertificateArn];
-    throw new ConfigError(
-      key,
-      value ?? null,
-      'set both primaryCertificateArn and secondaryCertificateArn or neither: both regions must serve the same protocol for DNS failover to be transparent',
+  const primaryCertificateArn = text('primaryCertificateArn');
+  const secondaryCertificateArn = text('secondaryCertificateArn');
+  if (protocol === Protocol.HTTPS) {
+    for (const [key, arn] of [
+      ['primaryCertificateArn', primaryCertificateArn],
+      ['secondaryCertificateArn', secondaryCertificateArn],
+    ] as const) {
+      if (arn === undefined) {
+        problems.add(key, null, 'is required with protocol=https: each region serves HTTPS with its own ACM certificate for app.<domainName>');
+      }
+    }
+  } else if (primaryCertificateArn !== undefined || secondaryCertificateArn !== undefined) {
+    problems.add(
+      'protocol',
+      protocol,
+      'certificates are given but the protocol is http: set protocol=https to serve them, or remove them; the protocol is never inferred from the certificates',
     );
   }
-  if (primaryCertificateArn) validateCertificateArn('primaryCertificateArn', primaryCertificateArn, primaryRegion, account);
-  if (secondaryCertificateArn) validateCertificateArn('secondaryCertificateArn', secondaryCertificateArn, secondaryRegion, account);
+  if (protocol === Protocol.HTTP && posture === Posture.PRODUCTION) {
+    problems.add('protocol', protocol, 'the production posture serves only HTTPS: set protocol=https with both certificates');
+  }
+  if (primaryCertificateArn && regionsValid) {
+    problems.attempt(
+      () => validateCertificateArn('primaryCertificateArn', primaryCertificateArn, primaryRegion, accountValid ? account : undefined),
+      undefined,
+    );
+  }
+  if (secondaryCertificateArn && regionsValid) {
+    problems.attempt(
+      () => validateCertificateArn('secondaryCertificateArn', secondaryCertificateArn, secondaryRegion, accountValid ? account : undefined),
+      undefined,
+    );
+  }
 
-  const failover = parseFailoverPolicy(raw);
+  const failover = problems.attempt(() => parseFailoverPolicy(raw), {
+    probeCount: DEFAULTS.failoverProbeCount,
+    probeIntervalSeconds: DEFAULTS.failoverProbeIntervalSeconds,
+  });
+  const primaryZones = problems.attempt(() => parseAvailabilityZones('primaryAvailabilityZones', raw.primaryAvailabilityZones, primaryRegion), []);
+  const secondaryZones = problems.attempt(() => parseAvailabilityZones('secondaryAvailabilityZones', raw.secondaryAvailabilityZones, secondaryRegion), []);
 
+  problems.throwIfAny();
   return {
     environmentSuffix,
+    posture,
+    protocol,
     account,
     failover,
     primary: {
       role: 'primary',
       region: primaryRegion,
-      availabilityZones: parseAvailabilityZones('primaryAvailabilityZones', raw.primaryAvailabilityZones, primaryRegion),
+      availabilityZones: primaryZones,
       certificateArn: primaryCertificateArn,
-      vpcCidr: primaryVpcCidr,
+      vpcCidr: primaryVpcCidr!,
     },
     secondary: {
       role: 'secondary',
       region: secondaryRegion,
-      availabilityZones: parseAvailabilityZones('secondaryAvailabilityZones', raw.secondaryAvailabilityZones, secondaryRegion),
+      availabilityZones: secondaryZones,
       certificateArn: secondaryCertificateArn,
-      vpcCidr: secondaryVpcCidr,
+      vpcCidr: secondaryVpcCidr!,
     },
     logRetentionDays,
     domainName,
@@ -211,15 +359,21 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
 
 function optionalString(key: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ConfigError(key, value, 'must be a string');
+  if (typeof value !== 'string') throw ConfigError.of(key, value, 'must be a string');
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 }
 
+function parseChoice<T extends string>(key: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) throw ConfigError.of(key, value, `must be one of ${choices.join(', ')}`);
+  return value as T;
+}
+
 /** Throws a {@link ConfigError} unless `suffix` is a valid environment suffix (operator tools reuse it). */
-export function validateEnvironmentSuffix(suffix: string): void {
+export function validateEnvironmentSuffix(suffix: string): true {
   if (!SUFFIX_PATTERN.test(suffix)) {
-    throw new ConfigError(
+    throw ConfigError.of(
       'environmentSuffix',
       suffix,
       'must be lowercase letters and digits in hyphen-separated groups (no leading, trailing or double hyphen), because it ends S3, ALB and RDS names',
@@ -227,18 +381,20 @@ export function validateEnvironmentSuffix(suffix: string): void {
   }
   const max = maxEnvironmentSuffixLength();
   if (suffix.length > max) {
-    throw new ConfigError(
+    throw ConfigError.of(
       'environmentSuffix',
       suffix,
       `must be at most ${max} characters (is ${suffix.length}) so that every derived resource name fits its AWS limit`,
     );
   }
+  return true;
 }
 
-function validateRegion(key: string, region: string): void {
+function validateRegion(key: string, region: string): true {
   if (!SUPPORTED_REGIONS.includes(region)) {
-    throw new ConfigError(key, region, `must be one of the supported regions: ${SUPPORTED_REGIONS.join(', ')}`);
+    throw ConfigError.of(key, region, `must be one of the supported regions: ${SUPPORTED_REGIONS.join(', ')}`);
   }
+  return true;
 }
 
 /** A whole number from context: a JSON number (cdk.json) or a string of digits (`-c key=7`); NaN otherwise. */
@@ -247,37 +403,38 @@ function contextNumber(value: unknown): number {
   return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
 }
 
-function parseRetention(value: unknown): number {
-  if (value === undefined || value === null || value === '') return DEFAULTS.logRetentionDays;
+function parseRetention(value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
   const days = contextNumber(value);
   if (!CLOUDWATCH_RETENTION_DAYS.includes(days)) {
-    throw new ConfigError('logRetentionDays', value, `must be a retention CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(', ')}`);
+    throw ConfigError.of('logRetentionDays', value, `must be a retention CloudWatch Logs accepts: ${CLOUDWATCH_RETENTION_DAYS.join(', ')}`);
   }
   return days;
 }
 
-function validateDomainName(domainName: string): void {
+function validateDomainName(domainName: string): true {
   const labels = domainName.split('.');
   const valid = domainName.length <= 253 && labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && /[a-z]/.test(labels[labels.length - 1]);
   if (!valid) {
-    throw new ConfigError(
+    throw ConfigError.of(
       'domainName',
       domainName,
       'must be a lowercase DNS name of at least two labels (letters, digits, inner hyphens; at most 63 characters a label, 253 in all)',
     );
   }
+  return true;
 }
 
 function validateCertificateArn(key: string, arn: string, region: string, account: string | undefined): void {
   const match = /^arn:aws:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/.exec(arn);
   if (!match) {
-    throw new ConfigError(key, arn, 'must be an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<uuid>');
+    throw ConfigError.of(key, arn, 'must be an ACM certificate ARN: arn:aws:acm:<region>:<account>:certificate/<uuid>');
   }
   if (match[1] !== region) {
-    throw new ConfigError(key, arn, `must be a certificate in ${region}: a load balancer can only use a certificate from its own region`);
+    throw ConfigError.of(key, arn, `must be a certificate in ${region}: a load balancer can only use a certificate from its own region`);
   }
   if (account !== undefined && match[2] !== account) {
-    throw new ConfigError(key, arn, `must belong to the deployment account ${account}`);
+    throw ConfigError.of(key, arn, `must belong to the deployment account ${account}`);
   }
 }
 
@@ -285,11 +442,11 @@ function parseAvailabilityZones(key: string, value: unknown, region: string): st
   if (value === undefined || value === null || value === '') return (DEFAULT_ZONE_LETTERS[region] ?? ['a', 'b', 'c']).map((letter) => `${region}${letter}`);
   const zones = typeof value === 'string' ? value.split(',').map((zone) => zone.trim()) : value;
   if (!Array.isArray(zones) || zones.some((zone) => typeof zone !== 'string')) {
-    throw new ConfigError(key, value, 'must be a comma-separated list or array of availability zone names');
+    throw ConfigError.of(key, value, 'must be a comma-separated list or array of availability zone names');
   }
   const zonePattern = new RegExp(`^${region}[a-z]$`);
   if (zones.length !== 3 || new Set(zones).size !== 3 || !zones.every((zone: string) => zonePattern.test(zone))) {
-    throw new ConfigError(key, value, `must name exactly 3 distinct availability zones of ${region} (e.g. ${region}a,${region}b,${region}c)`);
+    throw ConfigError.of(key, value, `must name exactly 3 distinct availability zones of ${region} (e.g. ${region}a,${region}b,${region}c)`);
   }
   return zones as string[];
 }
@@ -303,14 +460,14 @@ function parseCidr(key: string, value: unknown, fallback: string): string {
   const octets = match ? match.slice(1, 5).map(Number) : [];
   const prefix = match ? Number(match[5]) : NaN;
   if (!match || octets.some((octet) => octet > 255) || prefix < 16 || prefix > 18) {
-    throw new ConfigError(key, cidr, 'must be an IPv4 CIDR block from /16 to /18 (three /20 compute subnets and six /24 subnets must fit)');
+    throw ConfigError.of(key, cidr, 'must be an IPv4 CIDR block from /16 to /18 (three /20 compute subnets and six /24 subnets must fit)');
   }
   const base = toNumber(octets);
   if ((base & mask(prefix)) >>> 0 !== base) {
-    throw new ConfigError(key, cidr, `must start on a /${prefix} boundary`);
+    throw ConfigError.of(key, cidr, `must start on a /${prefix} boundary`);
   }
   if (!PRIVATE_RANGES.some((range) => contains(range, cidr))) {
-    throw new ConfigError(key, cidr, `must lie in a private range (${PRIVATE_RANGES.join(', ')})`);
+    throw ConfigError.of(key, cidr, `must lie in a private range (${PRIVATE_RANGES.join(', ')})`);
   }
   return cidr;
 }
@@ -365,7 +522,7 @@ function parseFailoverPolicy(raw: RawPlatformConfig): FailoverPolicyConfig {
     if (value === undefined || value === null || value === '') return fallback;
     const parsed = contextNumber(value);
     if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-      throw new ConfigError(key, value, `must be an integer from ${min} to ${max}`);
+      throw ConfigError.of(key, value, `must be an integer from ${min} to ${max}`);
     }
     return parsed;
   };
@@ -373,7 +530,7 @@ function parseFailoverPolicy(raw: RawPlatformConfig): FailoverPolicyConfig {
   const probeIntervalSeconds = integer('failoverProbeIntervalSeconds', DEFAULTS.failoverProbeIntervalSeconds, 5, 60);
   const confirmation = failoverConfirmationSeconds({ probeCount, probeIntervalSeconds });
   if (confirmation > MAX_FAILOVER_CONFIRMATION_SECONDS) {
-    throw new ConfigError(
+    throw ConfigError.of(
       'failoverProbeIntervalSeconds',
       probeIntervalSeconds,
       `with failoverProbeCount=${probeCount} confirming an outage takes up to ${confirmation} s (count x interval + ${FAILOVER_PROBE_TIMEOUT_SECONDS} s timeout); at most ${MAX_FAILOVER_CONFIRMATION_SECONDS} s keeps the database promotion inside the 5-minute RTO`,

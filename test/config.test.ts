@@ -50,6 +50,7 @@ describe('platform configuration accepts valid values', () => {
       environmentSuffix: 'prod-2',
       logRetentionDays: '30',
       account: '123456789012',
+      protocol: 'https',
       primaryCertificateArn: CERT_EAST,
       secondaryCertificateArn: CERT_WEST,
       primaryAvailabilityZones: 'us-east-1a, us-east-1d, us-east-1f',
@@ -105,23 +106,48 @@ describe('platform configuration rejects bad input with the value and the rule',
     ['domain with empty label', { domainName: 'a..example.com' }, /domainName="a..example.com"/],
     ['account not 12 digits', { account: '1234' }, /account="1234": must be a 12-digit AWS account id/],
     [
-      'only one certificate',
-      { primaryCertificateArn: CERT_EAST },
-      /secondaryCertificateArn=null: set both primaryCertificateArn and secondaryCertificateArn or neither/,
+      'https with only one certificate',
+      { protocol: 'https', primaryCertificateArn: CERT_EAST },
+      /secondaryCertificateArn=null: is required with protocol=https/,
+    ],
+    ['https with no certificate', { protocol: 'https' }, /primaryCertificateArn=null: is required with protocol=https/],
+    [
+      'certificates without https (the protocol is never inferred)',
+      { primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST },
+      /protocol="http": certificates are given but the protocol is http/,
+    ],
+    ['unknown protocol', { protocol: 'HTTPS' }, /protocol="HTTPS": must be one of http, https/],
+    ['unknown posture', { posture: 'prod' }, /posture="prod": must be one of test, production/],
+    [
+      'production posture over http',
+      { posture: 'production', account: '123456789012', domainName: 'trading.acme-bank.com' },
+      /protocol="http": the production posture serves only HTTPS/,
     ],
     [
+      'production posture without a pinned account',
+      { posture: 'production', protocol: 'https', primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST },
+      /account=null: the production posture pins its account/,
+    ],
+    [
+      'production posture with a short log retention',
+      { posture: 'production', logRetentionDays: '90' },
+      /logRetentionDays="90": must be at least 365 in the production posture/,
+    ],
+    ['empty value', { environmentSuffix: '' }, /environmentSuffix="": must not be empty/],
+    ['blank value', { domainName: '  ' }, /domainName=" {2}": must not be empty/],
+    [
       'certificate of the wrong region',
-      { primaryCertificateArn: CERT_WEST, secondaryCertificateArn: CERT_WEST },
+      { protocol: 'https', primaryCertificateArn: CERT_WEST, secondaryCertificateArn: CERT_WEST },
       /primaryCertificateArn=".*": must be a certificate in us-east-1/,
     ],
     [
       'certificate not an ACM ARN',
-      { primaryCertificateArn: 'arn:aws:iam::123456789012:server-certificate/x', secondaryCertificateArn: CERT_WEST },
+      { protocol: 'https', primaryCertificateArn: 'arn:aws:iam::123456789012:server-certificate/x', secondaryCertificateArn: CERT_WEST },
       /must be an ACM certificate ARN/,
     ],
     [
       'certificate of another account',
-      { account: '210987654321', domainName: 'trading.acme-bank.com', primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST },
+      { account: '210987654321', domainName: 'trading.acme-bank.com', protocol: 'https', primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST },
       /must belong to the deployment account 210987654321/,
     ],
     [
@@ -155,6 +181,46 @@ describe('platform configuration rejects bad input with the value and the rule',
   test.each(cases)('%s', (_name, raw, message) => {
     expect(() => resolvePlatformConfig(raw)).toThrow(ConfigError);
     expect(() => resolvePlatformConfig(raw)).toThrow(message);
+  });
+
+  test('every problem is reported at once, not only the first', () => {
+    const raw: RawPlatformConfig = {
+      environmentSuffix: 'Prod',
+      primaryRegion: 'us-east-9',
+      logRetentionDays: '10',
+      primaryVpcCidr: '8.8.0.0/16',
+      failoverProbeCount: 99,
+    };
+    let error: ConfigError | undefined;
+    try {
+      resolvePlatformConfig(raw);
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.problems.map((problem) => problem.replace(/=.*/, ''))).toEqual([
+      'Invalid configuration environmentSuffix',
+      'Invalid configuration primaryRegion',
+      'Invalid configuration logRetentionDays',
+      'Invalid configuration primaryVpcCidr',
+      'Invalid configuration failoverProbeCount',
+    ]);
+    expect(error?.message).toMatch(/^5 configuration problems:\n {2}- Invalid configuration environmentSuffix="Prod"/);
+  });
+
+  test('the production posture defaults to a year of log retention', () => {
+    const config = resolvePlatformConfig({
+      posture: 'production',
+      protocol: 'https',
+      account: '123456789012',
+      domainName: 'trading.acme-bank.com',
+      primaryCertificateArn: CERT_EAST,
+      secondaryCertificateArn: CERT_WEST,
+    });
+    expect({ posture: config.posture, protocol: config.protocol, logRetentionDays: config.logRetentionDays }).toEqual({
+      posture: 'production',
+      protocol: 'https',
+      logRetentionDays: 365,
+    });
   });
 });
 

@@ -14,6 +14,7 @@ beforeAll(() => {
     environmentSuffix: LONGEST_SUFFIX,
     account: ACCOUNT,
     logRetentionDays: '30',
+    protocol: 'https',
     primaryCertificateArn: CERT_EAST,
     secondaryCertificateArn: CERT_WEST,
     domainName: 'trading.acme-bank.com',

@@ -6,6 +6,8 @@ import { switchover, SwitchoverDependencies } from './switchover';
 export interface DrillOptions {
   /** The environment the operator named on the command line. */
   readonly environmentSuffix: string;
+  /** How printed commands select the environment, as the operator did (`--config <name>`). @default `--environment <suffix>` */
+  readonly environmentSelector?: string;
   /** Must read `drill-<environmentSuffix>`: typed by a human who knows what it does. */
   readonly confirmation: string;
   /** The application name whose DNS answers are watched, e.g. app.trading.example.net. */
@@ -102,7 +104,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDependencies): 
           pollMs: options.pollMs,
           // The drill's failover discarded the old primary's volume; Aurora rebuilds it first.
           resyncTimeoutMs: options.resyncTimeoutMs,
-          resumeCommand: `npm run switchover -- --environment ${options.environmentSuffix} --to primary --confirm switchover-${options.environmentSuffix}`,
+          resumeCommand: `npm run switchover -- ${options.environmentSelector ?? `--environment ${options.environmentSuffix}`} --to primary --confirm switchover-${options.environmentSuffix}`,
         },
         deps,
       );

@@ -2,13 +2,17 @@
  * The operator commands' arguments, checked completely before the first AWS call: during an
  * incident a typo must fail at once with the rule it broke, never half-way through a failover.
  */
-import { ConfigError, SUPPORTED_REGIONS, validateEnvironmentSuffix } from '../../lib/config';
+import { ConfigError, PlatformConfig, SUPPORTED_REGIONS, validateEnvironmentSuffix } from '../../lib/config';
+import { ConfigFiles, selectEnvironment } from '../../lib/environments';
 
 export type OpsCommand = 'switchover' | 'drill';
 
 export interface OpsArguments {
   readonly command: OpsCommand;
+  /** The environment suffix. */
   readonly environment: string;
+  /** The configuration given with `--config`, which the commands the tools print repeat. @default - none: `--environment` named the suffix */
+  readonly configName?: string;
   readonly confirm: string;
   /** switchover only: the cluster that must become the writer. */
   readonly to?: 'primary' | 'secondary';
@@ -22,20 +26,22 @@ export interface OpsArguments {
 }
 
 export const OPS_USAGE = [
-  'usage: npm run switchover -- --environment <suffix> --to primary|secondary --confirm switchover-<suffix> [options]',
-  '       npm run drill -- --environment <suffix> --domain <domainName> --confirm drill-<suffix> [options]',
-  'options: --primary-region <region> (us-east-1)  --secondary-region <region> (us-west-2)  --timeout-seconds <60-86400> (900)',
-  '         --profile <name> (AWS shared config profile)  --help',
+  'usage: npm run switchover -- --config <name> --to primary|secondary --confirm switchover-<suffix> [options]',
+  '       npm run drill -- --config <name> --confirm drill-<suffix> [options]',
+  '  --config <name> reads config/<name>.json (suffix, regions, domain), the file cdk deploy -c config=<name> reads;',
+  '  without it, name the environment with --environment <suffix> (and --domain <domainName> for a drill).',
+  'options: --primary-region <region> (config, else us-east-1)  --secondary-region <region> (config, else us-west-2)',
+  '         --domain <domainName> (drill; config)  --timeout-seconds <60-86400> (900)  --profile <name> (AWS shared config profile)  --help',
 ].join('\n');
 
 export class OpsUsageError extends Error {}
 
-const COMMON = ['--environment', '--confirm', '--primary-region', '--secondary-region', '--timeout-seconds', '--profile'];
+const COMMON = ['--config', '--environment', '--confirm', '--primary-region', '--secondary-region', '--timeout-seconds', '--profile'];
 const PER_COMMAND: Record<OpsCommand, string[]> = { switchover: ['--to'], drill: ['--domain'] };
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** `help` is true when `--help` was asked for: print {@link OPS_USAGE} and stop. */
-export function parseOpsArguments(argv: readonly string[]): OpsArguments | 'help' {
+export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles): OpsArguments | 'help' {
   const [command, ...args] = argv;
   if (argv.includes('--help')) return 'help';
   if (command !== 'switchover' && command !== 'drill') throw new OpsUsageError(`unknown command ${JSON.stringify(command ?? '')}: switchover or drill`);
@@ -49,13 +55,20 @@ export function parseOpsArguments(argv: readonly string[]): OpsArguments | 'help
     if (values.has(flag)) throw new OpsUsageError(`${flag} given twice`);
     values.set(flag, value);
   }
-  const environment = values.get('--environment');
-  if (environment === undefined) throw new OpsUsageError('--environment is required');
+  const configName = values.get('--config');
+  const config = configName === undefined ? undefined : selectedConfig(configName, files);
+  const environment = values.get('--environment') ?? config?.environmentSuffix;
+  if (environment === undefined) throw new OpsUsageError('--config <name> or --environment <suffix> is required');
   try {
     validateEnvironmentSuffix(environment);
   } catch (error) {
     if (error instanceof ConfigError) throw new OpsUsageError(error.message.replace('environmentSuffix', '--environment'));
     throw error;
+  }
+  if (config && environment !== config.environmentSuffix) {
+    throw new OpsUsageError(
+      `--environment ${environment} contradicts config/${configName}.json (environmentSuffix ${config.environmentSuffix}): give one of them`,
+    );
   }
   const region = (flag: string, fallback: string): string => {
     const value = values.get(flag) ?? fallback;
@@ -63,8 +76,8 @@ export function parseOpsArguments(argv: readonly string[]): OpsArguments | 'help
       throw new OpsUsageError(`${flag} ${JSON.stringify(value)} is not a region the platform supports (${SUPPORTED_REGIONS.join(', ')})`);
     return value;
   };
-  const primaryRegion = region('--primary-region', 'us-east-1');
-  const secondaryRegion = region('--secondary-region', 'us-west-2');
+  const primaryRegion = region('--primary-region', config?.primary.region ?? 'us-east-1');
+  const secondaryRegion = region('--secondary-region', config?.secondary.region ?? 'us-west-2');
   if (primaryRegion === secondaryRegion) throw new OpsUsageError(`--primary-region and --secondary-region must differ (both ${primaryRegion})`);
   const rawTimeout = values.get('--timeout-seconds') ?? '900';
   if (!/^\d+$/.test(rawTimeout) || Number(rawTimeout) < 60 || Number(rawTimeout) > 86_400) {
@@ -77,14 +90,15 @@ export function parseOpsArguments(argv: readonly string[]): OpsArguments | 'help
     if (value !== 'primary' && value !== 'secondary') throw new OpsUsageError(`--to must be primary or secondary, got ${JSON.stringify(value ?? '')}`);
     to = value;
   } else {
-    domain = values.get('--domain');
-    if (domain === undefined) throw new OpsUsageError('--domain is required');
+    domain = values.get('--domain') ?? config?.domainName;
+    if (domain === undefined) throw new OpsUsageError('--domain is required without --config');
     if (!DOMAIN.test(domain)) throw new OpsUsageError(`--domain ${JSON.stringify(domain)} is not a lowercase DNS name`);
   }
   const profile = values.get('--profile');
   return {
     command,
     environment,
+    configName,
     confirm: values.get('--confirm') ?? '',
     to,
     domain,
@@ -93,6 +107,21 @@ export function parseOpsArguments(argv: readonly string[]): OpsArguments | 'help
     timeoutSeconds: Number(rawTimeout),
     profile,
   };
+}
+
+function selectedConfig(name: string, files: ConfigFiles | undefined): PlatformConfig {
+  if (!files) throw new OpsUsageError('--config is not available here: give --environment');
+  try {
+    return selectEnvironment({ context: { config: name }, files }).config;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new OpsUsageError(`--config ${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** How the printed commands select the environment: the way the operator selected it. */
+export function environmentSelector(options: Pick<OpsArguments, 'configName' | 'environment'>): string {
+  return options.configName === undefined ? `--environment ${options.environment}` : `--config ${options.configName}`;
 }
 
 /** The SDK's credential errors, reworded to name the profile and region an operator must fix. */

@@ -16,8 +16,9 @@ import { resolve4 } from 'node:dns/promises';
 import { PlatformNames } from '../../lib/naming';
 import { describeGlobalCluster } from './global-cluster';
 import { runDrill } from './drill';
-import { describeCredentialError, OPS_USAGE, OpsArguments, parseOpsArguments } from './ops-arguments';
-import { RESTORE_ROUTING_STEPS, switchover } from './switchover';
+import { CONFIG_DIRECTORY, configDirectory } from '../../lib/environments';
+import { describeCredentialError, environmentSelector, OPS_USAGE, OpsArguments, parseOpsArguments } from './ops-arguments';
+import { restoreRoutingSteps, switchover } from './switchover';
 
 async function main(options: OpsArguments): Promise<void> {
   const { command, environment: suffix, primaryRegion, secondaryRegion } = options;
@@ -58,12 +59,12 @@ async function main(options: OpsArguments): Promise<void> {
         pollMs: 15_000,
         // After an unplanned failover Aurora rebuilds the old primary first (minutes to hours).
         resyncTimeoutMs: 6 * 3600 * 1000,
-        resumeCommand: `npm run switchover -- --environment ${suffix} --to ${to} --confirm switchover-${suffix}`,
+        resumeCommand: `npm run switchover -- ${environmentSelector(options)} --to ${to} --confirm switchover-${suffix}`,
       },
       { ...common, rds: new RDSClient(config(writerRegion)) },
     );
     progress(`switchover: ${outcome}`);
-    if (to === 'primary') for (const step of RESTORE_ROUTING_STEPS) progress(`next: ${step}`);
+    if (to === 'primary') for (const step of restoreRoutingSteps(options.configName)) progress(`next: ${step}`);
     return;
   }
   if (command === 'drill') {
@@ -73,6 +74,7 @@ async function main(options: OpsArguments): Promise<void> {
     const report = await runDrill(
       {
         environmentSuffix: suffix,
+        environmentSelector: environmentSelector(options),
         confirmation: options.confirm,
         applicationHostName: `app.${domain}`,
         secondaryLoadBalancerDnsName: secondaryDns,
@@ -130,7 +132,7 @@ async function stackOutput(cloudformation: CloudFormationClient, stackName: stri
 
 let parsed: OpsArguments | 'help';
 try {
-  parsed = parseOpsArguments(process.argv.slice(2));
+  parsed = parseOpsArguments(process.argv.slice(2), configDirectory(CONFIG_DIRECTORY));
 } catch (error) {
   process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${OPS_USAGE}\n`);
   process.exit(2);

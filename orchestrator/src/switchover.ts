@@ -105,9 +105,14 @@ async function readPause(options: SwitchoverOptions, deps: SwitchoverDependencie
   }
 }
 
-/** What to do after a failback so that traffic and configuration are back to 100/0. */
-export const RESTORE_ROUTING_STEPS = [
-  'The weighted records stay 100 (primary) / 0 (secondary) in the templates: once the primary health check is healthy, Route 53 answers with the primary again on its own.',
-  'If weights were changed by hand during the incident, run `npx cdk deploy GlobalTraffic -c environmentSuffix=<suffix>` to put 100/0 back (cdk diff shows the drift first).',
-  'Confirm with `dig +short app.<domainName>` that answers resolve to the primary load balancer, and that both Route 53 health checks report healthy.',
-];
+/**
+ * What to do after a failback so that traffic and configuration are back to 100/0. The deploy
+ * command selects the environment as every other cdk command does: `-c config=<name>`.
+ */
+export function restoreRoutingSteps(configName: string | undefined): string[] {
+  return [
+    'The weighted records stay 100 (primary) / 0 (secondary) in the templates: once the primary health check is healthy, Route 53 answers with the primary again on its own.',
+    `If weights were changed by hand during the incident, run \`npx cdk diff GlobalTraffic -c config=${configName ?? '<name>'}\` to see the drift, then \`npx cdk deploy GlobalTraffic -c config=${configName ?? '<name>'}\` to put 100/0 back.`,
+    'Confirm with `dig +short app.<domainName>` that answers resolve to the primary load balancer, and that both Route 53 health checks report healthy.',
+  ];
+}

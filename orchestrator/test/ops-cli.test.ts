@@ -1,5 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CONFIG_DIRECTORY, configDirectory } from '../../lib/environments';
+import { environmentSelector, OpsArguments, parseOpsArguments } from '../src/ops-arguments';
+import { restoreRoutingSteps } from '../src/switchover';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -36,7 +40,39 @@ test.each([
 });
 
 test('an environment must be named', () => {
-  expect(cli('drill', '--confirm', 'drill-')).toMatchObject({ status: 2, stderr: expect.stringContaining('--environment is required') });
+  expect(cli('drill', '--confirm', 'drill-')).toMatchObject({
+    status: 2,
+    stderr: expect.stringContaining('--config <name> or --environment <suffix> is required'),
+  });
+});
+
+describe('--config selects the environment from the file cdk deploy -c config=<name> reads', () => {
+  const files = configDirectory(CONFIG_DIRECTORY);
+  const PROD = JSON.parse(fs.readFileSync(path.join(CONFIG_DIRECTORY, 'prod.json'), 'utf8'));
+
+  test('suffix, regions and domain come from config/<name>.json', () => {
+    const parsed = parseOpsArguments(['drill', '--config', 'prod', '--confirm', `drill-${PROD.environmentSuffix}`], files) as OpsArguments;
+    expect(parsed).toMatchObject({
+      environment: PROD.environmentSuffix,
+      configName: 'prod',
+      primaryRegion: PROD.primaryRegion,
+      secondaryRegion: PROD.secondaryRegion,
+      domain: PROD.domainName,
+    });
+    expect(environmentSelector(parsed)).toBe('--config prod');
+  });
+
+  test('the printed failback command selects the environment the same way', () => {
+    expect(restoreRoutingSteps('prod').join('\n')).toContain('npx cdk deploy GlobalTraffic -c config=prod');
+    expect(restoreRoutingSteps(undefined).join('\n')).not.toMatch(/environmentSuffix/);
+  });
+
+  test.each([
+    ['an unknown configuration', ['drill', '--config', 'staging'], /--config staging: .*no file config\/staging.json; the environments are: .*dev.*prod/],
+    ['a contradicting --environment', ['drill', '--config', 'prod', '--environment', 'dev'], /--environment dev contradicts config\/prod.json/],
+  ])('%s is refused', (_name, args, message) => {
+    expect(() => parseOpsArguments(args, files)).toThrow(message);
+  });
 });
 
 describe('arguments are checked before any AWS call', () => {

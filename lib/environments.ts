@@ -1,0 +1,187 @@
+/**
+ * Named environments: one checked-in `config/<name>.json` per environment, selected with
+ * `-c config=<name>`, with every platform key also accepted as a `-c key=value` override.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, PLATFORM_CONFIG_KEYS, PlatformConfig, ProblemCollector, Protocol, RawPlatformConfig, resolvePlatformConfig } from './config';
+
+/** The one context key that selects the environment's configuration file. */
+export const CONFIG_SELECTOR_KEY = 'config';
+
+/** The environment synthesized when no `config` is given: the offline trial configuration. */
+export const DEFAULT_CONFIG_NAME = 'dev';
+
+/** Confirms an override that serves HTTP in an environment whose file says HTTPS. */
+export const ALLOW_HTTP_DOWNGRADE_KEY = 'allowHttpDowngrade';
+
+/** Keys the app reads from context: the selector, the downgrade confirmation and every platform key. */
+export const APP_CONTEXT_KEYS: readonly string[] = [CONFIG_SELECTOR_KEY, ALLOW_HTTP_DOWNGRADE_KEY, ...PLATFORM_CONFIG_KEYS];
+
+/** Keys a configuration file must state, so no environment depends on a default it never saw. */
+export const REQUIRED_FILE_KEYS: ReadonlyArray<keyof RawPlatformConfig> = ['environmentSuffix', 'posture', 'protocol'];
+
+/** Context the CDK CLI itself writes (`cdk acknowledge`) that has neither a colon nor an `@`. */
+const CLI_CONTEXT_KEYS = ['acknowledged-issue-numbers'];
+
+const CONFIG_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Reads configuration files by name; `bin/` backs it with the `config/` folder. */
+export interface ConfigFiles {
+  /** The file's text, or undefined when there is no such file. */
+  read(name: string): string | undefined;
+  /** Names of every file, for the error that lists the choices. */
+  names(): string[];
+}
+
+/** What the selection produced: the environment's name and its validated configuration. */
+export interface SelectedEnvironment {
+  /** The name given with `-c config=<name>`; every command the tools print repeats it. */
+  readonly name: string;
+  readonly config: PlatformConfig;
+}
+
+/** Inputs of {@link selectEnvironment}. */
+export interface EnvironmentSelectionInput {
+  /** All CDK context, feature flags and CLI keys included: they are told apart here. */
+  readonly context: Record<string, unknown>;
+  readonly files: ConfigFiles;
+  /** The account of the credentials (`CDK_DEFAULT_ACCOUNT`). @default - none, as in an offline synth */
+  readonly credentialsAccount?: string;
+}
+
+/**
+ * Feature flags (`@aws-cdk/...`), the CLI's own `aws:cdk:*` keys and lookup results
+ * (`availability-zones:account=...`) are not the app's: only the rest must be known keys.
+ */
+export function isAppContextKey(key: string): boolean {
+  return !key.startsWith('@') && !key.includes(':') && !CLI_CONTEXT_KEYS.includes(key);
+}
+
+/**
+ * Selects, merges and validates the environment's configuration. Throws one {@link ConfigError}
+ * that lists every problem: unknown keys (with the closest valid key), empty values, a missing
+ * file, and every rule of {@link resolvePlatformConfig}.
+ */
+export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnvironment {
+  const problems = new ProblemCollector();
+  const overrides: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input.context)) {
+    if (!isAppContextKey(key)) continue;
+    if (!APP_CONTEXT_KEYS.includes(key)) {
+      problems.add(key, value, `is not a key of this app${suggestion(key, APP_CONTEXT_KEYS)}`);
+    } else if (key !== CONFIG_SELECTOR_KEY && key !== ALLOW_HTTP_DOWNGRADE_KEY) {
+      overrides[key] = value;
+    }
+  }
+
+  const selector = input.context[CONFIG_SELECTOR_KEY];
+  const name = selector === undefined ? DEFAULT_CONFIG_NAME : String(selector).trim();
+  const file = problems.attempt(() => readConfigFile(name, input.files), {});
+
+  const raw: Record<string, unknown> = { ...file, ...overrides };
+  if (file.protocol === Protocol.HTTPS && raw.protocol === Protocol.HTTP && !confirmed(input.context[ALLOW_HTTP_DOWNGRADE_KEY])) {
+    problems.add(
+      'protocol',
+      raw.protocol,
+      `config/${name}.json serves https: serving http instead replaces both health checks and drops TLS, so it needs -c ${ALLOW_HTTP_DOWNGRADE_KEY}=true (or change the file)`,
+    );
+  }
+  const downgrade = input.context[ALLOW_HTTP_DOWNGRADE_KEY];
+  if (downgrade !== undefined && !['true', 'false'].includes(String(downgrade))) {
+    problems.add(ALLOW_HTTP_DOWNGRADE_KEY, downgrade, 'must be true or false');
+  }
+
+  const pinned = typeof raw.account === 'string' ? raw.account.trim() : undefined;
+  if (pinned && input.credentialsAccount && pinned !== input.credentialsAccount) {
+    problems.add(
+      'account',
+      pinned,
+      `config/${name}.json pins this account but the credentials are for ${input.credentialsAccount}: use the environment's own credentials (--profile)`,
+    );
+  }
+  if (raw.account === undefined && input.credentialsAccount !== undefined) raw.account = input.credentialsAccount;
+
+  const config = problems.attempt(() => resolvePlatformConfig(raw as RawPlatformConfig), undefined);
+  problems.throwIfAny();
+  return { name, config: config! };
+}
+
+function readConfigFile(name: string, files: ConfigFiles): Record<string, unknown> {
+  if (!CONFIG_NAME.test(name)) {
+    throw ConfigError.of(CONFIG_SELECTOR_KEY, name, 'must name a file of config/ (lowercase letters, digits and inner hyphens)');
+  }
+  const text = files.read(name);
+  if (text === undefined) {
+    throw ConfigError.of(CONFIG_SELECTOR_KEY, name, `no file config/${name}.json; the environments are: ${files.names().join(', ')}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw ConfigError.of(CONFIG_SELECTOR_KEY, name, `config/${name}.json is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw ConfigError.of(CONFIG_SELECTOR_KEY, name, `config/${name}.json must hold one JSON object of configuration keys`);
+  }
+  const problems = new ProblemCollector();
+  const content = parsed as Record<string, unknown>;
+  for (const key of Object.keys(content)) {
+    if (!(PLATFORM_CONFIG_KEYS as readonly string[]).includes(key)) {
+      problems.add(`config/${name}.json ${key}`, content[key], `is not a configuration key${suggestion(key, PLATFORM_CONFIG_KEYS)}`);
+    }
+  }
+  for (const key of REQUIRED_FILE_KEYS) {
+    if (content[key] === undefined) problems.add(`config/${name}.json ${key}`, null, 'is required: every environment states it explicitly');
+  }
+  problems.throwIfAny();
+  return content;
+}
+
+function confirmed(value: unknown): boolean {
+  return value === true || value === 'true';
+}
+
+/** `; did you mean "x"?` for the closest known key, when one is close enough to be a typo. */
+export function suggestion(key: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  const closeEnough = bestDistance <= Math.max(2, Math.floor(key.length / 3));
+  return best !== undefined && closeEnough ? `; did you mean "${best}"?` : `; the keys are: ${known.join(', ')}`;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The configuration files of a folder (the repository's `config/`). */
+export function configDirectory(directory: string): ConfigFiles {
+  return {
+    read: (name) => {
+      const file = path.join(directory, `${name}.json`);
+      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    },
+    names: () =>
+      fs
+        .readdirSync(directory)
+        .filter((file) => file.endsWith('.json'))
+        .map((file) => file.slice(0, -'.json'.length))
+        .sort(),
+  };
+}
+
+/** The repository's `config/` folder. */
+export const CONFIG_DIRECTORY = path.join(__dirname, '..', 'config');
