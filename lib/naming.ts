@@ -79,6 +79,15 @@ export class PlatformNames {
     return `alarm-${purpose}-${this.suffix}`;
   }
 
+  /** AWS Backup vault: letters, digits, hyphens; at most 50 characters. */
+  public backupVault(role: DeploymentRole): string {
+    return `backup-trading-${role}-${this.suffix}`;
+  }
+
+  public backupPlan(role: DeploymentRole): string {
+    return `backup-plan-trading-${role}-${this.suffix}`;
+  }
+
   /** Aurora identifiers: letters, digits, hyphens; at most 63 characters. */
   public auroraGlobalCluster(): string {
     return `aurora-trading-global-${this.suffix}`;
@@ -165,6 +174,8 @@ export const NAME_RULES: readonly NameRule[] = [
   { kind: 'IAM role (events)', maxLength: 64, render: (n) => [n.iamRole('events-replication', 'primary'), n.iamRole('events-heartbeat', 'primary')] },
   { kind: 'Lambda function', maxLength: 64, render: (n) => [n.lambdaFunction('failover-orchestrator')] },
   { kind: 'IAM role (failover)', maxLength: 64, render: (n) => [n.iamRole('failover', 'secondary'), n.iamRole('failover-schedule', 'secondary')] },
+  { kind: 'AWS Backup vault', maxLength: 50, render: (n) => ROLES.map((r) => n.backupVault(r)) },
+  { kind: 'AWS Backup plan', maxLength: 50, render: (n) => ROLES.map((r) => n.backupPlan(r)) },
   { kind: 'KMS alias', maxLength: 256, render: (n) => ROLES.map((r) => n.kmsAlias(r)) },
   { kind: 'SNS topic', maxLength: 256, render: (n) => ROLES.map((r) => n.alarmTopic(r)) },
   { kind: 'security group', maxLength: 255, render: (n) => ROLES.map((r) => n.securityGroup('trading-alb', r)) },

@@ -7,6 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { DestroyableResources } from './aspects/destroyable';
+import { ProductionRetention } from './aspects/production-retention';
+import { protectionFor } from './protection';
 import { LogRetentionPolicy } from './aspects/log-retention';
 import { PlatformConfig, RegionConfig, ROUTE53_METRICS_REGION } from './config';
 import { DashboardRegion } from './constructs/dr-dashboard';
@@ -51,12 +53,14 @@ export interface PlatformStacks {
  */
 export function createPlatform(app: App, config: PlatformConfig): PlatformStacks {
   const names = new PlatformNames(config.environmentSuffix);
+  const protection = protectionFor(config.posture);
   const image = ecs.ContainerImage.fromAsset(SERVICE_SOURCE_DIR, { platform: Platform.LINUX_AMD64 });
   const regional = (region: RegionConfig, layer: string, what: string) => ({
     env: { account: config.account, region: region.region },
     availabilityZones: region.availabilityZones,
     stackName: names.stack(layer, region.role),
     description: `Trading DR ${region.role} ${what} (${region.region})`,
+    protection,
   });
 
   const secondaryFoundation = new FoundationStack(app, 'SecondaryFoundation', {
@@ -93,8 +97,13 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     // The name is deterministic: no reference across regions, the dependency below orders them.
     globalClusterIdentifier: names.auroraGlobalCluster(),
     alarmTopic: secondaryFoundation.alarmTopic,
+    primaryRegion: config.primary.region,
+    primaryEncryptionKeyArn: protection.crossRegionBackups
+      ? crossRegionValue(primaryFoundation, 'DataKeyArn', primaryFoundation.encryptionKey.keyArn)
+      : undefined,
   });
   secondaryData.addStackDependency(primaryData, 'the secondary cluster can only attach once the primary cluster of the global database is available');
+  if (protection.crossRegionBackups) secondaryData.addStackDependency(primaryFoundation, 'backups are copied into the primary region with its key');
 
   const eventRouting = new EventRoutingStack(app, 'EventRouting', {
     ...regional(config.primary, 'events', 'events: EventBridge global endpoint and heartbeat'),
@@ -191,6 +200,10 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   });
   globalTraffic.addStackDependency(primaryService, 'the health check and the record point at the primary load balancer');
   globalTraffic.addStackDependency(secondaryService, 'the health check and the record point at the secondary load balancer');
+  // PrimaryMonitoring imported the two health-check ids before it read them weakly. The exports stay
+  // so that a stack deployed before that change can still be updated (CloudFormation refuses to
+  // remove an export in use); nothing imports them any more, so a replacement may change them.
+  for (const label of ['primary', 'secondary'] as const) globalTraffic.exportValue(globalTraffic.routing.healthChecks[label].healthCheckId);
 
   const readinessUrl = (service: ServiceStack, dnsName: string): string => `${usesHttps(service) ? 'https' : 'http'}://${dnsName}${READINESS_PATH}`;
   const failover = new FailoverStack(app, 'FailoverAutomation', {
@@ -224,9 +237,17 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   const healthChecksSeenFrom = (region: RegionConfig): MonitoredHealthCheck[] => {
     const read = (producer: Stack, outputId: string, value: string): string =>
       producer.region === region.region ? value : crossRegionValue(producer, outputId, value);
+    // Read weakly in both regions: a change of protocol replaces the checks and changes their ids,
+    // which an import (Fn::ImportValue) would refuse. The probe description changes with them, so
+    // the reading stack is updated and re-reads the ids (test/upgrades.test.ts).
+    const trafficCheck = (label: 'primary' | 'secondary', outputId: string): MonitoredHealthCheck => ({
+      label,
+      healthCheckId: crossRegionValue(globalTraffic, outputId, globalTraffic.routing.healthChecks[label].healthCheckId),
+      probe: globalTraffic.routing.probeDescriptions[label],
+    });
     return [
-      { label: 'primary', healthCheckId: read(globalTraffic, 'PrimaryHealthCheckId', globalTraffic.routing.healthChecks.primary.healthCheckId) },
-      { label: 'secondary', healthCheckId: read(globalTraffic, 'SecondaryHealthCheckId', globalTraffic.routing.healthChecks.secondary.healthCheckId) },
+      trafficCheck('primary', 'PrimaryHealthCheckId'),
+      trafficCheck('secondary', 'SecondaryHealthCheckId'),
       { label: 'events', healthCheckId: read(eventRouting, 'EventsHealthCheckId', eventRouting.heartbeat.healthCheck.healthCheckId) },
     ];
   };
@@ -275,7 +296,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   // read across regions go through crossRegionValue (Fn::GetStackOutput) with explicit dependencies.
 
   Aspects.of(app).add(new LogRetentionPolicy(config.logRetentionDays));
-  Aspects.of(app).add(new DestroyableResources());
+  Aspects.of(app).add(protection.retainRecords ? new ProductionRetention() : new DestroyableResources());
   Tags.of(app).add('Project', 'trading-dr');
   Tags.of(app).add('Environment', config.environmentSuffix);
 

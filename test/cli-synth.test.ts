@@ -81,6 +81,35 @@ describe('cdk synth (real CLI, offline, built-in validation as error)', () => {
   });
 });
 
+describe('cdk synth -c config=prod (the production posture, real CLI, offline)', () => {
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-prod-'));
+  let run: SpawnSyncReturns<string>;
+
+  beforeAll(() => {
+    run = cdkSynth(outDir, ['-c', 'config=prod']);
+  });
+  afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+  test('succeeds with no errors or warnings', () => {
+    const output = `${run.stdout}\n${run.stderr}`;
+    expect({ status: run.status, output }).toEqual({ status: 0, output: expect.any(String) });
+    expect(output).not.toMatch(/\bERROR\b|\[Error|\[Warning|Need to perform AWS calls/);
+  });
+
+  test('cfn-lint: no error and no unexplained warning in any production template, each checked against its region', () => {
+    const results = lintTemplates(outDir);
+    expect(results).toHaveLength(11);
+    for (const result of results) {
+      expect({ stack: result.stackId, region: result.region, exitCode: result.exitCode & 0b0111, output: result.output }).toEqual({
+        stack: result.stackId,
+        region: result.region,
+        exitCode: 0,
+        output: '',
+      });
+    }
+  });
+});
+
 test("with this project's cdk.json, a template the built-in validation rejects fails the real synth", () => {
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-invalid-'));
   try {

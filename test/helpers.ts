@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { RawPlatformConfig, resolvePlatformConfig } from '../lib/config';
+import { PlatformConfig, RawPlatformConfig, resolvePlatformConfig } from '../lib/config';
+import { CONFIG_DIRECTORY, configDirectory, selectEnvironment } from '../lib/environments';
 import { createPlatform, PlatformStacks } from '../lib/platform';
 
 /** Feature flags of the real app, so tests synthesize what `cdk synth` synthesizes. */
@@ -19,8 +20,17 @@ export interface SynthesizedPlatform {
 
 /** Builds and synthesizes the whole platform once; call it in `beforeAll`. */
 export function synthesizePlatform(raw: RawPlatformConfig = {}): SynthesizedPlatform {
+  return synthesizeConfig(resolvePlatformConfig(raw));
+}
+
+/** Builds and synthesizes a checked-in environment, `config/<name>.json`, as `cdk synth -c config=<name>` does. */
+export function synthesizeEnvironment(name: string): SynthesizedPlatform {
+  return synthesizeConfig(selectEnvironment({ context: { config: name }, files: configDirectory(CONFIG_DIRECTORY) }).config);
+}
+
+function synthesizeConfig(config: PlatformConfig): SynthesizedPlatform {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  const stacks = createPlatform(app, resolvePlatformConfig(raw));
+  const stacks = createPlatform(app, config);
   const allStacks = app.node.children.filter((child): child is Stack => Stack.isStack(child));
   const templates: Record<string, Template> = {};
   for (const stack of allStacks) templates[stack.node.id] = Template.fromStack(stack);

@@ -16,12 +16,13 @@ export const AURORA_ENGINE = 'aurora-postgresql';
 export const AURORA_PORT = 5432;
 
 /** The cdk-nag findings both clusters of the global database acknowledge, with the same reasons. */
-export function acknowledgeAuroraDesignChoices(cluster: IConstruct): void {
-  Validations.of(cluster).acknowledge({
-    id: 'AwsSolutions-RDS10',
-    reason:
-      'Deletion protection is off by requirement: every environment must be removable with cdk destroy; production guards deletion through change review of cdk diff.',
-  });
+export function acknowledgeAuroraDesignChoices(cluster: IConstruct, deletionProtection: boolean): void {
+  if (!deletionProtection) {
+    Validations.of(cluster).acknowledge({
+      id: 'AwsSolutions-RDS10',
+      reason: 'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.',
+    });
+  }
   Validations.of(cluster).acknowledge({
     id: 'AwsSolutions-RDS11',
     reason:
@@ -53,6 +54,12 @@ export interface AuroraGlobalPrimaryProps {
   readonly databaseName?: string;
   /** @default Duration.days(7) */
   readonly backupRetention?: Duration;
+  /**
+   * Deletion protection on the global cluster and the primary cluster, and a final snapshot when
+   * the cluster is deleted.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -74,6 +81,7 @@ export class AuroraGlobalPrimary extends Construct {
   constructor(scope: Construct, id: string, props: AuroraGlobalPrimaryProps) {
     super(scope, id);
     this.databaseName = props.databaseName ?? 'trading';
+    const deletionProtection = props.deletionProtection ?? false;
     const zones = props.vpc.availabilityZones;
     if (zones.length < 2) throw new Error('AuroraGlobalPrimary needs a VPC with at least 2 availability zones for the reader');
 
@@ -83,7 +91,7 @@ export class AuroraGlobalPrimary extends Construct {
       engine: AURORA_ENGINE,
       engineVersion: AURORA_ENGINE_VERSION.auroraPostgresFullVersion,
       storageEncrypted: true,
-      deletionProtection: false,
+      deletionProtection,
     });
 
     this.securityGroup = taggedSecurityGroup(this, 'SecurityGroup', {
@@ -136,14 +144,14 @@ export class AuroraGlobalPrimary extends Construct {
       backup: { retention: props.backupRetention ?? Duration.days(7) },
       cloudwatchLogsExports: ['postgresql'],
       copyTagsToSnapshot: true,
-      deletionProtection: false,
-      removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection,
+      removalPolicy: deletionProtection ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
     this.cluster.node.addDependency(postgresLog);
     (this.cluster.node.defaultChild as rds.CfnDBCluster).globalClusterIdentifier = this.globalCluster.ref;
     this.secret = this.cluster.secret!;
 
-    acknowledgeAuroraDesignChoices(this.cluster);
+    acknowledgeAuroraDesignChoices(this.cluster, deletionProtection);
     Validations.of(this.cluster).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:

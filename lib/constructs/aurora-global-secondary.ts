@@ -27,6 +27,8 @@ export interface AuroraGlobalSecondaryProps {
   readonly minCapacity?: number;
   /** @default 8 */
   readonly maxCapacity?: number;
+  /** Deletion protection on the cluster, and a final snapshot when it is deleted. @default false */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export class AuroraGlobalSecondary extends Construct {
       throw new Error(`a secondary cluster needs 1 to 15 instances, got ${props.instanceIdentifiers.length}`);
     }
     this.clusterIdentifier = props.clusterIdentifier;
+    const deletionProtection = props.deletionProtection ?? false;
 
     this.securityGroup = taggedSecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -78,11 +81,13 @@ export class AuroraGlobalSecondary extends Construct {
       enableCloudwatchLogsExports: ['postgresql'],
       backupRetentionPeriod: 7,
       copyTagsToSnapshot: true,
-      deletionProtection: false,
+      deletionProtection,
     });
-    this.cluster.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    // CloudFormation detaches a secondary from its global cluster before deleting it, so the final
+    // snapshot is of a standalone cluster (aws-cloudformation-resource-providers-rds, DeleteHandler).
+    this.cluster.applyRemovalPolicy(deletionProtection ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY);
     this.cluster.node.addDependency(postgresLog);
-    acknowledgeAuroraDesignChoices(this.cluster);
+    acknowledgeAuroraDesignChoices(this.cluster, deletionProtection);
 
     props.instanceIdentifiers.forEach((instanceIdentifier, index) => {
       const instance = new rds.CfnDBInstance(this, `Instance${index + 1}`, {

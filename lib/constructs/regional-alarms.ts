@@ -11,6 +11,12 @@ export interface MonitoredHealthCheck {
   /** Short name used in the alarm name, e.g. `primary`. */
   readonly label: string;
   readonly healthCheckId: string;
+  /**
+   * What the check probes, in the alarm's description. When the check is replaced (new protocol,
+   * port or interval) the description changes, so a stack that reads the id weakly is updated too
+   * and reads the new id. @default - not described
+   */
+  readonly probe?: string;
 }
 
 export interface RegionalAlarmsProps {
@@ -118,14 +124,19 @@ export class RegionalAlarms extends Construct {
     }
 
     for (const healthCheck of props.healthChecks ?? []) {
-      this.add(`HealthCheck${healthCheck.label}`, `route53-${healthCheck.label}-unhealthy`, `Route 53 sees the ${healthCheck.label} region as unhealthy`, {
-        metric: DrMetrics.route53HealthCheckStatus(healthCheck.healthCheckId),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        // Missing health-check data means Route 53 cannot judge the region: treat it as a failure.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      });
+      this.add(
+        `HealthCheck${healthCheck.label}`,
+        `route53-${healthCheck.label}-unhealthy`,
+        `Route 53 sees the ${healthCheck.label} region as unhealthy${healthCheck.probe ? ` (probe: ${healthCheck.probe})` : ''}`,
+        {
+          metric: DrMetrics.route53HealthCheckStatus(healthCheck.healthCheckId),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // Missing health-check data means Route 53 cannot judge the region: treat it as a failure.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      );
     }
   }
 

@@ -31,6 +31,12 @@ export interface ReplicatedBucketProps {
   readonly replicateTo?: BucketReplicationTarget;
   /** @default Duration.days(30) */
   readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * Keep the bucket and its objects on `cdk destroy` (records a firm must keep). When false the
+   * bucket empties itself and is deleted.
+   * @default false
+   */
+  readonly retainOnDelete?: boolean;
 }
 
 /**
@@ -72,8 +78,8 @@ export class ReplicatedBucket extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
       ],
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
+      removalPolicy: props.retainOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      autoDeleteObjects: !props.retainOnDelete,
       replicationRole: this.replicationRole,
       replicationRules: target
         ? [

@@ -18,6 +18,8 @@ export interface SessionTableProps {
   readonly replicas: SessionTableReplica[];
   /** Attribute holding the expiry time in epoch seconds. @default 'expiresAt' */
   readonly timeToLiveAttribute?: string;
+  /** Deletion protection on the table in this region and on every replica. @default false */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export class SessionTable extends Construct {
 
   constructor(scope: Construct, id: string, props: SessionTableProps) {
     super(scope, id);
+    const deletionProtection = props.deletionProtection ?? false;
     const pointInTimeRecovery: dynamodb.PointInTimeRecoverySpecification = { pointInTimeRecoveryEnabled: true };
     this.table = new dynamodb.TableV2(this, 'Table', {
       tableName: props.tableName,
@@ -42,8 +45,8 @@ export class SessionTable extends Construct {
         Object.fromEntries(props.replicas.map((replica) => [replica.region, replica.encryptionKeyArn])),
       ),
       // Stated on each replica as well, so that no replica depends on inheritance to be recoverable.
-      replicas: props.replicas.map((replica) => ({ region: replica.region, pointInTimeRecoverySpecification: pointInTimeRecovery, deletionProtection: false })),
-      deletionProtection: false,
+      replicas: props.replicas.map((replica) => ({ region: replica.region, pointInTimeRecoverySpecification: pointInTimeRecovery, deletionProtection })),
+      deletionProtection,
       removalPolicy: RemovalPolicy.DESTROY,
     });
   }

@@ -43,6 +43,8 @@ export interface TradingServiceProps {
   readonly livenessPath?: string;
   /** Non-secret configuration for the container. @default - none */
   readonly environment?: { [key: string]: string };
+  /** Deletion protection on the load balancer. @default false */
+  readonly deletionProtection?: boolean;
 }
 
 /**
@@ -166,7 +168,7 @@ export class TradingService extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroup: loadBalancerSecurityGroup,
       dropInvalidHeaderFields: true,
-      deletionProtection: false,
+      deletionProtection: props.deletionProtection ?? false,
     });
     this.loadBalancer.logAccessLogs(props.accessLogBucket, 'alb');
 

@@ -42,6 +42,11 @@ export interface WeightedFailoverRoutingProps {
 export class WeightedFailoverRouting extends Construct {
   /** Health checks by endpoint id. */
   public readonly healthChecks: { [endpointId: string]: route53.HealthCheck } = {};
+  /**
+   * The create-only settings of each endpoint's health check, e.g. `HTTPS :443 /ready every 30 s`.
+   * A change of any of them replaces the check and gives it a new id.
+   */
+  public readonly probeDescriptions: { [endpointId: string]: string } = {};
 
   constructor(scope: Construct, id: string, props: WeightedFailoverRoutingProps) {
     super(scope, id);
@@ -78,6 +83,8 @@ export class WeightedFailoverRouting extends Construct {
       });
       Tags.of(healthCheck).add('Name', endpoint.healthCheckName);
       this.healthChecks[endpoint.id] = healthCheck;
+      this.probeDescriptions[endpoint.id] =
+        `${protocol} :${endpoint.port ?? (protocol === route53.HealthCheckType.HTTPS ? 443 : 80)}${props.readinessPath} every ${requestIntervalSeconds} s`;
 
       new route53.ARecord(this, `${endpoint.id}Record`, {
         zone: props.zone,

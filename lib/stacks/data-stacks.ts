@@ -1,4 +1,4 @@
-import { CfnOutput, Duration } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,8 +7,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuroraGlobalPrimary } from '../constructs/aurora-global-primary';
 import { AuroraGlobalSecondary } from '../constructs/aurora-global-secondary';
+import { DatabaseBackup } from '../constructs/database-backup';
 import { SessionTable } from '../constructs/session-table';
-import { PlatformNames } from '../naming';
+import { DeploymentRole, PlatformNames } from '../naming';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
 
 export interface PrimaryDataStackProps extends RegionalStackProps {
@@ -24,6 +25,8 @@ export interface PrimaryDataStackProps extends RegionalStackProps {
 export class PrimaryDataStack extends RegionalStack {
   public readonly database: AuroraGlobalPrimary;
   public readonly sessions: SessionTable;
+  /** Present in the production posture. */
+  public readonly backup?: DatabaseBackup;
 
   constructor(scope: Construct, id: string, props: PrimaryDataStackProps) {
     super(scope, id, props);
@@ -42,13 +45,19 @@ export class PrimaryDataStack extends RegionalStack {
       secretName: names.databaseSecret(),
       // The standby reads the credentials in its own region, so it can connect while this one is down.
       secretReplicaRegions: [{ region: props.secondaryRegion, encryptionKey: secondaryKey }],
+      deletionProtection: this.protection.deletionProtection,
     });
 
     this.sessions = new SessionTable(this, 'Sessions', {
       tableName: names.sessionTable(),
       encryptionKey: props.encryptionKey,
       replicas: [{ region: props.secondaryRegion, encryptionKeyArn: props.secondaryEncryptionKeyArn }],
+      deletionProtection: this.protection.deletionProtection,
     });
+
+    if (this.protection.crossRegionBackups) {
+      this.backup = regionBackup(this, names, 'primary', props.secondaryRegion, props.secondaryEncryptionKeyArn, props.encryptionKey);
+    }
 
     new CfnOutput(this, 'AuroraGlobalClusterIdentifier', { value: this.database.globalCluster.ref, description: 'Aurora global cluster identifier' });
     new CfnOutput(this, 'SessionTableName', { value: this.sessions.table.tableName, description: 'DynamoDB global table of sessions' });
@@ -62,6 +71,10 @@ export interface SecondaryDataStackProps extends RegionalStackProps {
   /** Identifier of the global cluster created by the primary data stack. */
   readonly globalClusterIdentifier: string;
   readonly alarmTopic: sns.ITopic;
+  /** The primary region, where this region's backups are copied (production posture). */
+  readonly primaryRegion: string;
+  /** The primary region's key, which encrypts the copies there. @default - none: required with cross-region backups */
+  readonly primaryEncryptionKeyArn?: string;
   /** @default Duration.seconds(60) */
   readonly replicationLagThreshold?: Duration;
 }
@@ -70,6 +83,8 @@ export interface SecondaryDataStackProps extends RegionalStackProps {
 export class SecondaryDataStack extends RegionalStack {
   public readonly database: AuroraGlobalSecondary;
   public readonly replicationLagAlarm: cloudwatch.Alarm;
+  /** Present in the production posture. */
+  public readonly backup?: DatabaseBackup;
 
   constructor(scope: Construct, id: string, props: SecondaryDataStackProps) {
     super(scope, id, props);
@@ -83,7 +98,13 @@ export class SecondaryDataStack extends RegionalStack {
       subnetGroupName: names.dbSubnetGroup('secondary'),
       securityGroupName: names.securityGroup('trading-db', 'secondary'),
       encryptionKey: props.encryptionKey,
+      deletionProtection: this.protection.deletionProtection,
     });
+
+    if (this.protection.crossRegionBackups) {
+      if (!props.primaryEncryptionKeyArn) throw new Error('SecondaryDataStack: cross-region backups need primaryEncryptionKeyArn');
+      this.backup = regionBackup(this, names, 'secondary', props.primaryRegion, props.primaryEncryptionKeyArn, props.encryptionKey);
+    }
 
     const threshold = props.replicationLagThreshold ?? Duration.seconds(60);
     this.replicationLagAlarm = new cloudwatch.Alarm(this, 'ReplicationLagAlarm', {
@@ -104,4 +125,30 @@ export class SecondaryDataStack extends RegionalStack {
     this.replicationLagAlarm.addOkAction(notify);
     this.replicationLagAlarm.addInsufficientDataAction(notify);
   }
+}
+
+/**
+ * Each region backs up its own Aurora cluster and its own replica of the session table, and copies
+ * every recovery point into the other region. Whichever cluster is the writer, its region takes
+ * the snapshot; the global database keeps the other cluster's storage a replica of it.
+ */
+function regionBackup(stack: Stack, names: PlatformNames, role: DeploymentRole, otherRegion: string, otherKeyArn: string, key: kms.IKey): DatabaseBackup {
+  const other: DeploymentRole = role === 'primary' ? 'secondary' : 'primary';
+  return new DatabaseBackup(stack, 'Backup', {
+    backupVaultName: names.backupVault(role),
+    backupPlanName: names.backupPlan(role),
+    encryptionKey: key,
+    resourceArns: [
+      stack.formatArn({ service: 'rds', resource: 'cluster', resourceName: names.auroraCluster(role), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: names.sessionTable() }),
+    ],
+    copyToVaultArn: stack.formatArn({
+      service: 'backup',
+      region: otherRegion,
+      resource: 'backup-vault',
+      resourceName: names.backupVault(other),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+    copyToKeyArn: otherKeyArn,
+  });
 }

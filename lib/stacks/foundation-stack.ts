@@ -1,10 +1,11 @@
-import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { PlatformEventBus } from '../constructs/platform-event-bus';
 import { ReplicatedBucket } from '../constructs/replicated-bucket';
@@ -62,22 +63,12 @@ export class FoundationStack extends RegionalStack {
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: names.alarmTopic(role), encryptionKey: this.encryptionKey }).topic;
 
-    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+    const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', {
       bucketName: names.bucket('access-logs', this.account, this.region),
-      // ALB access logs and S3 server access logs both require SSE-S3.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
-      removalPolicy: RemovalPolicy.DESTROY,
-      autoDeleteObjects: true,
+      auditTrail: this.protection.retainRecords,
+      expiration: Duration.days(this.protection.retainRecords ? 400 : 90),
     });
-    Validations.of(this.accessLogBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket receives the access logs of the load balancer and the files bucket; logging its own access would need another bucket logging the next one.',
-    });
+    this.accessLogBucket = accessLogs.bucket;
 
     this.filesBucket = new ReplicatedBucket(this, 'Files', {
       bucketName: names.bucket('trading-files', this.account, this.region),
@@ -92,7 +83,11 @@ export class FoundationStack extends RegionalStack {
         encryptionKey: kms.Key.fromKeyArn(this, 'ReplicaKey', props.replicateFilesTo.encryptionKeyArn),
         roleName: names.iamRole('s3-replication', role),
       },
+      retainOnDelete: this.protection.retainRecords,
     }).bucket;
+    // On deletion the files bucket (whose own emptying writes access-log records) goes before the
+    // access-log bucket is emptied.
+    if (accessLogs.emptier) this.filesBucket.node.addDependency(accessLogs.emptier);
 
     this.events = new PlatformEventBus(this, 'Events', {
       eventBusName: names.eventBus(),

@@ -1,9 +1,12 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { ResourceProtection } from '../protection';
 
 export interface RegionalStackProps extends StackProps {
   /** The zones this stack may use; returned instead of a context lookup. */
   readonly availabilityZones: string[];
+  /** What the environment's posture asks of data and traffic resources. @default - the test posture: everything destroyable */
+  readonly protection?: ResourceProtection;
 }
 
 /**
@@ -11,11 +14,13 @@ export interface RegionalStackProps extends StackProps {
  * `Stack.availabilityZones` would otherwise need AWS credentials at synth time.
  */
 export class RegionalStack extends Stack {
+  public readonly protection: ResourceProtection;
   private readonly pinnedAvailabilityZones: string[];
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
     this.pinnedAvailabilityZones = props.availabilityZones;
+    this.protection = props.protection ?? { deletionProtection: false, retainRecords: false, crossRegionBackups: false };
   }
 
   public override get availabilityZones(): string[] {

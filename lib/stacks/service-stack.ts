@@ -84,6 +84,7 @@ export class ServiceStack extends RegionalStack {
       executionRoleName: names.iamRole('trading-exec', role),
       logGroupName: names.logGroup('trading-service', role),
       accessLogBucket: props.accessLogBucket,
+      deletionProtection: this.protection.deletionProtection,
       certificate: props.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined,
       environment: {
         REGION_ROLE: role,

@@ -1,0 +1,115 @@
+/**
+ * CloudFormation custom resource `Custom::BucketEmptier`: on Delete, empties and deletes the
+ * bucket named by `BucketName` (see bucket-emptier.ts). Create and Update do nothing.
+ */
+import {
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetBucketPolicyCommand,
+  ListObjectVersionsCommand,
+  PutBucketPolicyCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { BucketPort, emptyAndDeleteBucket } from './bucket-emptier';
+
+export interface CustomResourceEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly ResponseURL: string;
+  readonly StackId: string;
+  readonly RequestId: string;
+  readonly LogicalResourceId: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: { readonly BucketName?: string };
+}
+
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  readonly logStreamName: string;
+}
+
+/** Sends the custom resource's answer to CloudFormation's pre-signed URL. */
+export type Responder = (url: string, body: string) => Promise<void>;
+
+/** S3 through the SDK; the production side of {@link BucketPort}. */
+export function sdkBucketPort(s3: S3Client): BucketPort {
+  return {
+    async denyNewObjects(bucket) {
+      let policy: { Version: string; Statement: unknown[] } = { Version: '2012-10-17', Statement: [] };
+      try {
+        const current = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+        if (current.Policy) policy = JSON.parse(current.Policy);
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'NoSuchBucketPolicy') throw error;
+      }
+      policy.Statement.push({
+        Sid: 'DenyNewObjectsWhileDeleting',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${bucket}/*`,
+      });
+      await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+    },
+    async listVersions(bucket, page) {
+      const output = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: page?.keyMarker, VersionIdMarker: page?.versionIdMarker }));
+      const keys = [...(output.Versions ?? []), ...(output.DeleteMarkers ?? [])].map((entry) => ({ key: entry.Key!, versionId: entry.VersionId }));
+      return { keys, next: output.IsTruncated ? { keyMarker: output.NextKeyMarker, versionIdMarker: output.NextVersionIdMarker } : undefined };
+    },
+    async deleteVersions(bucket, keys) {
+      const output = await s3.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((entry) => ({ Key: entry.key, VersionId: entry.versionId })), Quiet: true } }),
+      );
+      if (output.Errors?.length)
+        throw new Error(`could not delete ${output.Errors.length} objects of ${bucket}: ${output.Errors[0].Code} ${output.Errors[0].Message}`);
+    },
+    async deleteBucket(bucket) {
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    },
+  };
+}
+
+/** The handler, with its I/O passed in. */
+export async function handleEvent(event: CustomResourceEvent, context: LambdaContext, port: BucketPort, respond: Responder): Promise<void> {
+  const bucket = event.ResourceProperties.BucketName ?? '';
+  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
+  let reason = '';
+  try {
+    if (event.RequestType === 'Delete' && bucket !== '') {
+      const outcome = await emptyAndDeleteBucket(port, bucket, systemClock, {
+        // Leave a minute to answer CloudFormation before Lambda stops the run.
+        deadlineMs: context.getRemainingTimeInMillis() - 60_000,
+        retryDelayMs: 10_000,
+      });
+      reason = `bucket ${bucket}: ${outcome}`;
+    }
+  } catch (error) {
+    status = 'FAILED';
+    reason = `bucket ${bucket}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (log stream ${context.logStreamName})`;
+  }
+  process.stdout.write(`${event.RequestType} ${status} ${reason}\n`);
+  await respond(
+    event.ResponseURL,
+    JSON.stringify({
+      Status: status,
+      Reason: reason || 'no action',
+      PhysicalResourceId: event.PhysicalResourceId ?? bucket,
+      StackId: event.StackId,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+    }),
+  );
+}
+
+const systemClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((done) => setTimeout(done, ms)) };
+
+async function putResponse(url: string, body: string): Promise<void> {
+  const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
+  if (!response.ok) throw new Error(`CloudFormation response failed: HTTP ${response.status}`);
+}
+
+let port: BucketPort | undefined;
+
+export async function handler(event: CustomResourceEvent, context: LambdaContext): Promise<void> {
+  port ??= sdkBucketPort(new S3Client({}));
+  await handleEvent(event, context, port, putResponse);
+}

@@ -1,0 +1,133 @@
+import * as path from 'node:path';
+import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from '../nag';
+
+const EMPTIER_ENTRY = path.join(__dirname, '..', '..', 'cleanup', 'src', 'handler.ts');
+
+export interface AccessLogBucketProps {
+  readonly bucketName: string;
+  /** How long log objects are kept. @default Duration.days(90) */
+  readonly expiration?: Duration;
+  /**
+   * Keep the bucket as a tamper-evident audit trail: versioned, object versions undeletable except
+   * by the lifecycle rule, and retained by `cdk destroy`. When false, the bucket empties and deletes
+   * itself on `cdk destroy`, even while late log deliveries arrive.
+   * @default false
+   */
+  readonly auditTrail?: boolean;
+  /** Name of the emptier function (test posture only). @default - generated */
+  readonly emptierFunctionName?: string;
+}
+
+/**
+ * The bucket for load balancer access logs and S3 server access logs. Both deliveries require
+ * SSE-S3, and S3 server access logs cannot target a bucket with Object Lock ("S3 buckets with
+ * Object Lock can't be used as destination buckets for server access logs", S3 User Guide,
+ * *Managing Object Lock*): tamper evidence comes from versioning and a deny on deleting versions.
+ */
+export class AccessLogBucket extends Construct {
+  public readonly bucket: s3.Bucket;
+  /** The custom resource that empties and deletes the bucket on `cdk destroy`; absent for an audit trail. */
+  public readonly emptier?: CustomResource;
+
+  constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
+    super(scope, id);
+    const auditTrail = props.auditTrail ?? false;
+    const expiration = props.expiration ?? Duration.days(90);
+
+    // Id `Default` keeps the logical ids of the bucket and its policy as they were before this
+    // construct wrapped them: a new logical id would replace a bucket with a custom name.
+    this.bucket = new s3.Bucket(this, 'Default', {
+      bucketName: props.bucketName,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: auditTrail,
+      lifecycleRules: [
+        {
+          id: 'expire-access-logs',
+          expiration,
+          noncurrentVersionExpiration: auditTrail ? expiration : undefined,
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+      removalPolicy: auditTrail ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This bucket receives the access logs of the load balancer and the files bucket; logging its own access would need another bucket logging the next one.',
+    });
+
+    if (auditTrail) {
+      // Lifecycle expiration is not a request and is not subject to the bucket policy.
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyErasingLogHistory',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:DeleteObjectVersion', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning'],
+          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+        }),
+      );
+      return;
+    }
+
+    const logGroup = new logs.LogGroup(this, 'EmptierLogGroup', { removalPolicy: RemovalPolicy.DESTROY });
+    const emptierFunction = new nodejs.NodejsFunction(this, 'EmptierFunction', {
+      functionName: props.emptierFunctionName,
+      description: `Empties and deletes ${props.bucketName} on stack deletion, also while late log deliveries arrive`,
+      entry: EMPTIER_ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(15),
+      logGroup,
+      bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: true, target: 'node24' },
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+    });
+    emptierFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'EmptyAndDeleteThisBucket',
+        actions: [
+          's3:ListBucketVersions',
+          's3:ListBucket',
+          's3:DeleteBucket',
+          's3:GetBucketPolicy',
+          's3:PutBucketPolicy',
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+        ],
+        resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+      }),
+    );
+    acknowledgeWildcardResource(
+      emptierFunction.role!.node.findChild('DefaultPolicy'),
+      this.bucket.arnForObjects('*'),
+      'The emptier deletes every object of this one bucket, whose keys are written by the log deliveries.',
+    );
+    Validations.of(emptierFunction.role!).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The AWS managed basic execution policy lets the emptier write its own log group; it grants nothing on data.',
+    });
+
+    this.emptier = new CustomResource(this, 'Emptier', {
+      serviceToken: emptierFunction.functionArn,
+      resourceType: 'Custom::BucketEmptier',
+      properties: { BucketName: this.bucket.bucketName },
+    });
+    // The bucket policy goes first on deletion: once it is gone no log delivery is allowed in,
+    // and the emptier then empties and deletes a bucket that nothing can write to any more.
+    this.bucket.policy!.node.addDependency(this.emptier);
+    // The function needs its permissions and its log group for the whole of the deletion.
+    this.emptier.node.addDependency(emptierFunction.role!.node.findChild('DefaultPolicy'));
+  }
+}

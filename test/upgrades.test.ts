@@ -1,0 +1,122 @@
+import { RawPlatformConfig } from '../lib/config';
+import { loadSchemas, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
+import { SynthesizedPlatform, synthesizePlatform } from './helpers';
+
+const CERT_EAST = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+const CERT_WEST = 'arn:aws:acm:us-west-2:123456789012:certificate/1c7b2a5f-3d4e-4f60-9bac-1d2e3f4a5b6c';
+
+/** One environment in the configurations a user moves it between. */
+const HTTP: RawPlatformConfig = { environmentSuffix: 'live', account: '123456789012', domainName: 'trading.acme-bank.com', protocol: 'http' };
+const HTTPS: RawPlatformConfig = { ...HTTP, protocol: 'https', primaryCertificateArn: CERT_EAST, secondaryCertificateArn: CERT_WEST };
+const CONFIGURATIONS: Record<string, RawPlatformConfig> = {
+  http: HTTP,
+  https: HTTPS,
+  'changed probes': { ...HTTPS, failoverProbeCount: 4, failoverProbeIntervalSeconds: 15 },
+  'changed retention': { ...HTTPS, logRetentionDays: '30' },
+  'year retention': { ...HTTPS, logRetentionDays: '365' },
+  production: { ...HTTPS, posture: 'production', logRetentionDays: '365' },
+};
+const MOVES: Array<[string, string]> = [
+  ['http', 'https'],
+  ['https', 'http'],
+  ['https', 'changed probes'],
+  ['changed probes', 'https'],
+  ['https', 'changed retention'],
+  ['year retention', 'production'],
+  ['production', 'year retention'],
+];
+
+const synthesized: Record<string, StackTemplate[]> = {};
+const schemaCache = new Map<string, (type: string) => ResourceSchema | undefined>();
+const schemasOf = (region: string) => {
+  if (!schemaCache.has(region)) schemaCache.set(region, loadSchemas(region));
+  return schemaCache.get(region)!;
+};
+
+function templates(platform: SynthesizedPlatform): StackTemplate[] {
+  return platform.allStacks.map((stack) => ({
+    stackId: stack.node.id,
+    stackName: stack.stackName,
+    region: stack.region,
+    template: platform.templates[stack.node.id].toJSON(),
+  }));
+}
+
+beforeAll(() => {
+  for (const [name, raw] of Object.entries(CONFIGURATIONS)) synthesized[name] = templates(synthesizePlatform(raw));
+});
+
+describe('moving an environment between configurations replaces nothing that cannot be replaced', () => {
+  test.each(MOVES)('%s → %s', (from, to) => {
+    const replacements = replacedResources(synthesized[from], synthesized[to], schemasOf);
+    const problems = replacementProblems(synthesized[from], synthesized[to], replacements, schemasOf);
+    expect(problems.map(({ replacement, problem }) => `${replacement.stackId}/${replacement.logicalId} (${replacement.type}) ${problem}`)).toEqual([]);
+  });
+
+  test('HTTP → HTTPS replaces exactly the two Route 53 health checks (Type is create-only)', () => {
+    const replacements = replacedResources(synthesized.http, synthesized.https, schemasOf);
+    expect(replacements.map(({ stackId, type, changed }) => `${stackId} ${type} ${changed.join(',')}`)).toEqual([
+      'GlobalTraffic AWS::Route53::HealthCheck /properties/HealthCheckConfig/Type',
+      'GlobalTraffic AWS::Route53::HealthCheck /properties/HealthCheckConfig/Type',
+    ]);
+  });
+});
+
+describe('the analysis itself', () => {
+  const stack = (stackId: string, resources: Record<string, any>, outputs: Record<string, any> = {}): StackTemplate => ({
+    stackId,
+    stackName: stackId.toLowerCase(),
+    region: 'us-east-1',
+    template: { Resources: resources, Outputs: outputs },
+  });
+  const check = (type: string, properties: Record<string, unknown>) => ({
+    Type: 'AWS::Route53::HealthCheck',
+    Properties: { HealthCheckConfig: { Type: type, ...properties } },
+  });
+
+  test('finds an import of a replaced resource (the defect a review found in the health checks)', () => {
+    const exported = { Value: { 'Fn::GetAtt': ['Check', 'HealthCheckId'] }, Export: { Name: 'dns:CheckId' } };
+    const consumer = stack('Monitoring', {
+      Alarm: { Type: 'AWS::CloudWatch::Alarm', Properties: { Dimensions: [{ Value: { 'Fn::ImportValue': 'dns:CheckId' } }] } },
+    });
+    const before = [stack('Dns', { Check: check('HTTP', {}) }, { CheckId: exported }), consumer];
+    const after = [stack('Dns', { Check: check('HTTPS', {}) }, { CheckId: exported }), consumer];
+    const replacements = replacedResources(before, after, schemasOf);
+    expect(replacementProblems(before, after, replacements, schemasOf).map(({ problem }) => problem)).toEqual([
+      'is imported by Monitoring (Fn::ImportValue of output CheckId): the export cannot change while in use',
+    ]);
+  });
+
+  test('finds a weak reader whose template does not change, and accepts one whose template changes', () => {
+    const output = { Value: { Ref: 'Check' } };
+    const reader = (label: string) =>
+      stack('Monitoring', {
+        Alarm: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: { AlarmDescription: label, Dimensions: [{ Value: { 'Fn::GetStackOutput': { StackName: 'dns', OutputName: 'CheckId' } } }] },
+        },
+      });
+    const before = [stack('Dns', { Check: check('HTTP', {}) }, { CheckId: output }), reader('HTTP probe')];
+    const stale = [stack('Dns', { Check: check('HTTPS', {}) }, { CheckId: output }), reader('HTTP probe')];
+    const following = [stack('Dns', { Check: check('HTTPS', {}) }, { CheckId: output }), reader('HTTPS probe')];
+    expect(replacementProblems(before, stale, replacedResources(before, stale, schemasOf), schemasOf).map(({ problem }) => problem)).toEqual([
+      'is read weakly by Monitoring (Fn::GetStackOutput of CheckId), whose template does not change: it would keep the old value',
+    ]);
+    expect(replacementProblems(before, following, replacedResources(before, following, schemasOf), schemasOf)).toEqual([]);
+  });
+
+  test('finds a replaced resource that keeps its custom physical name, and accepts one renamed with it', () => {
+    const cluster = (name: string, key: string) => ({
+      Type: 'AWS::RDS::DBCluster',
+      Properties: { DBClusterIdentifier: name, KmsKeyId: key, Engine: 'aurora-postgresql' },
+    });
+    const before = [stack('Data', { Cluster: cluster('aurora-live', 'key-1') })];
+    const sameName = [stack('Data', { Cluster: cluster('aurora-live', 'key-2') })];
+    const renamed = [stack('Data', { Cluster: cluster('aurora-v2-live', 'key-2') })];
+    expect(replacementProblems(before, sameName, replacedResources(before, sameName, schemasOf), schemasOf).map(({ problem }) => problem)).toEqual([
+      'keeps its custom physical name (/properties/DBClusterIdentifier): CloudFormation creates the replacement first, and the name is taken',
+    ]);
+    expect(replacedResources(before, renamed, schemasOf)).toHaveLength(1);
+    expect(replacementProblems(before, renamed, replacedResources(before, renamed, schemasOf), schemasOf)).toEqual([]);
+  });
+});
