@@ -16,6 +16,12 @@ export default tseslint.config(
     },
   },
   {
+    // The Node version guard is plain CommonJS so that it runs, and fails clearly, on any Node.
+    files: ['scripts/check-node.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly' } },
+    rules: { 'no-var': 'off' },
+  },
+  {
     files: ['test/**/*.ts', 'service/test/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },

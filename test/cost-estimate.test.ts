@@ -1,0 +1,53 @@
+import { estimateCosts, HOURS_PER_MONTH, loadPriceSheet, summarize } from '../scripts/cost-estimate';
+import { allResources, SynthesizedPlatform, synthesizePlatform } from './helpers';
+
+let platform: SynthesizedPlatform;
+const sheet = loadPriceSheet();
+
+beforeAll(() => {
+  platform = synthesizePlatform();
+});
+
+function templates() {
+  return platform.allStacks.map((stack) => ({ stackId: stack.node.id, region: stack.region, template: platform.templates[stack.node.id].toJSON() }));
+}
+
+test('every price carries its public source and date', () => {
+  for (const [key, entry] of Object.entries(sheet.prices)) {
+    expect({ key, source: /^https:\/\//.test(entry.source), date: typeof entry.sourceDate === 'string' && entry.sourceDate.length > 0 }).toEqual({
+      key,
+      source: true,
+      date: true,
+    });
+  }
+});
+
+test('quantities are counted from the synthesized templates, per region', () => {
+  const lines = estimateCosts(templates(), sheet);
+  for (const region of ['us-east-1', 'us-west-2']) {
+    const regionOf = (stackId: string) => platform.allStacks.find((stack) => stack.node.id === stackId)!.region;
+    const natGateways = allResources(platform).filter(
+      ({ stackId, resource }) => resource.Type === 'AWS::EC2::NatGateway' && regionOf(stackId) === region,
+    ).length;
+    expect(natGateways).toBe(3);
+    const nat = lines.find((line) => line.region === region && line.priceKey === 'natGatewayHour')!;
+    expect(nat.quantity).toBe(natGateways * HOURS_PER_MONTH);
+    expect(nat.monthly).toBeCloseTo(natGateways * HOURS_PER_MONTH * (sheet.prices.natGatewayHour[region] as number));
+  }
+  const health = lines.filter((line) => line.priceKey === 'route53HealthCheckAwsEndpointMonth').reduce((sum, line) => sum + line.quantity, 0);
+  expect(health).toBe(allResources(platform).filter(({ resource }) => resource.Type === 'AWS::Route53::HealthCheck').length);
+});
+
+test('a region without a sourced price uses the us-east-1 price and says so', () => {
+  const lines = estimateCosts(templates(), sheet);
+  const alb = lines.find((line) => line.region === 'us-west-2' && line.priceKey === 'albHour')!;
+  expect(sheet.prices.albHour['us-west-2']).toBeNull();
+  expect(alb).toMatchObject({ unitPrice: sheet.prices.albHour['us-east-1'], note: 'no sourced us-west-2 price: the us-east-1 price stands in' });
+});
+
+test('the standby region costs less than the whole platform, and the total is the sum of the regions', () => {
+  const summary = summarize(estimateCosts(templates(), sheet));
+  expect(summary.byRegion['us-west-2']).toBeGreaterThan(0);
+  expect(summary.byRegion['us-west-2']).toBeLessThan(summary.total);
+  expect(summary.total).toBeCloseTo(summary.byRegion['us-east-1'] + summary.byRegion['us-west-2']);
+});
