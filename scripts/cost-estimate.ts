@@ -195,7 +195,8 @@ function main(argv: string[]): void {
   const assemblyIndex = argv.indexOf('--assembly');
   const assembly = assemblyIndex >= 0 ? argv[assemblyIndex + 1] : path.join(__dirname, '..', 'cdk.out');
   const manifestFile = path.join(assembly, 'manifest.json');
-  if (!fs.existsSync(manifestFile)) throw new Error(`no synthesized templates in ${assembly}: run npm run synth first`);
+  if (!fs.existsSync(manifestFile))
+    throw new Error(`no synthesized templates in ${assembly}: run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment)`);
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   const templates: CostTemplate[] = Object.entries<any>(manifest.artifacts)
     .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
@@ -214,7 +215,7 @@ function main(argv: string[]): void {
   }
   const money = (value: number) => `${value.toFixed(2).padStart(9)} ${sheet.currency}`;
   process.stdout.write(`Monthly estimate from ${assembly} with prices of ${sheet.retrieved} (scripts/cost/price-sheet.json)\n\n`);
-  for (const line of lines) {
+  for (const line of [...lines].sort((a, b) => a.region.localeCompare(b.region) || b.monthly - a.monthly)) {
     process.stdout.write(`${line.region.padEnd(10)} ${money(line.monthly)}  ${line.item}${line.note ? `  [${line.note}]` : ''}\n`);
   }
   process.stdout.write(`\nstandby region (${standbyRegion}): ${money(summary.byRegion[standbyRegion] ?? 0)}\n`);

@@ -356,7 +356,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!fs.existsSync(path.join(options.assemblyDir, 'manifest.json'))) {
-    process.stderr.write(`rto-report: no cloud assembly in ${options.assemblyDir}: run \`npm run synth\` first, or pass the assembly directory\n`);
+    process.stderr.write(
+      `rto-report: no cloud assembly in ${options.assemblyDir}: run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment), or pass the assembly directory\n`,
+    );
     return 2;
   }
   const report = recoveryReport(options.assemblyDir, { promotionSeconds: options.promotionSeconds });

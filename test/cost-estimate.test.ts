@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { estimateCosts, HOURS_PER_MONTH, loadPriceSheet, summarize } from '../scripts/cost-estimate';
 import { allResources, SynthesizedPlatform, synthesizePlatform } from './helpers';
 
@@ -50,4 +53,20 @@ test('the standby region costs less than the whole platform, and the total is th
   expect(summary.byRegion['us-west-2']).toBeGreaterThan(0);
   expect(summary.byRegion['us-west-2']).toBeLessThan(summary.total);
   expect(summary.total).toBeCloseTo(summary.byRegion['us-east-1'] + summary.byRegion['us-west-2']);
+});
+
+describe('the command', () => {
+  const run = (...args: string[]) =>
+    spawnSync(path.join(__dirname, '..', 'node_modules', '.bin', 'tsx'), [path.join(__dirname, '..', 'scripts', 'cost-estimate.ts'), ...args], {
+      encoding: 'utf8',
+    });
+
+  test('without synthesized templates it says to synthesize first, exit 2', () => {
+    const result = run('--assembly', path.join(os.tmpdir(), 'no-such-assembly'));
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 2, stderr: expect.stringContaining('run `npm run synth` first') });
+  });
+
+  test('an unknown argument is refused, exit 2', () => {
+    expect(run('--region', 'us-east-1')).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown argument "--region"') });
+  });
 });

@@ -1,8 +1,8 @@
 /**
  * Operator commands against a REAL deployment (uses the caller's AWS credentials):
  *
- *   npm run switchover -- --environment <suffix> --to primary|secondary --confirm switchover-<suffix>
- *   npm run drill -- --environment <suffix> --domain <domainName> --confirm drill-<suffix>
+ *   npm run switchover -- --config <name> --to primary|secondary --confirm switchover-<suffix>
+ *   npm run drill -- --config <name> --confirm drill-<suffix>
  *
  * Every argument is checked before the first AWS call (see ops-arguments.ts, `--help`).
  */

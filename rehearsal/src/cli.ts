@@ -104,7 +104,9 @@ async function main(): Promise<number> {
     return 0;
   }
   if (!fs.existsSync(path.join(options.assemblyDir, 'manifest.json'))) {
-    process.stderr.write(`rehearse: no cloud assembly in ${options.assemblyDir}: run \`npm run synth\` first, or pass --assembly <dir>\n`);
+    process.stderr.write(
+      `rehearse: no cloud assembly in ${options.assemblyDir}: run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment), or pass --assembly <dir>\n`,
+    );
     return 2;
   }
 

@@ -41,7 +41,9 @@ export class Assembly {
   public static fromDirectory(directory: string): Assembly {
     const manifestFile = path.join(directory, 'manifest.json');
     if (!fs.existsSync(manifestFile)) {
-      throw new Error(`no cloud assembly in ${directory} (manifest.json missing): run \`npm run synth\` first, or pass --assembly <dir>`);
+      throw new Error(
+        `no cloud assembly in ${directory} (manifest.json missing): run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment), or pass --assembly <dir>`,
+      );
     }
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
     const stacks: StackTemplate[] = [];
