@@ -80,19 +80,28 @@ export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnv
   const file = problems.attempt(() => readConfigFile(name, input.files), {});
 
   const raw: Record<string, unknown> = { ...file, ...overrides };
-  if (file.protocol === Protocol.HTTPS && raw.protocol === Protocol.HTTP && !confirmed(input.context[ALLOW_HTTP_DOWNGRADE_KEY])) {
-    problems.add(
-      'protocol',
-      raw.protocol,
-      `config/${name}.json serves https: serving http instead replaces both health checks and drops TLS, so it needs -c ${ALLOW_HTTP_DOWNGRADE_KEY}=true (or change the file)`,
-    );
+  if (file.protocol === Protocol.HTTPS && raw.protocol === Protocol.HTTP) {
+    if (!confirmed(input.context[ALLOW_HTTP_DOWNGRADE_KEY])) {
+      problems.add(
+        'protocol',
+        raw.protocol,
+        `config/${name}.json serves https: serving http instead replaces both health checks and drops TLS, so it needs -c ${ALLOW_HTTP_DOWNGRADE_KEY}=true (or change the file)`,
+      );
+    }
+    // A downgrade drops the file's certificates (an empty -c value cannot clear them); unconfirmed,
+    // this keeps their clash with http from repeating the problem above.
+    for (const key of ['primaryCertificateArn', 'secondaryCertificateArn']) if (!(key in overrides)) delete raw[key];
   }
   const downgrade = input.context[ALLOW_HTTP_DOWNGRADE_KEY];
   if (downgrade !== undefined && !['true', 'false'].includes(String(downgrade))) {
     problems.add(ALLOW_HTTP_DOWNGRADE_KEY, downgrade, 'must be true or false');
   }
 
-  const pinned = typeof raw.account === 'string' ? raw.account.trim() : undefined;
+  // The pin is the file's: an override cannot lift it, and the credentials must match it.
+  const pinned = typeof file.account === 'string' ? file.account.trim() : undefined;
+  if (pinned && overrides.account !== undefined && String(overrides.account).trim() !== pinned) {
+    problems.add('account', overrides.account, `config/${name}.json pins account ${pinned}; an override cannot change a pinned account`);
+  }
   if (pinned && input.credentialsAccount && pinned !== input.credentialsAccount) {
     problems.add(
       'account',

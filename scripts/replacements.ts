@@ -1,14 +1,23 @@
 /**
  * What CloudFormation would replace when an environment moves from one configuration to another,
  * and whether each replacement can succeed. The rules come from the resource schemas that ship
- * with cfn-lint (`createOnlyProperties`: a change replaces the resource; `primaryIdentifier`: a
- * template that sets it gives the resource a custom physical name, and a replacement that keeps
- * the name fails, because CloudFormation creates the new resource before it deletes the old one).
+ * with cfn-lint (`createOnlyProperties`: a change replaces the resource). A resource has a custom
+ * physical name when the template sets its writable `primaryIdentifier` or a create-only name
+ * property of its own (`BucketName`, `TopicName`, `GroupName`, a load balancer's `Name`); a
+ * replacement that keeps the name fails, because CloudFormation creates the new resource first.
+ *
+ * Not followed: replacements that cascade (a create-only property that refers to a replaced
+ * resource), and resources that leave the template.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const SCHEMA_DIR = path.join(__dirname, '..', '.venv', 'lib', 'python3.11', 'site-packages', 'cfnlint', 'data', 'schemas');
+/** cfn-lint's schemas in the project's virtual environment, whatever the Python minor version. */
+function schemaDir(): string {
+  const lib = path.join(__dirname, '..', '.venv', 'lib');
+  const python = fs.existsSync(lib) ? fs.readdirSync(lib).find((entry) => entry.startsWith('python')) : undefined;
+  return path.join(lib, python ?? 'python3', 'site-packages', 'cfnlint', 'data', 'schemas');
+}
 
 export interface ResourceSchema {
   readonly createOnlyProperties?: string[];
@@ -18,14 +27,15 @@ export interface ResourceSchema {
 
 /** Resource schemas of one region, by type, read from the cfn-lint installation (npm run setup:python). */
 export function loadSchemas(region: string): (type: string) => ResourceSchema | undefined {
-  const providerFile = path.join(SCHEMA_DIR, 'providers', `${region}.json`);
+  const directory = schemaDir();
+  const providerFile = path.join(directory, 'providers', `${region}.json`);
   if (!fs.existsSync(providerFile)) throw new Error(`no cfn-lint schemas at ${providerFile}: run npm run setup:python`);
   const provider: Record<string, string> = JSON.parse(fs.readFileSync(providerFile, 'utf8'));
   const cache = new Map<string, ResourceSchema>();
   return (type) => {
     const file = provider[type];
     if (!file) return undefined;
-    if (!cache.has(file)) cache.set(file, JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, 'resources', `${file}.json`), 'utf8')));
+    if (!cache.has(file)) cache.set(file, JSON.parse(fs.readFileSync(path.join(directory, 'resources', `${file}.json`), 'utf8')));
     return cache.get(file);
   };
 }
@@ -42,7 +52,7 @@ export interface Replacement {
   readonly stackId: string;
   readonly logicalId: string;
   readonly type: string;
-  /** The create-only properties whose values differ, or `logical id` when the id itself changed. */
+  /** The create-only properties whose values differ. */
   readonly changed: string[];
 }
 
@@ -132,8 +142,7 @@ export function replacementProblems(
     const resource = producer.template.Resources![replacement.logicalId];
     const schema = schemasOf(producer.region)(replacement.type);
     const updated = after.find((stack) => stack.stackId === replacement.stackId)!.template.Resources![replacement.logicalId];
-    const keptName = (schema?.primaryIdentifier ?? []).filter((pointer) => {
-      if ((schema?.readOnlyProperties ?? []).includes(pointer)) return false;
+    const keptName = nameProperties(replacement.type, schema).filter((pointer) => {
       const value = JSON.stringify(valuesAt(resource.Properties ?? {}, pointer));
       return (
         valuesAt(resource.Properties ?? {}, pointer).some((item) => item !== undefined) && value === JSON.stringify(valuesAt(updated.Properties ?? {}, pointer))
@@ -157,13 +166,16 @@ export function replacementProblems(
             problem: `is imported by ${consumer.stackId} (Fn::ImportValue of output ${outputId}): the export cannot change while in use`,
           });
         }
-        const weakReads = collect(consumer.template, 'Fn::GetStackOutput') as Array<{ StackName?: string; OutputName?: string }>;
-        if (weakReads.some((read) => read.StackName === producer.stackName && read.OutputName === outputId)) {
-          const unchanged = JSON.stringify(consumer.template) === JSON.stringify(after.find((stack) => stack.stackId === consumer.stackId)?.template);
-          if (unchanged) {
+        // The reading resource itself must change: that is what makes CloudFormation update it.
+        const next = after.find((stack) => stack.stackId === consumer.stackId)?.template.Resources ?? {};
+        for (const [readerId, reader] of Object.entries<any>(consumer.template.Resources ?? {})) {
+          const reads = (collect(reader, 'Fn::GetStackOutput') as Array<{ StackName?: string; OutputName?: string }>).some(
+            (read) => read.StackName === producer.stackName && read.OutputName === outputId,
+          );
+          if (reads && JSON.stringify(reader) === JSON.stringify(next[readerId])) {
             problems.push({
               replacement,
-              problem: `is read weakly by ${consumer.stackId} (Fn::GetStackOutput of ${outputId}), whose template does not change: it would keep the old value`,
+              problem: `is read weakly by ${consumer.stackId}/${readerId} (Fn::GetStackOutput of ${outputId}), which does not change: it would keep the old value`,
             });
           }
         }
@@ -171,4 +183,50 @@ export function replacementProblems(
     }
   }
   return problems;
+}
+
+/**
+ * Resources that move to a new logical id (or another stack of the region) but keep their custom
+ * name: CloudFormation creates the new one before it deletes the old, so the name is taken.
+ */
+export function movedNamedResources(
+  before: StackTemplate[],
+  after: StackTemplate[],
+  schemasOf: (region: string) => (type: string) => ResourceSchema | undefined,
+): string[] {
+  const named = (stacks: StackTemplate[]) =>
+    stacks.flatMap((stack) =>
+      Object.entries<any>(stack.template.Resources ?? {}).flatMap(([logicalId, resource]) => {
+        const schema = schemasOf(stack.region)(resource.Type);
+        const identifiers = (schema?.primaryIdentifier ?? []).filter((pointer) => !(schema?.readOnlyProperties ?? []).includes(pointer));
+        const name = identifiers.map((pointer) => JSON.stringify(valuesAt(resource.Properties ?? {}, pointer))).join('|');
+        const hasName =
+          identifiers.length > 0 && identifiers.every((pointer) => valuesAt(resource.Properties ?? {}, pointer).some((value) => value !== undefined));
+        return hasName ? [{ key: `${stack.region} ${resource.Type} ${name}`, at: `${stack.stackId}/${logicalId}` }] : [];
+      }),
+    );
+  const old = new Map(named(before).map((entry) => [entry.key, entry.at]));
+  return named(after)
+    .filter((entry) => old.has(entry.key) && old.get(entry.key) !== entry.at)
+    .map((entry) => `${entry.key} moves from ${old.get(entry.key)} to ${entry.at}: the new resource is created while the old one still holds the name`);
+}
+
+/**
+ * The properties that give a resource of `type` its custom physical name: its writable primary
+ * identifier, and create-only properties named after the type (`Name`, `<Type>Name`,
+ * `<Type>Identifier`, for example `GroupName` of a security group or `TopicName` of a topic).
+ */
+export function nameProperties(type: string, schema: ResourceSchema | undefined): string[] {
+  const readOnly = schema?.readOnlyProperties ?? [];
+  const shortType = (type.split('::')[2] ?? '').toLowerCase();
+  const ownName = (schema?.createOnlyProperties ?? []).filter((pointer) => {
+    const property = pointer.replace(/^\/properties\//, '');
+    if (property.includes('/')) return false;
+    const stem = property.replace(/(Name|Identifier)$/, '');
+    return property !== stem && (stem === '' || shortType.endsWith(stem.toLowerCase()));
+  });
+  // A composite identifier with a read-only part (an ARN) is assigned by AWS, not a name.
+  const primary = schema?.primaryIdentifier ?? [];
+  const namedByPrimary = primary.every((pointer) => !readOnly.includes(pointer)) ? primary : [];
+  return [...new Set([...namedByPrimary, ...ownName])].filter((pointer) => !readOnly.includes(pointer));
 }

@@ -41,11 +41,13 @@ test('quantities are counted from the synthesized templates, per region', () => 
   expect(health).toBe(allResources(platform).filter(({ resource }) => resource.Type === 'AWS::Route53::HealthCheck').length);
 });
 
-test('a region without a sourced price uses the us-east-1 price and says so', () => {
-  const lines = estimateCosts(templates(), sheet);
-  const alb = lines.find((line) => line.region === 'us-west-2' && line.priceKey === 'albHour')!;
-  expect(sheet.prices.albHour['us-west-2']).toBeNull();
-  expect(alb).toMatchObject({ unitPrice: sheet.prices.albHour['us-east-1'], note: 'no sourced us-west-2 price: the us-east-1 price stands in' });
+test('a region without a sourced price uses the us-east-1 price and says so; a sourced one is used as it is', () => {
+  const withoutOregon = { ...sheet, prices: { ...sheet.prices, albHour: { ...sheet.prices.albHour, 'us-west-2': null, 'us-east-1': 0.03 } } };
+  const alb = estimateCosts(templates(), withoutOregon).find((line) => line.region === 'us-west-2' && line.priceKey === 'albHour')!;
+  expect(alb).toMatchObject({ unitPrice: 0.03, note: 'no sourced us-west-2 price: the us-east-1 price stands in' });
+  const withOregon = { ...sheet, prices: { ...sheet.prices, albHour: { ...sheet.prices.albHour, 'us-west-2': 0.04 } } };
+  const sourced = estimateCosts(templates(), withOregon).find((line) => line.region === 'us-west-2' && line.priceKey === 'albHour')!;
+  expect({ unitPrice: sourced.unitPrice, note: sourced.note }).toEqual({ unitPrice: 0.04, note: undefined });
 });
 
 test('the standby region costs less than the whole platform, and the total is the sum of the regions', () => {

@@ -117,13 +117,16 @@ describe('environment selection', () => {
     expect(problemsOf(() => selectEnvironment({ context: { config: 'broken' }, files }))[0]).toMatch(/config\/broken.json is not valid JSON/);
   });
 
-  test('serving http where the file says https needs an explicit confirmation', () => {
-    expect(problemsOf(() => selectEnvironment({ context: { config: 'live', protocol: 'http', primaryCertificateArn: undefined }, files: FILES }))).toContain(
+  test('serving http where the file says https needs an explicit confirmation, which then drops the file’s certificates', () => {
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'live', protocol: 'http' }, files: FILES }))).toEqual([
       'Invalid configuration protocol="http": config/live.json serves https: serving http instead replaces both health checks and drops TLS, so it needs -c allowHttpDowngrade=true (or change the file)',
-    );
-    const downgraded = memoryFiles({ live: { ...HTTPS_FILE, primaryCertificateArn: undefined, secondaryCertificateArn: undefined } });
-    const selected = selectEnvironment({ context: { config: 'live', protocol: 'http', allowHttpDowngrade: 'true' }, files: downgraded });
-    expect(selected.config.protocol).toBe('http');
+    ]);
+    const selected = selectEnvironment({ context: { config: 'live', protocol: 'http', allowHttpDowngrade: 'true' }, files: FILES });
+    expect([selected.config.protocol, selected.config.primary.certificateArn, selected.config.secondary.certificateArn]).toEqual([
+      'http',
+      undefined,
+      undefined,
+    ]);
   });
 
   test('a pinned account refuses credentials of another account; an unpinned one takes the credentials’ account', () => {
@@ -132,6 +135,18 @@ describe('environment selection', () => {
       /account="123456789012": config\/live.json pins this account but the credentials are for 210987654321/,
     );
     expect(selectEnvironment({ context: { config: 'live' }, files: FILES, credentialsAccount: '123456789012' }).config.account).toBe('123456789012');
+  });
+
+  test('an override cannot lift a pinned account', () => {
+    const pinned = memoryFiles({ live: { ...HTTPS_FILE, account: '123456789012' } });
+    expect(
+      problemsOf(() => selectEnvironment({ context: { config: 'live', account: '210987654321' }, files: pinned, credentialsAccount: '210987654321' })),
+    ).toEqual(
+      expect.arrayContaining([
+        'Invalid configuration account="210987654321": config/live.json pins account 123456789012; an override cannot change a pinned account',
+        expect.stringMatching(/pins this account but the credentials are for 210987654321/),
+      ]),
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import { EMPTY_ON_DELETE_TAG } from '../cleanup/src/bucket-emptier';
 import { RETAINED_IN_PRODUCTION } from '../lib/aspects/production-retention';
 import { PRODUCTION_MIN_LOG_RETENTION_DAYS } from '../lib/config';
 import { allResources, awsSolutionsFindings, SynthesizedPlatform, synthesizeEnvironment, synthesizePlatform } from './helpers';
@@ -69,7 +70,7 @@ describe('production posture', () => {
     for (const group of groups) expect(group.resource.Properties.RetentionInDays).toBeGreaterThanOrEqual(PRODUCTION_MIN_LOG_RETENTION_DAYS);
   });
 
-  test('access logs are a tamper-evident trail: versioned, and no one may delete a version or change the lifecycle', () => {
+  test('access logs are a tamper-evident trail: versioned, no one may delete a version, only the deployment may change the lifecycle', () => {
     for (const stackId of ['PrimaryFoundation', 'SecondaryFoundation']) {
       const template = production.templates[stackId];
       const [logBucketId, logBucket] = Object.entries(template.findResources('AWS::S3::Bucket')).find(([, bucket]) =>
@@ -77,15 +78,30 @@ describe('production posture', () => {
       )!;
       expect(logBucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       const policy = Object.values(template.findResources('AWS::S3::BucketPolicy')).find((candidate) => candidate.Properties.Bucket.Ref === logBucketId)!;
-      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      const statements = policy.Properties.PolicyDocument.Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Sid: 'DenyErasingLogHistory', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:DeleteObjectVersion' }),
+      );
+      expect(statements).toContainEqual(
         expect.objectContaining({
-          Sid: 'DenyErasingLogHistory',
+          Sid: 'DenyShorteningLogHistory',
           Effect: 'Deny',
           Principal: { AWS: '*' },
-          Action: ['s3:DeleteObjectVersion', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration'],
+          Action: ['s3:PutBucketVersioning', 's3:PutLifecycleConfiguration'],
+          Condition: {
+            ArnNotEquals: {
+              'aws:PrincipalArn': {
+                'Fn::Sub': expect.stringMatching(
+                  /^arn:\$\{AWS::Partition\}:iam::111122223333:role\/cdk-hnb659fds-cfn-exec-role-111122223333-us-(east-1|west-2)$/,
+                ),
+              },
+            },
+          },
         }),
       );
+      expect(policy.DeletionPolicy).toBe('Retain');
       expect(logBucket.Properties.ObjectLockEnabled).toBeUndefined();
+      expect(logBucket.Properties.Tags ?? []).not.toContainEqual(expect.objectContaining({ Key: EMPTY_ON_DELETE_TAG }));
     }
   });
 
@@ -153,6 +169,8 @@ describe('test posture (what the seed asks for)', () => {
         files: expect.arrayContaining([emptierId]),
         emptier: expect.arrayContaining([rolePolicyId]),
       });
+      // The emptier acts only on a bucket that carries the tag (a removal in an update leaves it alone).
+      expect(resources[bucketId].Properties.Tags).toContainEqual({ Key: EMPTY_ON_DELETE_TAG, Value: 'true' });
       const statement = resources[rolePolicyId].Properties.PolicyDocument.Statement.find((candidate: any) => candidate.Sid === 'EmptyAndDeleteThisBucket');
       expect(JSON.stringify(statement.Resource)).toContain(bucketId);
       expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);

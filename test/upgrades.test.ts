@@ -1,5 +1,5 @@
 import { RawPlatformConfig } from '../lib/config';
-import { loadSchemas, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
+import { loadSchemas, movedNamedResources, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
 import { SynthesizedPlatform, synthesizePlatform } from './helpers';
 
 const CERT_EAST = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -15,6 +15,8 @@ const CONFIGURATIONS: Record<string, RawPlatformConfig> = {
   'changed retention': { ...HTTPS, logRetentionDays: '30' },
   'year retention': { ...HTTPS, logRetentionDays: '365' },
   production: { ...HTTPS, posture: 'production', logRetentionDays: '365' },
+  'production, longer retention': { ...HTTPS, posture: 'production', logRetentionDays: '731' },
+  'another domain': { ...HTTP, domainName: 'trading.acme-bank.org' },
 };
 const MOVES: Array<[string, string]> = [
   ['http', 'https'],
@@ -24,6 +26,8 @@ const MOVES: Array<[string, string]> = [
   ['https', 'changed retention'],
   ['year retention', 'production'],
   ['production', 'year retention'],
+  ['production', 'production, longer retention'],
+  ['http', 'another domain'],
 ];
 
 const synthesized: Record<string, StackTemplate[]> = {};
@@ -51,6 +55,7 @@ describe('moving an environment between configurations replaces nothing that can
     const replacements = replacedResources(synthesized[from], synthesized[to], schemasOf);
     const problems = replacementProblems(synthesized[from], synthesized[to], replacements, schemasOf);
     expect(problems.map(({ replacement, problem }) => `${replacement.stackId}/${replacement.logicalId} (${replacement.type}) ${problem}`)).toEqual([]);
+    expect(movedNamedResources(synthesized[from], synthesized[to], schemasOf)).toEqual([]);
   });
 
   test('HTTP → HTTPS replaces exactly the two Route 53 health checks (Type is create-only)', () => {
@@ -87,7 +92,7 @@ describe('the analysis itself', () => {
     ]);
   });
 
-  test('finds a weak reader whose template does not change, and accepts one whose template changes', () => {
+  test('finds a weak reader that does not change, and accepts one that changes', () => {
     const output = { Value: { Ref: 'Check' } };
     const reader = (label: string) =>
       stack('Monitoring', {
@@ -100,9 +105,27 @@ describe('the analysis itself', () => {
     const stale = [stack('Dns', { Check: check('HTTPS', {}) }, { CheckId: output }), reader('HTTP probe')];
     const following = [stack('Dns', { Check: check('HTTPS', {}) }, { CheckId: output }), reader('HTTPS probe')];
     expect(replacementProblems(before, stale, replacedResources(before, stale, schemasOf), schemasOf).map(({ problem }) => problem)).toEqual([
-      'is read weakly by Monitoring (Fn::GetStackOutput of CheckId), whose template does not change: it would keep the old value',
+      'is read weakly by Monitoring/Alarm (Fn::GetStackOutput of CheckId), which does not change: it would keep the old value',
     ]);
     expect(replacementProblems(before, following, replacedResources(before, following, schemasOf), schemasOf)).toEqual([]);
+  });
+
+  test('a create-only name property of the type itself counts as a custom name, not only the primary identifier', () => {
+    const group = (vpc: string) => ({ Type: 'AWS::EC2::SecurityGroup', Properties: { GroupName: 'sg-trading-db-live', GroupDescription: 'db', VpcId: vpc } });
+    const before = [stack('Data', { Group: group('vpc-1') })];
+    const after = [stack('Data', { Group: group('vpc-2') })];
+    expect(replacementProblems(before, after, replacedResources(before, after, schemasOf), schemasOf).map(({ problem }) => problem)).toEqual([
+      'keeps its custom physical name (/properties/GroupName): CloudFormation creates the replacement first, and the name is taken',
+    ]);
+  });
+
+  test('finds a named resource that moves to another logical id', () => {
+    const bucket = { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'logs-live' } };
+    const before = [stack('Foundation', { AccessLogBucket: bucket })];
+    expect(movedNamedResources(before, [stack('Foundation', { AccessLogsBucket: bucket })], schemasOf)).toEqual([
+      'us-east-1 AWS::S3::Bucket ["logs-live"] moves from Foundation/AccessLogBucket to Foundation/AccessLogsBucket: the new resource is created while the old one still holds the name',
+    ]);
+    expect(movedNamedResources(before, before, schemasOf)).toEqual([]);
   });
 
   test('finds a replaced resource that keeps its custom physical name, and accepts one renamed with it', () => {

@@ -12,8 +12,19 @@
  * contract: a delete of a missing resource returns NotFound, which CloudFormation accepts).
  */
 
+/**
+ * Tag the bucket carries while it should be emptied on deletion. A custom resource also gets a
+ * Delete when it merely leaves the template (for example when an environment moves to the
+ * production posture), during the update's cleanup, after the bucket was updated. The bucket loses
+ * the tag in that update, so the emptier then leaves it alone: CDK's auto-delete handler does the
+ * same with `aws-cdk:auto-delete-objects`.
+ */
+export const EMPTY_ON_DELETE_TAG = 'trading-dr:empty-on-delete';
+
 /** The S3 calls the emptier makes; production backs it with the SDK, tests with moto. */
 export interface BucketPort {
+  /** The bucket's tags; empty when it has none. */
+  tags(bucket: string): Promise<Record<string, string>>;
   /** Adds a statement denying s3:PutObject to everyone; best effort. */
   denyNewObjects(bucket: string): Promise<void>;
   /** One page of object versions and delete markers. */
@@ -44,7 +55,7 @@ export interface EmptyAndDeleteOptions {
   readonly retryDelayMs: number;
 }
 
-export type EmptyAndDeleteOutcome = 'deleted' | 'already-gone';
+export type EmptyAndDeleteOutcome = 'deleted' | 'already-gone' | 'kept (not tagged for deletion)';
 
 /** Removes every object version of one page after another; returns how many were removed. */
 export async function emptyOnce(port: BucketPort, bucket: string): Promise<number> {
@@ -67,6 +78,12 @@ export async function emptyAndDeleteBucket(
   options: EmptyAndDeleteOptions,
 ): Promise<EmptyAndDeleteOutcome> {
   const deadline = clock.now() + options.deadlineMs;
+  try {
+    if ((await port.tags(bucket))[EMPTY_ON_DELETE_TAG] !== 'true') return 'kept (not tagged for deletion)';
+  } catch (error) {
+    if (errorName(error) === 'NoSuchBucket') return 'already-gone';
+    throw error;
+  }
   try {
     await port.denyNewObjects(bucket);
   } catch (error) {

@@ -6,6 +6,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
   GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
   ListObjectVersionsCommand,
   PutBucketPolicyCommand,
   S3Client,
@@ -33,6 +34,15 @@ export type Responder = (url: string, body: string) => Promise<void>;
 /** S3 through the SDK; the production side of {@link BucketPort}. */
 export function sdkBucketPort(s3: S3Client): BucketPort {
   return {
+    async tags(bucket) {
+      try {
+        const output = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
+        return Object.fromEntries((output.TagSet ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchTagSet') return {};
+        throw error;
+      }
+    },
     async denyNewObjects(bucket) {
       let policy: { Version: string; Statement: unknown[] } = { Version: '2012-10-17', Statement: [] };
       try {
@@ -92,7 +102,9 @@ export async function handleEvent(event: CustomResourceEvent, context: LambdaCon
     JSON.stringify({
       Status: status,
       Reason: reason || 'no action',
-      PhysicalResourceId: event.PhysicalResourceId ?? bucket,
+      // A new bucket name is a new physical resource: CloudFormation then deletes the old one
+      // through this handler, with the old properties, instead of deleting the bucket unaided.
+      PhysicalResourceId: event.RequestType === 'Delete' ? (event.PhysicalResourceId ?? bucket) : bucket,
       StackId: event.StackId,
       RequestId: event.RequestId,
       LogicalResourceId: event.LogicalResourceId,

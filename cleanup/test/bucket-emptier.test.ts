@@ -1,6 +1,8 @@
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetBucketPolicyCommand,
+  PutBucketTaggingCommand,
   HeadBucketCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
@@ -8,7 +10,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { MOTO_CREDENTIALS, MotoServer, startMoto } from '../../orchestrator/test/moto-server';
-import { BucketPort, emptyAndDeleteBucket, emptyOnce } from '../src/bucket-emptier';
+import { BucketPort, EMPTY_ON_DELETE_TAG, emptyAndDeleteBucket, emptyOnce } from '../src/bucket-emptier';
 import { CustomResourceEvent, handleEvent, sdkBucketPort } from '../src/handler';
 
 /**
@@ -25,13 +27,16 @@ beforeAll(async () => {
 });
 afterAll(async () => moto.stop());
 
-async function logBucket(objects: number, versioned = false): Promise<string> {
+async function logBucket(objects: number, versioned = false, tagged = true): Promise<string> {
   const bucket = `access-logs-${++bucketCount}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  if (tagged) await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: EMPTY_ON_DELETE_TAG, Value: 'true' }] } }));
   if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   for (let index = 0; index < objects; index++) {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `alb/log-${index}.gz`, Body: 'x' }));
     if (versioned) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `alb/log-${index}.gz`, Body: 'y' }));
+    // A delete without a version id leaves a delete marker, which DeleteBucket also counts.
+    if (versioned) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `alb/log-${index}.gz` }));
   }
   return bucket;
 }
@@ -100,9 +105,19 @@ test('the emptier deletes the bucket although logs keep landing after each pass'
 });
 
 test('every version and delete marker of a versioned bucket is removed, over several list pages', async () => {
-  const bucket = await logBucket(600, true);
+  const bucket = await logBucket(400, true);
+  const first = await sdkBucketPort(s3).listVersions(bucket);
+  expect({ page: first.keys.length, more: first.next !== undefined }).toEqual({ page: 1000, more: true });
   expect(await emptyAndDeleteBucket(sdkBucketPort(s3), bucket, instantClock, { deadlineMs: 60_000, retryDelayMs: 1 })).toBe('deleted');
   expect(await exists(bucket)).toBe(false);
+});
+
+test('a bucket without the tag is kept: the custom resource left the template in an update, the stack is not being deleted', async () => {
+  const bucket = await logBucket(2, false, false);
+  expect(await emptyAndDeleteBucket(sdkBucketPort(s3), bucket, instantClock, { deadlineMs: 60_000, retryDelayMs: 1 })).toBe('kept (not tagged for deletion)');
+  expect(await exists(bucket)).toBe(true);
+  expect((await sdkBucketPort(s3).listVersions(bucket)).keys).toHaveLength(2);
+  await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'still-delivered.log', Body: 'x' }))).resolves.toBeDefined();
 });
 
 test('a bucket already gone is success, so a retried stack deletion completes', async () => {
@@ -154,4 +169,23 @@ test('Create and Update answer SUCCESS without touching the bucket', async () =>
   }
   expect(responses.map((body) => JSON.parse(body).Status)).toEqual(['SUCCESS', 'SUCCESS']);
   expect(await exists(bucket)).toBe(true);
+});
+
+test('an Update to another bucket name returns the new name as physical id, so CloudFormation deletes the old bucket through the emptier', async () => {
+  const responses: string[] = [];
+  await handleEvent(
+    {
+      RequestType: 'Update',
+      ResponseURL: 'u',
+      StackId: 's',
+      RequestId: 'r',
+      LogicalResourceId: 'l',
+      PhysicalResourceId: 'access-logs-old',
+      ResourceProperties: { BucketName: 'access-logs-new' },
+    },
+    { getRemainingTimeInMillis: () => 900_000, logStreamName: 'stream' },
+    sdkBucketPort(s3),
+    async (_url, body) => void responses.push(body),
+  );
+  expect(JSON.parse(responses[0])).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'access-logs-new' });
 });

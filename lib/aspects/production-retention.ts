@@ -3,10 +3,17 @@ import { IConstruct } from 'constructs';
 
 /**
  * Resource types a production environment keeps after `cdk destroy`: the audit trail (log groups,
- * log and files buckets), the backups (vaults with their recovery points) and the keys without
+ * log and files buckets with their policies), the backups (vaults with their recovery points) and the keys without
  * which none of them, nor the final database snapshots, can be read.
  */
-export const RETAINED_IN_PRODUCTION: readonly string[] = ['AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::S3::Bucket', 'AWS::Backup::BackupVault'];
+export const RETAINED_IN_PRODUCTION: readonly string[] = [
+  'AWS::KMS::Key',
+  'AWS::Logs::LogGroup',
+  'AWS::S3::Bucket',
+  // A retained bucket keeps its policy: TLS only, and the access logs' deny on erasing history.
+  'AWS::S3::BucketPolicy',
+  'AWS::Backup::BackupVault',
+];
 
 /** Resource types that leave a final snapshot when deleted or replaced in production. */
 export const SNAPSHOT_IN_PRODUCTION: readonly string[] = ['AWS::RDS::DBCluster'];

@@ -1,11 +1,12 @@
 import * as path from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CustomResource, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { EMPTY_ON_DELETE_TAG } from '../../cleanup/src/bucket-emptier';
 import { acknowledgeWildcardResource } from '../nag';
 
 const EMPTIER_ENTRY = path.join(__dirname, '..', '..', 'cleanup', 'src', 'handler.ts');
@@ -73,8 +74,23 @@ export class AccessLogBucket extends Construct {
           sid: 'DenyErasingLogHistory',
           effect: iam.Effect.DENY,
           principals: [new iam.AnyPrincipal()],
-          actions: ['s3:DeleteObjectVersion', 's3:PutLifecycleConfiguration', 's3:PutBucketVersioning'],
-          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+          actions: ['s3:DeleteObjectVersion'],
+          resources: [this.bucket.arnForObjects('*')],
+        }),
+      );
+      // Retention and versioning change only through a reviewed deployment: the CloudFormation
+      // execution role of the CDK bootstrap may, no one else (the stack's own updates would fail).
+      const synthesizer = Stack.of(this).synthesizer;
+      const deployRole = synthesizer instanceof DefaultStackSynthesizer ? synthesizer.cloudFormationExecutionRoleArn : undefined;
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyShorteningLogHistory',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:PutLifecycleConfiguration', 's3:PutBucketVersioning'],
+          resources: [this.bucket.bucketArn],
+          // The synthesizer's ARN carries ${AWS::Partition} placeholders for the CLI; Fn::Sub renders them here.
+          conditions: deployRole ? { ArnNotEquals: { 'aws:PrincipalArn': Fn.sub(deployRole) } } : undefined,
         }),
       );
       return;
@@ -98,6 +114,7 @@ export class AccessLogBucket extends Construct {
       new iam.PolicyStatement({
         sid: 'EmptyAndDeleteThisBucket',
         actions: [
+          's3:GetBucketTagging',
           's3:ListBucketVersions',
           's3:ListBucket',
           's3:DeleteBucket',
@@ -119,6 +136,7 @@ export class AccessLogBucket extends Construct {
       reason: 'The AWS managed basic execution policy lets the emptier write its own log group; it grants nothing on data.',
     });
 
+    Tags.of(this.bucket).add(EMPTY_ON_DELETE_TAG, 'true');
     this.emptier = new CustomResource(this, 'Emptier', {
       serviceToken: emptierFunction.functionArn,
       resourceType: 'Custom::BucketEmptier',

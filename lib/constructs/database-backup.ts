@@ -64,9 +64,13 @@ export class DatabaseBackup extends Construct {
     });
     // Copying an Aurora snapshot into the other region re-encrypts it with that region's key.
     selection.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'DescribeBothRegionKeys', actions: ['kms:DescribeKey'], resources: [props.encryptionKey.keyArn, props.copyToKeyArn] }),
+    );
+    // Grants only for AWS services acting for the role (RDS copying the snapshot), never to people.
+    selection.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'UseBothRegionKeysForCopies',
-        actions: ['kms:DescribeKey', 'kms:CreateGrant'],
+        sid: 'GrantBothRegionKeysToCopies',
+        actions: ['kms:CreateGrant'],
         resources: [props.encryptionKey.keyArn, props.copyToKeyArn],
         conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
       }),

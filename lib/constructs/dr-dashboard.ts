@@ -56,7 +56,9 @@ export class DrDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Region health (Route 53, 1 = healthy)',
-        left: props.healthChecks.map((check) => DrMetrics.route53HealthCheckStatus(check.healthCheckId).with({ label: check.label })),
+        left: props.healthChecks.map((check) =>
+          DrMetrics.route53HealthCheckStatus(check.healthCheckId).with({ label: check.probe ? `${check.label} (${check.probe})` : check.label }),
+        ),
         leftYAxis: { min: 0, max: 1 },
         width: 12,
       }),
