@@ -86,6 +86,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     encryptionKey: primaryFoundation.encryptionKey,
     secondaryRegion: config.secondary.region,
     secondaryEncryptionKeyArn: secondaryKeyArn,
+    backupVaultName: protection.crossRegionBackups ? names.backupVault('primary') : undefined,
   });
   primaryData.addStackDependency(secondaryFoundation, 'the secret replica and the table replica use the secondary region key');
 
@@ -98,6 +99,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     globalClusterIdentifier: names.auroraGlobalCluster(),
     alarmTopic: secondaryFoundation.alarmTopic,
     primaryRegion: config.primary.region,
+    backupVaultName: protection.crossRegionBackups ? names.backupVault('secondary') : undefined,
     primaryEncryptionKeyArn: protection.crossRegionBackups
       ? crossRegionValue(primaryFoundation, 'DataKeyArn', primaryFoundation.encryptionKey.keyArn)
       : undefined,

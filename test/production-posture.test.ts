@@ -111,9 +111,12 @@ describe('production posture', () => {
       ['SecondaryData', 'us-west-2', 'primary'],
     ]) {
       const template: Template = production.templates[stackId];
-      const [vault] = Object.values(template.findResources('AWS::Backup::BackupVault'));
+      // The vaults live in the Foundation stacks, which both deploy before either plan copies.
+      const foundation = production.templates[stackId.replace('Data', 'Foundation')];
+      const [vault] = Object.values(foundation.findResources('AWS::Backup::BackupVault'));
       expect(vault.Properties.BackupVaultName).toMatch(new RegExp(`^backup-trading-${stackId.startsWith('Primary') ? 'primary' : 'secondary'}-prod$`));
       expect(vault.Properties.EncryptionKeyArn).toBeDefined();
+      template.resourceCountIs('AWS::Backup::BackupVault', 0);
       const [plan] = Object.values(template.findResources('AWS::Backup::BackupPlan'));
       const [rule] = plan.Properties.BackupPlan.BackupPlanRule;
       expect(rule.ScheduleExpression).toBe('cron(0 5 * * ? *)');

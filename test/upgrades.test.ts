@@ -1,5 +1,13 @@
 import { RawPlatformConfig } from '../lib/config';
-import { loadSchemas, movedNamedResources, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
+import {
+  loadSchemas,
+  movedNamedResources,
+  removedExportsInUse,
+  replacedResources,
+  replacementProblems,
+  ResourceSchema,
+  StackTemplate,
+} from '../scripts/replacements';
 import { SynthesizedPlatform, synthesizePlatform } from './helpers';
 
 const CERT_EAST = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -56,6 +64,7 @@ describe('moving an environment between configurations replaces nothing that can
     const problems = replacementProblems(synthesized[from], synthesized[to], replacements, schemasOf);
     expect(problems.map(({ replacement, problem }) => `${replacement.stackId}/${replacement.logicalId} (${replacement.type}) ${problem}`)).toEqual([]);
     expect(movedNamedResources(synthesized[from], synthesized[to], schemasOf)).toEqual([]);
+    expect(removedExportsInUse(synthesized[from], synthesized[to])).toEqual([]);
   });
 
   test('HTTP → HTTPS replaces exactly the two Route 53 health checks (Type is create-only)', () => {
@@ -117,6 +126,20 @@ describe('the analysis itself', () => {
     expect(replacementProblems(before, after, replacedResources(before, after, schemasOf), schemasOf).map(({ problem }) => problem)).toEqual([
       'keeps its custom physical name (/properties/GroupName): CloudFormation creates the replacement first, and the name is taken',
     ]);
+  });
+
+  test('finds an export the new templates drop while the old consumer still imports it', () => {
+    const producer = (exported: boolean) =>
+      stack(
+        'Foundation',
+        { Vault: { Type: 'AWS::Backup::BackupVault', Properties: {} } },
+        exported ? { VaultName: { Value: { Ref: 'Vault' }, Export: { Name: 'f:Vault' } } } : {},
+      );
+    const consumer = stack('Data', { Plan: { Type: 'AWS::Backup::BackupPlan', Properties: { Vault: { 'Fn::ImportValue': 'f:Vault' } } } });
+    expect(removedExportsInUse([producer(true), consumer], [producer(false), stack('Data', {})])).toEqual([
+      'Foundation drops export "f:Vault", which Data imports: the producer deploys first and cannot delete an export in use',
+    ]);
+    expect(removedExportsInUse([producer(true), consumer], [producer(true), consumer])).toEqual([]);
   });
 
   test('finds a named resource that moves to another logical id', () => {

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,9 +6,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 export interface DatabaseBackupProps {
-  readonly backupVaultName: string;
+  /** This region's vault. It lives in the Foundation stack, so both regions' vaults exist before any plan copies into them. */
+  readonly backupVault: backup.IBackupVault;
   readonly backupPlanName: string;
-  /** Key of this region: it encrypts the vault's recovery points. */
+  /** Key of this region, which encrypts the vault's recovery points. */
   readonly encryptionKey: kms.IKey;
   /** ARNs of this region's databases (Aurora cluster, DynamoDB table replica). */
   readonly resourceArns: string[];
@@ -25,25 +26,17 @@ export interface DatabaseBackupProps {
 /**
  * A daily AWS Backup plan for one region's databases, with every recovery point copied into the
  * other region's vault ("A copy of a backup to another AWS Region is encrypted using the key of
- * the destination vault", AWS Backup Developer Guide, *Encryption for backups*). The vault keeps
- * its recovery points when the stack is deleted: CloudFormation cannot delete a vault that holds
- * any, and they are the point of having it.
+ * the destination vault", AWS Backup Developer Guide, *Encryption for backups*).
  */
 export class DatabaseBackup extends Construct {
-  public readonly vault: backup.BackupVault;
   public readonly plan: backup.BackupPlan;
 
   constructor(scope: Construct, id: string, props: DatabaseBackupProps) {
     super(scope, id);
     const retention = props.retention ?? Duration.days(35);
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: props.backupVaultName,
-      encryptionKey: props.encryptionKey,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
     this.plan = new backup.BackupPlan(this, 'Plan', {
       backupPlanName: props.backupPlanName,
-      backupVault: this.vault,
+      backupVault: props.backupVault,
       backupPlanRules: [
         new backup.BackupPlanRule({
           ruleName: 'daily-with-cross-region-copy',

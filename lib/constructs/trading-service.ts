@@ -62,6 +62,8 @@ export class TradingService extends Construct {
   /** Protocol of the public listener, for health checks from outside. */
   public readonly listenerProtocol: elbv2.ApplicationProtocol;
   public readonly listenerPort: number;
+  /** The port-80 listener: it serves over HTTP, and redirects to HTTPS when there is a certificate. */
+  public readonly httpListener: elbv2.ApplicationListener;
   public readonly logGroup: logs.LogGroup;
   public readonly desiredCount: number;
 
@@ -193,6 +195,7 @@ export class TradingService extends Construct {
     // Port 80 keeps one construct id in both modes: adding a certificate later updates this
     // listener in place, where a new id would create a second port-80 listener and fail the update.
     const httpListener = this.loadBalancer.addListener('HttpListener', { protocol: elbv2.ApplicationProtocol.HTTP, port: 80, open: true });
+    this.httpListener = httpListener;
     if (props.certificate) {
       this.listenerProtocol = elbv2.ApplicationProtocol.HTTPS;
       this.listenerPort = 443;

@@ -1,4 +1,5 @@
 import { ArnFormat, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -19,6 +20,12 @@ export interface PrimaryDataStackProps extends RegionalStackProps {
   /** The standby region and its key, for the secret replica and the table replica. */
   readonly secondaryRegion: string;
   readonly secondaryEncryptionKeyArn: string;
+  /**
+   * Name of this region's backup vault, created by the region's Foundation stack. By name, not by
+   * reference: an export would block the Foundation update that removes the vault (production → test).
+   * @default - none: required with cross-region backups
+   */
+  readonly backupVaultName?: string;
 }
 
 /** Aurora global database with its primary cluster, and the DynamoDB global session table. */
@@ -56,7 +63,7 @@ export class PrimaryDataStack extends RegionalStack {
     });
 
     if (this.protection.crossRegionBackups) {
-      this.backup = regionBackup(this, names, 'primary', props.secondaryRegion, props.secondaryEncryptionKeyArn, props.encryptionKey);
+      this.backup = regionBackup(this, names, 'primary', props.backupVaultName, props.secondaryRegion, props.secondaryEncryptionKeyArn, props.encryptionKey);
     }
 
     new CfnOutput(this, 'AuroraGlobalClusterIdentifier', { value: this.database.globalCluster.ref, description: 'Aurora global cluster identifier' });
@@ -75,6 +82,12 @@ export interface SecondaryDataStackProps extends RegionalStackProps {
   readonly primaryRegion: string;
   /** The primary region's key, which encrypts the copies there. @default - none: required with cross-region backups */
   readonly primaryEncryptionKeyArn?: string;
+  /**
+   * Name of this region's backup vault, created by the region's Foundation stack. By name, not by
+   * reference: an export would block the Foundation update that removes the vault (production → test).
+   * @default - none: required with cross-region backups
+   */
+  readonly backupVaultName?: string;
   /** @default Duration.seconds(60) */
   readonly replicationLagThreshold?: Duration;
 }
@@ -103,7 +116,7 @@ export class SecondaryDataStack extends RegionalStack {
 
     if (this.protection.crossRegionBackups) {
       if (!props.primaryEncryptionKeyArn) throw new Error('SecondaryDataStack: cross-region backups need primaryEncryptionKeyArn');
-      this.backup = regionBackup(this, names, 'secondary', props.primaryRegion, props.primaryEncryptionKeyArn, props.encryptionKey);
+      this.backup = regionBackup(this, names, 'secondary', props.backupVaultName, props.primaryRegion, props.primaryEncryptionKeyArn, props.encryptionKey);
     }
 
     const threshold = props.replicationLagThreshold ?? Duration.seconds(60);
@@ -132,10 +145,19 @@ export class SecondaryDataStack extends RegionalStack {
  * every recovery point into the other region. Whichever cluster is the writer, its region takes
  * the snapshot; the global database keeps the other cluster's storage a replica of it.
  */
-function regionBackup(stack: Stack, names: PlatformNames, role: DeploymentRole, otherRegion: string, otherKeyArn: string, key: kms.IKey): DatabaseBackup {
+function regionBackup(
+  stack: Stack,
+  names: PlatformNames,
+  role: DeploymentRole,
+  vaultName: string | undefined,
+  otherRegion: string,
+  otherKeyArn: string,
+  key: kms.IKey,
+): DatabaseBackup {
+  if (!vaultName) throw new Error(`${stack.node.id}: cross-region backups need the name of the region's backup vault`);
   const other: DeploymentRole = role === 'primary' ? 'secondary' : 'primary';
   return new DatabaseBackup(stack, 'Backup', {
-    backupVaultName: names.backupVault(role),
+    backupVault: backup.BackupVault.fromBackupVaultName(stack, 'BackupVault', vaultName),
     backupPlanName: names.backupPlan(role),
     encryptionKey: key,
     resourceArns: [

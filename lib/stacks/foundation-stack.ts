@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -41,6 +42,8 @@ export class FoundationStack extends RegionalStack {
   public readonly accessLogBucket: s3.Bucket;
   public readonly filesBucket: s3.Bucket;
   public readonly events: PlatformEventBus;
+  /** The region's AWS Backup vault; present with cross-region backups (production posture). */
+  public readonly backupVault?: backup.BackupVault;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -98,6 +101,17 @@ export class FoundationStack extends RegionalStack {
       // The replication role is created later (EventRouting stack); its name is deterministic.
       replicationRoleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.iamRole('events-replication', 'primary') }),
     });
+
+    if (this.protection.crossRegionBackups) {
+      // Here rather than beside the plans: both foundations deploy before either data stack, so
+      // each vault exists before the other region's plan first copies into it. It keeps its
+      // recovery points on stack deletion (CloudFormation cannot delete a vault that holds any).
+      this.backupVault = new backup.BackupVault(this, 'BackupVault', {
+        backupVaultName: names.backupVault(role),
+        encryptionKey: this.encryptionKey,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+    }
 
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName, description: `Files bucket of the ${role} region` });
     new CfnOutput(this, 'AlarmTopicArn', {

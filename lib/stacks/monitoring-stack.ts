@@ -1,6 +1,7 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
 import { DashboardRegion, DrDashboard } from '../constructs/dr-dashboard';
 import { MonitoredHealthCheck, RegionalAlarms } from '../constructs/regional-alarms';
@@ -38,13 +39,21 @@ export class MonitoringStack extends RegionalStack {
     super(scope, id, props);
     const { names, role } = props;
     const isReplicationSource = props.fileReplication.sourceRegion === this.region;
+    // The target group's metrics name its load balancer. Through the group itself CDK derives that
+    // name from the listener the group is attached to, which is another listener over HTTPS than
+    // over HTTP: a protocol change would drop the export this stack imports. The load balancer's ARN
+    // is the same in both.
+    const targetGroup = elbv2.ApplicationTargetGroup.fromTargetGroupAttributes(this, 'TargetGroupMetrics', {
+      targetGroupArn: props.trading.targetGroup.targetGroupArn,
+      loadBalancerArns: props.trading.loadBalancer.loadBalancerArn,
+    });
 
     this.alarms = new RegionalAlarms(this, 'Alarms', {
       alarmTopic: props.alarmTopic,
       namePrefix: `alarm-trading-${role}`,
       nameSuffix: names.suffix,
       loadBalancer: props.trading.loadBalancer,
-      targetGroup: props.trading.targetGroup,
+      targetGroup,
       ecsClusterName: names.cluster(role),
       ecsServiceName: names.service(role),
       desiredTaskCount: props.desiredTaskCount,
@@ -61,7 +70,7 @@ export class MonitoringStack extends RegionalStack {
       local: props.local,
       remote: props.remote,
       loadBalancer: props.trading.loadBalancer,
-      targetGroup: props.trading.targetGroup,
+      targetGroup,
       healthChecks: props.healthChecks,
       auroraSecondaryClusterId: props.auroraSecondaryClusterId,
       auroraSecondaryRegion: props.auroraSecondaryRegion,

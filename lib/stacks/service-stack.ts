@@ -103,6 +103,10 @@ export class ServiceStack extends RegionalStack {
       },
     });
     const taskRole = this.trading.taskRole;
+    // The monitoring stacks imported the port-80 listener's ARN before they read the load balancer's
+    // (see MonitoringStack). The export stays so that stacks deployed before that change can still
+    // be updated: CloudFormation refuses to remove an export in use.
+    this.exportValue(this.trading.httpListener.listenerArn);
 
     // Ingress on the database group is created here, in the consumer, so the data stack never
     // references the service stack (which would be a cycle).
