@@ -12,6 +12,8 @@ function service(sim: Simulator, count: number): RegionalService {
     readiness: new Readiness({ checks: [], clock: sim }),
     identity: { region: 'us-east-1', regionRole: 'primary', version: 'test' },
     publish: () => undefined,
+    migrate: async () => 'no database login: nothing to migrate',
+    close: async () => undefined,
   });
   return new RegionalService(sim, network, new Random(2), 'us-east-1', 'lb.us-east-1.elb.amazonaws.com', count, core);
 }

@@ -1,5 +1,6 @@
 import { DescribeGlobalClustersCommand, DescribeGlobalClustersCommandOutput, RDSClient } from '@aws-sdk/client-rds';
 import { Clock } from './clock';
+import { SqlExecutor } from './sql';
 import { Endpoint, TcpConnector } from './network';
 import { ReadinessCheck } from './readiness';
 
@@ -31,7 +32,13 @@ export class RegionNotWritableError extends Error {
  * authentication) belongs to the trading workload; the failover rehearsal supplies a simulated one.
  */
 export interface SqlPort {
-  execute(endpoint: Endpoint, statement: string, parameters: readonly unknown[]): Promise<{ readonly rowCount: number }>;
+  execute(endpoint: Endpoint, statement: string, parameters: readonly unknown[]): Promise<SqlPortResult>;
+}
+
+/** A statement's result; the rehearsal's simulated port counts rows without returning them. */
+export interface SqlPortResult {
+  readonly rowCount: number;
+  readonly rows?: readonly Record<string, unknown>[];
 }
 
 export interface RegionDatabaseOptions {
@@ -45,6 +52,12 @@ export interface RegionDatabaseOptions {
   readonly readerEndpoint: string;
   readonly port: number;
   readonly tcp: TcpConnector;
+  /**
+   * How readiness checks the endpoint of the role: a read through it with the service's own
+   * connection settings (TLS, credentials), so that "ready" means the service can use it.
+   * @default - a TCP connection to the endpoint
+   */
+  readonly probe?: (endpoint: Endpoint) => Promise<void>;
   readonly clock: Clock;
   /** Failed writes re-read the role at most this often. @default 1000 */
   readonly roleRereadAfterFailureMs?: number;
@@ -129,6 +142,11 @@ export class RegionDatabase {
     return this.lastRole;
   }
 
+  /** The role read most recently, reading it first if there is none yet. */
+  public async currentRole(): Promise<DatabaseRole> {
+    return this.lastRole ?? this.refreshRole();
+  }
+
   /** The endpoint this region uses for reads and writes in `role`; undefined when it may not write. */
   public endpointFor(role: DatabaseRole | undefined): Endpoint | undefined {
     switch (role) {
@@ -159,7 +177,7 @@ export class RegionDatabase {
         const endpoint = this.endpointFor(role);
         if (!endpoint) throw new RegionNotWritableError(role);
         try {
-          await this.options.tcp.connect(endpoint);
+          await (this.options.probe ? this.options.probe(endpoint) : this.options.tcp.connect(endpoint));
         } catch (error) {
           throw new Error(`${role} endpoint ${endpoint.host}:${endpoint.port} unreachable: ${error instanceof Error ? error.message : String(error)}`, {
             cause: error,
@@ -174,7 +192,7 @@ export class RegionDatabase {
    * (a failover changes which endpoint is active) and propagates: the caller retries with its
    * idempotency key, never blindly.
    */
-  public async write(sql: SqlPort, statement: string, parameters: readonly unknown[]): Promise<{ readonly rowCount: number }> {
+  public async write(sql: SqlPort, statement: string, parameters: readonly unknown[]): Promise<SqlPortResult> {
     const endpoint = this.endpointFor(this.lastRole);
     if (!endpoint) throw new RegionNotWritableError(this.lastRole ?? 'unknown');
     try {
@@ -188,6 +206,19 @@ export class RegionDatabase {
       throw error;
     }
   }
+}
+
+/**
+ * The statements of the order store, run through the endpoint of the region's current role (reads
+ * too: a forwarding secondary reads its own reader endpoint, the writer its cluster endpoint).
+ */
+export function regionExecutor(database: RegionDatabase, sql: SqlPort): SqlExecutor {
+  return {
+    execute: async (statement, parameters = []) => {
+      const result = await database.write(sql, statement, parameters);
+      return { rowCount: result.rowCount, rows: result.rows ?? [] };
+    },
+  };
 }
 
 /**

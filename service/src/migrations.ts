@@ -1,0 +1,85 @@
+/**
+ * Versioned schema migrations, applied at startup by the writer's region only: global write
+ * forwarding forwards no DDL ("DDL statements aren't supported", Aurora User Guide, *Limitations of
+ * global write forwarding in Aurora PostgreSQL*), and the standby's schema arrives by storage
+ * replication. One migrator at a time across tasks: a session-level advisory lock.
+ */
+import { SqlExecutor } from './sql';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: readonly string[];
+}
+
+/** Key of the advisory lock every migrator takes (any 64-bit number; this one spells "trading"). */
+export const MIGRATION_LOCK_KEY = 7_472_616_469;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'orders',
+    statements: [
+      `CREATE TABLE orders (
+        order_id uuid PRIMARY KEY,
+        idempotency_key text NOT NULL UNIQUE CHECK (char_length(idempotency_key) BETWEEN 1 AND 128),
+        request_fingerprint text NOT NULL,
+        trader_id text NOT NULL,
+        symbol text NOT NULL,
+        side text NOT NULL CHECK (side IN ('buy', 'sell')),
+        quantity bigint NOT NULL CHECK (quantity > 0),
+        limit_price numeric NOT NULL CHECK (limit_price > 0 AND scale(limit_price) <= 4),
+        status text NOT NULL,
+        region text NOT NULL,
+        accepted_at timestamptz NOT NULL
+      )`,
+      'CREATE INDEX orders_trader_newest ON orders (trader_id, accepted_at DESC, order_id DESC)',
+    ],
+  },
+];
+
+/**
+ * Applies the pending migrations in version order, each in its own transaction. `session` must be
+ * one connection (a `pg.Client`), because the advisory lock belongs to the session holding it.
+ */
+export async function migrate(
+  session: SqlExecutor,
+  log: (entry: Record<string, unknown>) => void,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<{ readonly applied: number[]; readonly current: number }> {
+  const versions = migrations.map((migration) => migration.version);
+  if (versions.some((version, index) => index > 0 && version <= versions[index - 1])) {
+    throw new Error(`migration versions must increase: ${versions.join(', ')}`);
+  }
+  await session.execute('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    await session.execute(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const done = new Set((await session.execute('SELECT version FROM schema_migrations')).rows.map((row) => Number(row.version)));
+    const newest = Math.max(0, ...done);
+    if (newest > Math.max(0, ...versions)) {
+      log({ level: 'warn', msg: 'database schema is newer than this service', databaseVersion: newest, serviceVersion: Math.max(0, ...versions) });
+    }
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.version)) continue;
+      await session.execute('BEGIN');
+      try {
+        for (const statement of migration.statements) await session.execute(statement);
+        await session.execute('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+        await session.execute('COMMIT');
+      } catch (error) {
+        await session.execute('ROLLBACK').catch(() => undefined);
+        throw new Error(`migration ${migration.version} (${migration.name}) failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
+      }
+      log({ level: 'info', msg: 'migration applied', version: migration.version, name: migration.name });
+      applied.push(migration.version);
+    }
+    return { applied, current: Math.max(newest, ...applied) };
+  } finally {
+    await session.execute('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The order API's behaviour, apart from HTTP plumbing (server.ts routes to it): validation,
+ * idempotency, and the mapping of "this region cannot take the write now" to 503 with Retry-After,
+ * never a hang.
+ */
+import { randomUUID } from 'node:crypto';
+import { Clock, withTimeout } from './clock';
+import { RegionNotWritableError } from './database';
+import { OrderNotYetVisibleError, OrderStore } from './order-store';
+import { Order, parseListLimit, requestFingerprint, validateOrder } from './orders';
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface OrderApiOptions {
+  readonly store: OrderStore;
+  readonly region: string;
+  readonly clock: Clock;
+  /** Upper bound of one database round of a request. @default 5000 */
+  readonly timeoutMs?: number;
+  /** @default crypto.randomUUID */
+  readonly newOrderId?: () => string;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+/** Seconds a client waits before retrying a write the region cannot take now. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * PostgreSQL error classes that mean "not now, here" rather than "wrong request": connection
+ * exceptions (08), a read-only transaction (25006: the cluster is no longer the writer), operator
+ * intervention (57: shutdown, statement timeout), insufficient resources (53).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57)|^25006$|^40001$|^40P01$/;
+const UNAVAILABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+
+/** Whether a failed database call is worth retrying later (503) rather than a server fault (500). */
+export function isUnavailable(error: unknown): boolean {
+  if (error instanceof RegionNotWritableError || error instanceof OrderNotYetVisibleError) return true;
+  const code = String((error as { code?: unknown })?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NETWORK.has(code) || /timed out|timeout|Connection terminated|connection error|not queryable/i.test(message)
+  );
+}
+
+export class OrderApi {
+  private readonly newOrderId: () => string;
+
+  constructor(private readonly options: OrderApiOptions) {
+    this.newOrderId = options.newOrderId ?? randomUUID;
+  }
+
+  /** `POST /orders`. `rawBody` is the request body as received. */
+  public async create(idempotencyKey: string | undefined, rawBody: string): Promise<ApiResponse> {
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      const fields: Record<string, string> = { body: 'is not valid JSON' };
+      if (!idempotencyKey) fields['Idempotency-Key'] = 'header is required';
+      return { status: 400, body: { error: 'invalid order', fields } };
+    }
+    const validation = validateOrder(idempotencyKey, body);
+    if (!validation.valid) return { status: 400, body: { error: 'invalid order', fields: validation.fields } };
+    const order: Order = {
+      orderId: this.newOrderId(),
+      status: 'accepted',
+      region: this.options.region,
+      acceptedAt: new Date(this.options.clock.now()).toISOString(),
+      ...validation.request,
+    };
+    return this.guard('create', async () => {
+      const result = await this.options.store.accept(validation.idempotencyKey, requestFingerprint(validation.request), order);
+      switch (result.outcome) {
+        case 'created':
+          return { status: 201, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };
+        case 'replayed':
+          return { status: 200, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };
+        case 'conflict':
+          return {
+            status: 409,
+            body: { error: 'this Idempotency-Key was used for a different order', fields: { 'Idempotency-Key': 'was used with a different body' } },
+          };
+      }
+    });
+  }
+
+  /** `GET /orders/{orderId}`. */
+  public get(orderId: string): Promise<ApiResponse> {
+    return this.guard('get', async () => {
+      const order = await this.options.store.get(orderId);
+      return order ? { status: 200, body: order } : { status: 404, body: { error: 'order not found' } };
+    });
+  }
+
+  /** `GET /traders/{traderId}/orders?limit=N`. */
+  public async listForTrader(traderId: string, limit: string | null): Promise<ApiResponse> {
+    const parsed = parseListLimit(limit);
+    if ('error' in parsed) return { status: 400, body: { error: 'invalid query', fields: { limit: parsed.error } } };
+    return this.guard('list', async () => ({ status: 200, body: { orders: await this.options.store.listByTrader(traderId, parsed.limit) } }));
+  }
+
+  private async guard(operation: string, work: () => Promise<ApiResponse>): Promise<ApiResponse> {
+    try {
+      return await withTimeout(this.options.clock, this.options.timeoutMs ?? 5000, work());
+    } catch (error) {
+      const unavailable = isUnavailable(error);
+      this.options.log({ level: unavailable ? 'warn' : 'error', msg: 'order request failed', operation, error: String(error) });
+      if (unavailable) {
+        return {
+          status: 503,
+          body: { error: 'this region cannot take the request now; retry with the same Idempotency-Key' },
+          headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        };
+      }
+      return { status: 500, body: { error: 'internal error' } };
+    }
+  }
+}

