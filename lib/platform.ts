@@ -143,6 +143,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       primaryData.database.cluster.clusterEndpoint.hostname,
       primaryData.database.cluster.clusterReadEndpoint.hostname,
       names.auroraCluster('primary'),
+      primaryData.database.cluster.clusterResourceIdentifier,
     ),
   );
   primaryService.addStackDependency(primaryData, 'the service connects to the primary cluster and the session table');
@@ -152,7 +153,13 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     'Secondary',
     secondaryFoundation,
     crossRegionValue(eventRouting, 'EventEndpointId', eventRouting.globalEndpoint.endpointId),
-    databaseFor(secondaryData.database.securityGroup, secondaryData.database.endpoint, secondaryData.database.readerEndpoint, names.auroraCluster('secondary')),
+    databaseFor(
+      secondaryData.database.securityGroup,
+      secondaryData.database.endpoint,
+      secondaryData.database.readerEndpoint,
+      names.auroraCluster('secondary'),
+      secondaryData.database.cluster.attrDbClusterResourceId,
+    ),
   );
   secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
   secondaryService.addStackDependency(primaryData, 'the session table replica and the secret replica are created by the primary data stack');
@@ -166,7 +173,13 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     return { protocol: usesHttps(service) ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP, port: service.trading.listenerPort };
   }
 
-  function databaseFor(securityGroup: ServiceDatabase['securityGroup'], endpoint: string, readerEndpoint: string, clusterIdentifier: string): ServiceDatabase {
+  function databaseFor(
+    securityGroup: ServiceDatabase['securityGroup'],
+    endpoint: string,
+    readerEndpoint: string,
+    clusterIdentifier: string,
+    clusterResourceId: string,
+  ): ServiceDatabase {
     return {
       securityGroup,
       endpoint,
@@ -176,6 +189,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       databaseName: primaryData.database.databaseName,
       globalClusterIdentifier: names.auroraGlobalCluster(),
       clusterIdentifier,
+      clusterResourceId,
     };
   }
 

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { AURORA_ENGINE_VERSION } from '../lib/constructs/aurora-global-primary';
-import { allResources, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform } from './helpers';
+import { allResources, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform, appTaskDefinition } from './helpers';
 
 const SUFFIX = 'dl4';
 let platform: SynthesizedPlatform;
@@ -315,50 +315,60 @@ describe.each([
   ['PrimaryService', 'us-east-1', 'PrimaryData'],
   ['SecondaryService', 'us-west-2', 'SecondaryData'],
 ])('%s wiring to the data layer', (serviceId, region, dataId) => {
-  test('the container gets the endpoint, port, secret name, table and bucket through its environment', () => {
-    const { resource: task } = onlyResource(platform.templates[serviceId], 'AWS::ECS::TaskDefinition');
+  test('the container gets the endpoint, port, database login, table and bucket through its environment, and no secret name', () => {
+    const { resource: task } = appTaskDefinition(platform.templates[serviceId]);
     const environment = Object.fromEntries(task.Properties.ContainerDefinitions[0].Environment.map((e: any) => [e.Name, e.Value]));
     expect(environment).toMatchObject({
       DB_GLOBAL_CLUSTER_ID: `aurora-trading-global-${SUFFIX}`,
       DB_CLUSTER_ID: `aurora-trading-${serviceId === 'PrimaryService' ? 'primary' : 'secondary'}-${SUFFIX}`,
       DB_PORT: '5432',
       DB_NAME: 'trading',
-      DB_SECRET_ID: `secret-trading-db-${SUFFIX}`,
+      DB_USER: 'trading_app',
+      DB_MIGRATION_USER: 'trading_migrator',
+      DB_AUTH: 'iam',
+      DB_TLS: 'verify-full',
+      DB_WRITE_FORWARD_CONSISTENCY: 'session',
       SESSIONS_TABLE: `ddb-trading-sessions-${SUFFIX}`,
     });
+    expect(environment.DB_SECRET_ID).toBeUndefined();
     expect(JSON.stringify(environment.FILES_BUCKET)).toContain(`-${region}-${SUFFIX}`);
     const host = resolve(environment.DB_HOST, serviceId);
     expect(host).toMatchObject({ stackId: dataId, resource: { Type: 'AWS::RDS::DBCluster' } });
   });
 
-  test('the task role reads the secret of its region, and reads/writes only its local table replica and bucket', () => {
+  test('the task role connects to its own cluster as the two application roles (IAM), never reads the master secret, and reads/writes only its local table replica and bucket', () => {
     const [taskRoleId] = resources(serviceId, 'AWS::IAM::Role').find(([, r]) => r.Properties.RoleName?.startsWith('role-trading-task-'))!;
     const policies = resources(serviceId, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === taskRoleId));
     const all = policies.flatMap(([, p]) => statements(p));
     const bySid = Object.fromEntries(all.map((s: any) => [s.Sid, s]));
     expect(Object.keys(bySid).sort()).toEqual([
+      'ConnectAsApplicationRoles',
       'ListFiles',
       'PublishPlatformEvents',
-      'ReadDatabaseCredentials',
       'ReadDatabaseRole',
       'ReadWriteFiles',
       'ReadWriteSessions',
       'UseRegionKeyThroughDataServices',
     ]);
-    expect(actionsOf(bySid.ReadDatabaseCredentials).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(bySid.ConnectAsApplicationRoles.Action).toBe('rds-db:connect');
+    const connect = JSON.stringify(bySid.ConnectAsApplicationRoles.Resource);
+    expect(connect).toContain(`:rds-db:${region}:`);
+    expect(connect).toMatch(/:dbuser:.*\/trading_app"/);
+    expect(connect).toMatch(/:dbuser:.*\/trading_migrator"/);
+    // The cluster resource id of this region's own cluster.
+    const idSource = bySid.ConnectAsApplicationRoles.Resource[0]['Fn::Join'][1].find((part: any) => typeof part === 'object' && 'Fn::ImportValue' in part);
+    expect(resolve(idSource, serviceId)).toMatchObject({ stackId: dataId, resource: { Type: 'AWS::RDS::DBCluster' } });
+    expect(all.some((statement: any) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')))).toBe(false);
     // The role of the region's cluster (which endpoint is active) is read on exactly this global cluster.
     expect(bySid.ReadDatabaseRole.Action).toBe('rds:DescribeGlobalClusters');
     expect(JSON.stringify(bySid.ReadDatabaseRole.Resource)).toContain(`:global-cluster:aurora-trading-global-${SUFFIX}`);
-    const secretArn = JSON.stringify(bySid.ReadDatabaseCredentials.Resource);
-    expect(secretArn).toContain(`:secretsmanager:${region}:`);
-    expect(secretArn).toContain(`secret:secret-trading-db-${SUFFIX}-??????`);
     const tableArn = JSON.stringify(bySid.ReadWriteSessions.Resource);
     expect(tableArn).toContain(`:dynamodb:${region}:`);
     expect(tableArn).toContain(`table/ddb-trading-sessions-${SUFFIX}`);
     expect(actionsOf(bySid.ReadWriteSessions)).not.toContain('dynamodb:Scan');
     expect(JSON.stringify(bySid.ReadWriteFiles.Resource)).toContain(`-${region}-${SUFFIX}/*`);
     expect(bySid.UseRegionKeyThroughDataServices.Condition.StringEquals['kms:ViaService']).toEqual(
-      ['secretsmanager', 'dynamodb', 's3'].map((service) => `${service}.${region}.amazonaws.com`),
+      ['dynamodb', 's3'].map((service) => `${service}.${region}.amazonaws.com`),
     );
     for (const statement of all) expect(actionsOf(statement).every((action) => !action.includes('*'))).toBe(true);
     // The key statement names this region's key, not the other region's.
@@ -367,6 +377,48 @@ describe.each([
       stackId: serviceId === 'PrimaryService' ? 'PrimaryFoundation' : 'SecondaryFoundation',
       resource: { Type: 'AWS::KMS::Key' },
     });
+  });
+});
+
+describe('database access for the trading workload', () => {
+  test('both clusters require TLS (rds.force_ssl defaults to 0 on Aurora PostgreSQL 16)', () => {
+    const [, primaryGroup] = resources('PrimaryData', 'AWS::RDS::DBClusterParameterGroup')[0];
+    const [, secondaryGroup] = resources('SecondaryData', 'AWS::RDS::DBClusterParameterGroup')[0];
+    for (const group of [primaryGroup, secondaryGroup])
+      expect(group.Properties).toMatchObject({ Family: 'aurora-postgresql16', Parameters: { 'rds.force_ssl': '1' } });
+    for (const [stackId, template] of [
+      ['PrimaryData', primaryData],
+      ['SecondaryData', secondaryData],
+    ] as const) {
+      const { resource: cluster } = onlyResource(template, 'AWS::RDS::DBCluster');
+      expect(resolve(cluster.Properties.DBClusterParameterGroupName, stackId).resource.Type).toBe('AWS::RDS::DBClusterParameterGroup');
+    }
+  });
+
+  test.each([
+    ['PrimaryService', 'us-east-1', 'PrimaryData'],
+    ['SecondaryService', 'us-west-2', 'SecondaryData'],
+  ])('%s has the one-off bootstrap task: the only principal that reads the master secret', (serviceId, region, dataId) => {
+    const [, task] = resources(serviceId, 'AWS::ECS::TaskDefinition').find(
+      ([, candidate]) => candidate.Properties.ContainerDefinitions[0].Name === 'bootstrap',
+    )!;
+    const [container] = task.Properties.ContainerDefinitions;
+    expect(container.Command).toEqual(['node', 'dist/bootstrap-cli.js']);
+    const environment = Object.fromEntries(container.Environment.map((entry: any) => [entry.Name, entry.Value]));
+    expect({ user: environment.DB_USER, migrator: environment.DB_MIGRATION_USER }).toEqual({ user: 'trading_app', migrator: 'trading_migrator' });
+    expect(resolve(environment.DB_HOST, serviceId)).toMatchObject({ stackId: dataId, resource: { Type: 'AWS::RDS::DBCluster' } });
+    expect(container.Secrets).toEqual([{ Name: 'DB_MASTER_SECRET', ValueFrom: expect.anything() }]);
+    expect(JSON.stringify(container.Secrets[0].ValueFrom)).toContain(`:secretsmanager:${region}:`);
+    // Across every template, only bootstrap execution roles may read the master secret.
+    const readers = allResources(platform)
+      .filter(({ resource }) => resource.Type === 'AWS::IAM::Policy')
+      .filter(({ resource }) => statements(resource).some((statement: any) => actionsOf(statement).includes('secretsmanager:GetSecretValue')))
+      .map(({ stackId, resource }) => `${stackId}:${JSON.stringify(resource.Properties.Roles)}`);
+    expect(readers).toHaveLength(2);
+    for (const reader of readers) expect(reader).toMatch(/DatabaseBootstrapExecutionRole/);
+    const outputs = platform.templates[serviceId].toJSON().Outputs;
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['DatabaseBootstrapTaskDefinition', 'ServiceSecurityGroupId']));
+    expect(Object.keys(platform.templates[serviceId.replace('Service', 'Foundation')].toJSON().Outputs)).toContain('PrivateSubnetIds');
   });
 });
 

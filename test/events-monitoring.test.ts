@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { allResources, awsSolutionsFindings, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform } from './helpers';
+import { allResources, awsSolutionsFindings, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform, appTaskDefinition } from './helpers';
 
 const SUFFIX = 'ev5';
 const BUS = `bus-trading-events-${SUFFIX}`;
@@ -167,7 +167,7 @@ describe('EventBridge global endpoint', () => {
     ['PrimaryService', 'us-east-1'],
     ['SecondaryService', 'us-west-2'],
   ])('%s publishes through the global endpoint and may put events on the two buses only', (serviceId) => {
-    const { resource: task } = onlyResource(platform.templates[serviceId], 'AWS::ECS::TaskDefinition');
+    const { resource: task } = appTaskDefinition(platform.templates[serviceId]);
     const environment = Object.fromEntries(task.Properties.ContainerDefinitions[0].Environment.map((e: any) => [e.Name, e.Value]));
     expect(environment.EVENT_BUS_NAME).toBe(BUS);
     expect(resolve(environment.EVENT_ENDPOINT_ID, serviceId)).toMatchObject({ stackId: 'EventRouting', resource: { Type: 'AWS::Events::Endpoint' } });

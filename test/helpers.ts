@@ -91,3 +91,12 @@ export function onlyResource(template: Template, type: string): { logicalId: str
   if (entries.length !== 1) throw new Error(`expected exactly one ${type}, found ${entries.length}`);
   return { logicalId: entries[0][0], resource: entries[0][1] };
 }
+
+/** The trading service's task definition (its container is `app`), beside the one-off bootstrap task's. */
+export function appTaskDefinition(template: Template): { logicalId: string; resource: any } {
+  const entries = Object.entries(template.findResources('AWS::ECS::TaskDefinition')).filter(([, task]) =>
+    task.Properties.ContainerDefinitions.some((container: any) => container.Name === 'app'),
+  );
+  if (entries.length !== 1) throw new Error(`expected exactly one task definition with an app container, found ${entries.length}`);
+  return { logicalId: entries[0][0], resource: entries[0][1] };
+}

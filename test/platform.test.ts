@@ -1,6 +1,15 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
-import { allResources, awsSolutionsFindings, onlyResource as onlyEntry, resolveIn, synthesizePlatform, SynthesizedPlatform, tagValue } from './helpers';
+import {
+  allResources,
+  awsSolutionsFindings,
+  onlyResource as onlyEntry,
+  resolveIn,
+  synthesizePlatform,
+  SynthesizedPlatform,
+  tagValue,
+  appTaskDefinition,
+} from './helpers';
 
 const SUFFIX = 'zq9';
 let platform: SynthesizedPlatform;
@@ -66,7 +75,7 @@ describe.each(REGIONS)('$role region ($region)', ({ role, region, network, servi
   });
 
   test('task: 1 vCPU, 2 GB, Fargate, non-root, read-only root file system, built from the service source', () => {
-    const task = onlyResource(serviceTemplate, 'AWS::ECS::TaskDefinition');
+    const task = appTaskDefinition(serviceTemplate).resource;
     expect(task.Properties).toMatchObject({ Cpu: '1024', Memory: '2048', NetworkMode: 'awsvpc', RequiresCompatibilities: ['FARGATE'] });
     const [container] = task.Properties.ContainerDefinitions;
     expect(container).toMatchObject({ User: '1000:1000', ReadonlyRootFilesystem: true, PortMappings: [{ ContainerPort: 8080 }], StopTimeout: 30 });
@@ -257,7 +266,9 @@ describe('app-wide guarantees', () => {
     const named = allResources(platform).flatMap(({ stackId, logicalId, resource }) => {
       const nameTag = tagValue(resource, 'Name');
       const isReference = (value: any): boolean => typeof value === 'object' && ('Ref' in value || 'Fn::GetAtt' in value);
+      // `Family` names an ECS task family; on a parameter group it is the engine family.
       const values = nameKeys
+        .filter((key) => key !== 'Family' || resource.Type === 'AWS::ECS::TaskDefinition')
         .map((key) => resource.Properties?.[key])
         .concat(nameTag)
         .filter((value) => value !== undefined && !isReference(value));

@@ -15,6 +15,14 @@ export const AURORA_ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_9;
 export const AURORA_ENGINE = 'aurora-postgresql';
 export const AURORA_PORT = 5432;
 
+/**
+ * Cluster parameters both clusters share. `rds.force_ssl`: "For Aurora PostgreSQL versions 16 and
+ * older: The default value is 0 (off)" (Aurora User Guide, *Securing Aurora PostgreSQL data with
+ * SSL/TLS*), so TLS is required explicitly; the service verifies the server certificate too.
+ */
+export const AURORA_CLUSTER_PARAMETERS: { readonly [name: string]: string } = { 'rds.force_ssl': '1' };
+export const AURORA_PARAMETER_GROUP_FAMILY = 'aurora-postgresql16';
+
 /** The cdk-nag findings both clusters of the global database acknowledge, with the same reasons. */
 export function acknowledgeAuroraDesignChoices(cluster: IConstruct, deletionProtection: boolean): void {
   if (!deletionProtection) {
@@ -141,6 +149,11 @@ export class AuroraGlobalPrimary extends Construct {
         }),
       ],
       iamAuthentication: true,
+      parameterGroup: new rds.ParameterGroup(this, 'ParameterGroup', {
+        engine: rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_ENGINE_VERSION }),
+        description: `Aurora ${props.clusterIdentifier}: TLS required`,
+        parameters: { ...AURORA_CLUSTER_PARAMETERS },
+      }),
       backup: { retention: props.backupRetention ?? Duration.days(7) },
       cloudwatchLogsExports: ['postgresql'],
       copyTagsToSnapshot: true,

@@ -7,7 +7,14 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { DrMetrics } from '../metrics';
 import { taggedSecurityGroup } from './security-group';
-import { acknowledgeAuroraDesignChoices, AURORA_ENGINE, AURORA_ENGINE_VERSION, AURORA_PORT } from './aurora-global-primary';
+import {
+  acknowledgeAuroraDesignChoices,
+  AURORA_CLUSTER_PARAMETERS,
+  AURORA_ENGINE,
+  AURORA_ENGINE_VERSION,
+  AURORA_PARAMETER_GROUP_FAMILY,
+  AURORA_PORT,
+} from './aurora-global-primary';
 
 export interface AuroraGlobalSecondaryProps {
   readonly vpc: ec2.IVpc;
@@ -65,7 +72,13 @@ export class AuroraGlobalSecondary extends Construct {
     });
     const postgresLog = new logs.LogGroup(this, 'PostgresLogGroup', { logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql` });
 
+    const parameterGroup = new rds.CfnDBClusterParameterGroup(this, 'ParameterGroup', {
+      family: AURORA_PARAMETER_GROUP_FAMILY,
+      description: `Aurora ${props.clusterIdentifier}: TLS required`,
+      parameters: { ...AURORA_CLUSTER_PARAMETERS },
+    });
     this.cluster = new rds.CfnDBCluster(this, 'Cluster', {
+      dbClusterParameterGroupName: parameterGroup.ref,
       dbClusterIdentifier: props.clusterIdentifier,
       globalClusterIdentifier: props.globalClusterIdentifier,
       engine: AURORA_ENGINE,

@@ -125,7 +125,7 @@ export class TradingService extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment carries only non-secret settings (port, region role, suffix, endpoints, names); the service fetches database credentials from Secrets Manager at run time with its task role.',
+        'The environment carries only non-secret settings (port, region role, suffix, endpoints, names, database role names); the service logs in to its database with IAM tokens signed by its task role, never a stored password.',
     });
 
     const loadBalancerSecurityGroup = taggedSecurityGroup(this, 'LoadBalancerSecurityGroup', {

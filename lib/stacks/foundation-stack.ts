@@ -113,6 +113,10 @@ export class FoundationStack extends RegionalStack {
       });
     }
 
+    new CfnOutput(this, 'PrivateSubnetIds', {
+      value: this.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds.join(','),
+      description: 'Subnets of the service tasks; npm run db-bootstrap runs its one-off task there',
+    });
     new CfnOutput(this, 'FilesBucketName', { value: this.filesBucket.bucketName, description: `Files bucket of the ${role} region` });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.alarmTopic.topicArn,

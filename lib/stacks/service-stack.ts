@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,10 +7,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DatabaseBootstrapTask } from '../constructs/database-bootstrap-task';
 import { TradingService } from '../constructs/trading-service';
 import { DeploymentRole, PlatformNames } from '../naming';
 import { acknowledgeWildcardResource } from '../nag';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
+
+/** The database role the service logs in as: it reads and inserts orders (service/src/bootstrap.ts). */
+export const DATABASE_APPLICATION_USER = 'trading_app';
+/** The database role the writer's migrations run as: it owns the tables. */
+export const DATABASE_MIGRATION_USER = 'trading_migrator';
 
 /** How the service reaches the Aurora cluster of its own region. */
 export interface ServiceDatabase {
@@ -32,6 +38,8 @@ export interface ServiceDatabase {
   readonly globalClusterIdentifier: string;
   /** This region's cluster: readiness requires it to be the writer or to forward writes. */
   readonly clusterIdentifier: string;
+  /** The cluster's resource id (`cluster-...`): IAM database authentication names it in `rds-db:connect`. */
+  readonly clusterResourceId: string;
 }
 
 /** Where the service publishes platform events. */
@@ -62,6 +70,7 @@ export interface ServiceStackProps extends RegionalStackProps {
 /** The trading service of one region behind its load balancer, wired to the region's data stores. */
 export class ServiceStack extends RegionalStack {
   public readonly trading: TradingService;
+  public readonly databaseBootstrap: DatabaseBootstrapTask;
   /** The files bucket of this region, named deterministically by the foundation stack. */
   public readonly filesBucketName: string;
 
@@ -95,7 +104,13 @@ export class ServiceStack extends RegionalStack {
         DB_NAME: database.databaseName,
         DB_GLOBAL_CLUSTER_ID: database.globalClusterIdentifier,
         DB_CLUSTER_ID: database.clusterIdentifier,
-        DB_SECRET_ID: database.secretName,
+        // The service logs in with IAM tokens as the application role, over TLS verified against
+        // the RDS CA bundle; the master secret is the bootstrap task's alone.
+        DB_USER: DATABASE_APPLICATION_USER,
+        DB_MIGRATION_USER: DATABASE_MIGRATION_USER,
+        DB_AUTH: 'iam',
+        DB_TLS: 'verify-full',
+        DB_WRITE_FORWARD_CONSISTENCY: 'session',
         SESSIONS_TABLE: props.sessionTableName,
         FILES_BUCKET: this.filesBucketName,
         EVENT_BUS_NAME: props.events.eventBusName,
@@ -114,6 +129,32 @@ export class ServiceStack extends RegionalStack {
 
     this.grantDataAccess(taskRole, props);
 
+    const masterSecret = secretsmanager.Secret.fromSecretNameV2(this, 'MasterSecret', database.secretName);
+    this.databaseBootstrap = new DatabaseBootstrapTask(this, 'DatabaseBootstrap', {
+      image: props.image,
+      family: `${names.taskFamily(role)}-db-bootstrap`,
+      executionRoleName: names.iamRole('db-bootstrap', role),
+      logGroupName: names.logGroup('db-bootstrap', role),
+      masterSecret,
+      secretKey: props.encryptionKey,
+      // The cluster endpoint: the bootstrap runs in the writer's region only, where it is active.
+      environment: {
+        DB_HOST: database.endpoint,
+        DB_PORT: String(database.port),
+        DB_NAME: database.databaseName,
+        DB_USER: DATABASE_APPLICATION_USER,
+        DB_MIGRATION_USER: DATABASE_MIGRATION_USER,
+      },
+    });
+    new CfnOutput(this, 'DatabaseBootstrapTaskDefinition', {
+      value: this.databaseBootstrap.taskDefinition.taskDefinitionArn,
+      description: 'One-off task that creates the database roles (npm run db-bootstrap runs it in the writer region)',
+    });
+    new CfnOutput(this, 'ServiceSecurityGroupId', {
+      value: this.trading.serviceSecurityGroup.securityGroupId,
+      description: 'Security group of the service tasks, allowed to reach the database',
+    });
+
     new CfnOutput(this, 'LoadBalancerDnsName', {
       value: this.trading.loadBalancer.loadBalancerDnsName,
       description: `DNS name of the ${role} region's load balancer`,
@@ -130,14 +171,20 @@ export class ServiceStack extends RegionalStack {
    * replica, its table replica, its bucket and its key.
    */
   private grantDataAccess(taskRole: iam.IRole, props: ServiceStackProps): void {
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'DatabaseSecret', props.database.secretName);
     const tableArn = this.formatArn({ service: 'dynamodb', resource: 'table', resourceName: props.sessionTableName });
     const bucketArn = this.formatArn({ service: 's3', region: '', account: '', resource: this.filesBucketName });
     const statements = [
       new iam.PolicyStatement({
-        sid: 'ReadDatabaseCredentials',
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [`${secret.secretArn}-??????`],
+        sid: 'ConnectAsApplicationRoles',
+        actions: ['rds-db:connect'],
+        resources: [DATABASE_APPLICATION_USER, DATABASE_MIGRATION_USER].map((user) =>
+          this.formatArn({
+            service: 'rds-db',
+            resource: 'dbuser',
+            resourceName: `${props.database.clusterResourceId}/${user}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
       }),
       new iam.PolicyStatement({
         sid: 'ReadDatabaseRole',
@@ -173,7 +220,7 @@ export class ServiceStack extends RegionalStack {
         sid: 'UseRegionKeyThroughDataServices',
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
         resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': ['secretsmanager', 'dynamodb', 's3'].map((service) => `${service}.${this.region}.amazonaws.com`) } },
+        conditions: { StringEquals: { 'kms:ViaService': ['dynamodb', 's3'].map((service) => `${service}.${this.region}.amazonaws.com`) } },
       }),
     ];
     const policy = new iam.Policy(this, 'TaskDataPolicy', { statements });

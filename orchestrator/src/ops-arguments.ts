@@ -5,7 +5,7 @@
 import { ConfigError, PlatformConfig, SUPPORTED_REGIONS, validateEnvironmentSuffix } from '../../lib/config';
 import { ConfigFiles, selectEnvironment } from '../../lib/environments';
 
-export type OpsCommand = 'switchover' | 'drill';
+export type OpsCommand = 'switchover' | 'drill' | 'db-bootstrap';
 
 export interface OpsArguments {
   readonly command: OpsCommand;
@@ -28,6 +28,7 @@ export interface OpsArguments {
 export const OPS_USAGE = [
   'usage: npm run switchover -- --config <name> --to primary|secondary --confirm switchover-<suffix> [options]',
   '       npm run drill -- --config <name> --confirm drill-<suffix> [options]',
+  '       npm run db-bootstrap -- --config <name> --confirm db-bootstrap-<suffix> [options]',
   '  --config <name> reads config/<name>.json (suffix, regions, domain), the file cdk deploy -c config=<name> reads;',
   '  without it, name the environment with --environment <suffix> (and --domain <domainName> for a drill).',
   'options: --primary-region <region> (config, else us-east-1)  --secondary-region <region> (config, else us-west-2)',
@@ -37,14 +38,16 @@ export const OPS_USAGE = [
 export class OpsUsageError extends Error {}
 
 const COMMON = ['--config', '--environment', '--confirm', '--primary-region', '--secondary-region', '--timeout-seconds', '--profile'];
-const PER_COMMAND: Record<OpsCommand, string[]> = { switchover: ['--to'], drill: ['--domain'] };
+const PER_COMMAND: Record<OpsCommand, string[]> = { switchover: ['--to'], drill: ['--domain'], 'db-bootstrap': [] };
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** `help` is true when `--help` was asked for: print {@link OPS_USAGE} and stop. */
 export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles): OpsArguments | 'help' {
   const [command, ...args] = argv;
   if (argv.includes('--help')) return 'help';
-  if (command !== 'switchover' && command !== 'drill') throw new OpsUsageError(`unknown command ${JSON.stringify(command ?? '')}: switchover or drill`);
+  if (command !== 'switchover' && command !== 'drill' && command !== 'db-bootstrap') {
+    throw new OpsUsageError(`unknown command ${JSON.stringify(command ?? '')}: switchover, drill or db-bootstrap`);
+  }
   const allowed = [...COMMON, ...PER_COMMAND[command]];
   const values = new Map<string, string>();
   for (let index = 0; index < args.length; index++) {
@@ -89,7 +92,7 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles):
     const value = values.get('--to');
     if (value !== 'primary' && value !== 'secondary') throw new OpsUsageError(`--to must be primary or secondary, got ${JSON.stringify(value ?? '')}`);
     to = value;
-  } else {
+  } else if (command === 'drill') {
     domain = values.get('--domain') ?? config?.domainName;
     if (domain === undefined) throw new OpsUsageError('--domain is required without --config');
     if (!DOMAIN.test(domain)) throw new OpsUsageError(`--domain ${JSON.stringify(domain)} is not a lowercase DNS name`);

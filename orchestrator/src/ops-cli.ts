@@ -15,6 +15,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { resolve4 } from 'node:dns/promises';
 import { PlatformNames } from '../../lib/naming';
 import { describeGlobalCluster } from './global-cluster';
+import { runDbBootstrap } from './db-bootstrap';
 import { runDrill } from './drill';
 import { CONFIG_DIRECTORY, configDirectory } from '../../lib/environments';
 import { describeCredentialError, environmentSelector, OPS_USAGE, OpsArguments, parseOpsArguments } from './ops-arguments';
@@ -65,6 +66,24 @@ async function main(options: OpsArguments): Promise<void> {
     );
     progress(`switchover: ${outcome}`);
     if (to === 'primary') for (const step of restoreRoutingSteps(options.configName)) progress(`next: ${step}`);
+    return;
+  }
+  if (command === 'db-bootstrap') {
+    const result = await runDbBootstrap(
+      { names, primaryRegion, secondaryRegion, timeoutMs },
+      {
+        rds: (region) => new RDSClient(config(region)),
+        cloudformation: (region) => new CloudFormationClient(config(region)),
+        ecs: (region) => new ECSClient(config(region)),
+        sleep: common.sleep,
+        now: common.now,
+        progress,
+      },
+    );
+    progress(
+      `db-bootstrap: task ${result.taskArn} in ${result.region} exited ${result.exitCode ?? 'without a code'}${result.stoppedReason ? ` (${result.stoppedReason})` : ''}; its log: ${result.logGroupName}`,
+    );
+    process.exitCode = result.exitCode === 0 ? 0 : 1;
     return;
   }
   if (command === 'drill') {

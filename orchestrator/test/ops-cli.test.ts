@@ -79,7 +79,7 @@ describe('arguments are checked before any AWS call', () => {
   test.each([
     ['an unknown flag', ['drill', '--environment', 'prod', '--domian', 'x.net'], 'unknown argument "--domian" for drill'],
     ['a flag of the other command', ['switchover', '--environment', 'prod', '--domain', 'x.net'], 'unknown argument "--domain" for switchover'],
-    ['an unknown command', ['failback', '--environment', 'prod'], 'unknown command "failback": switchover or drill'],
+    ['an unknown command', ['failback', '--environment', 'prod'], 'unknown command "failback": switchover, drill or db-bootstrap'],
     [
       'a non-numeric timeout',
       ['drill', '--environment', 'prod', '--domain', 'x.net', '--timeout-seconds', 'soon'],

@@ -24,8 +24,15 @@ export interface DatabaseAccess {
   readonly password?: string;
   /** `verify-full` with the RDS CA bundle (in AWS), or `disable` (local runs). */
   readonly tls: 'verify-full' | 'disable';
-  /** `aurora_replica_read_consistency` of every session: what a forwarding secondary reads after its own writes. */
-  readonly readConsistency?: 'eventual' | 'session' | 'global';
+  /**
+   * `apg_write_forward.consistency_mode` of every session: what a forwarding secondary reads after
+   * writes. "A session-level parameter that controls the degree of read consistency on the
+   * secondary cluster ... SESSION, EVENTUAL, GLOBAL, or OFF"; it "has an effect only on secondary
+   * clusters that have write forwarding enabled" (Aurora User Guide, *Using write forwarding in an
+   * Aurora PostgreSQL global database*). Set per session, so a cluster parameter group whose
+   * default is `off` cannot turn forwarding off for the service.
+   */
+  readonly writeForwardConsistency?: 'eventual' | 'session' | 'global';
 }
 
 /** Reads the container's environment; ECS sets these from the task definition. */
@@ -98,9 +105,9 @@ function readDatabaseAccess(env: NodeJS.ProcessEnv): DatabaseAccess {
   const tls = env.DB_TLS ?? 'verify-full';
   if (tls !== 'verify-full' && tls !== 'disable') throw new Error(`DB_TLS=${JSON.stringify(tls)} must be verify-full or disable`);
   if (auth === 'iam' && tls !== 'verify-full') throw new Error('DB_AUTH=iam needs DB_TLS=verify-full: IAM authentication requires TLS');
-  const readConsistency = env.DB_READ_CONSISTENCY || undefined;
-  if (readConsistency !== undefined && !['eventual', 'session', 'global'].includes(readConsistency)) {
-    throw new Error(`DB_READ_CONSISTENCY=${JSON.stringify(readConsistency)} must be eventual, session or global`);
+  const writeForwardConsistency = env.DB_WRITE_FORWARD_CONSISTENCY || undefined;
+  if (writeForwardConsistency !== undefined && !['eventual', 'session', 'global'].includes(writeForwardConsistency)) {
+    throw new Error(`DB_WRITE_FORWARD_CONSISTENCY=${JSON.stringify(writeForwardConsistency)} must be eventual, session or global`);
   }
   return {
     database: env.DB_NAME ?? 'trading',
@@ -109,7 +116,7 @@ function readDatabaseAccess(env: NodeJS.ProcessEnv): DatabaseAccess {
     auth,
     password: env.DB_PASSWORD,
     tls,
-    readConsistency: readConsistency as DatabaseAccess['readConsistency'],
+    writeForwardConsistency: writeForwardConsistency as DatabaseAccess['writeForwardConsistency'],
   };
 }
 
@@ -135,14 +142,19 @@ export interface SessionSqlPort extends SqlPort {
 }
 
 /** The production SQL adapter: TLS verified against the RDS CA bundle, IAM or password login. */
-export function createPgSqlPort(access: DatabaseAccess, region: string, log: (entry: Record<string, unknown>) => void): PgSqlPort {
+export function createPgSqlPort(
+  access: DatabaseAccess,
+  region: string,
+  log: (entry: Record<string, unknown>) => void,
+  caCertificates: readonly string[] = RDS_CA_CERTIFICATES,
+): PgSqlPort {
   const iam = access.auth === 'iam' ? iamTokenProvider({ region }) : undefined;
   return new PgSqlPort({
     user: access.user,
     database: access.database,
     password: (endpoint, user) => (iam ? iam(endpoint, user) : Promise.resolve(access.password ?? '')),
-    ca: access.tls === 'verify-full' ? RDS_CA_CERTIFICATES : undefined,
-    sessionSettings: access.readConsistency ? { aurora_replica_read_consistency: access.readConsistency } : undefined,
+    ca: access.tls === 'verify-full' ? caCertificates : undefined,
+    sessionSettings: access.writeForwardConsistency ? { 'apg_write_forward.consistency_mode': access.writeForwardConsistency } : undefined,
     log,
   });
 }

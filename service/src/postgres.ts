@@ -23,7 +23,7 @@ export interface PgSqlPortOptions {
   /** Server-side bound on one statement. @default 4000 */
   readonly statementTimeoutMs?: number;
   /**
-   * Settings applied to every session, for example `aurora_replica_read_consistency` on a
+   * Settings applied to every session, for example `apg_write_forward.consistency_mode` for a
    * forwarding secondary. @default - none
    */
   readonly sessionSettings?: Record<string, string>;

@@ -1,7 +1,6 @@
 import { systemClock } from '../src/clock';
 import { GlobalClusterReader } from '../src/database';
-import { buildService, readEnvironment, ServiceRuntime } from '../src/main';
-import { PgSqlPort } from '../src/postgres';
+import { buildService, createPgSqlPort, readEnvironment, ServiceRuntime } from '../src/main';
 import { PostgresServer, startPostgres } from './support/postgres';
 
 /**
@@ -44,9 +43,9 @@ function runtime(role: 'writer' | 'forwarding-secondary'): ServiceRuntime {
     log: silent,
     rds: () => rds,
     eventBridge: () => ({ send: async () => ({}) as any }),
-    // The production adapter with the test server's CA instead of the RDS bundle.
-    sql: (access, _region, log) => {
-      const port = new PgSqlPort({ user: access.user, database: access.database, password: async () => access.password!, ca: [postgres.ca!], log });
+    // The production adapter, with the test server's CA instead of the RDS bundle.
+    sql: (access, region, log) => {
+      const port = createPgSqlPort(access, region, log, [postgres.ca!]);
       closers.push(() => port.end());
       return port;
     },
@@ -63,6 +62,7 @@ function environment(global: boolean) {
     DB_USER: postgres.user,
     DB_AUTH: 'password',
     DB_PASSWORD: postgres.password,
+    DB_WRITE_FORWARD_CONSISTENCY: 'session',
     ...(global ? { DB_GLOBAL_CLUSTER_ID: 'aurora-trading-global-dev', DB_CLUSTER_ID: 'aurora-trading-primary-dev' } : {}),
   });
 }
@@ -91,12 +91,21 @@ test('without a global cluster (a local run) the one endpoint is used for everyt
   expect(await core.orders!.get('00000000-0000-4000-8000-000000000000')).toEqual({ status: 404, body: { error: 'order not found' } });
 });
 
+test('every session asks for session consistency of forwarded writes, whatever the parameter group says', async () => {
+  const core = buildService(environment(false), runtime('writer'));
+  await core.migrate();
+  const port = createPgSqlPort(environment(false).database!.access!, 'us-east-1', silent, [postgres.ca!]);
+  closers.push(() => port.end());
+  const { rows } = await port.execute({ host: 'localhost', port: postgres.port }, "SELECT current_setting('apg_write_forward.consistency_mode') AS mode", []);
+  expect(rows).toEqual([{ mode: 'session' }]);
+});
+
 describe('database login settings are checked when the service starts', () => {
   test.each([
     [{ DB_AUTH: 'kerberos' }, 'DB_AUTH="kerberos" must be iam or password'],
     [{ DB_AUTH: 'password' }, 'DB_PASSWORD is required with DB_AUTH=password'],
     [{ DB_TLS: 'disable' }, 'DB_AUTH=iam needs DB_TLS=verify-full: IAM authentication requires TLS'],
-    [{ DB_READ_CONSISTENCY: 'strong' }, 'DB_READ_CONSISTENCY="strong" must be eventual, session or global'],
+    [{ DB_WRITE_FORWARD_CONSISTENCY: 'strong' }, 'DB_WRITE_FORWARD_CONSISTENCY="strong" must be eventual, session or global'],
   ])('%j', (extra, message) => {
     expect(() => readEnvironment({ DB_HOST: 'h', DB_USER: 'trading_app', ...extra })).toThrow(message);
   });
@@ -109,7 +118,7 @@ describe('database login settings are checked when the service starts', () => {
       auth: 'iam',
       password: undefined,
       tls: 'verify-full',
-      readConsistency: undefined,
+      writeForwardConsistency: undefined,
     });
   });
 

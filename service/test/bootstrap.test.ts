@@ -1,0 +1,114 @@
+import { Client } from 'pg';
+import { bootstrapRoles, bootstrapStatements } from '../src/bootstrap';
+import { readBootstrapEnvironment } from '../src/bootstrap-cli';
+import { migrate } from '../src/migrations';
+import { PostgresOrderStore } from '../src/order-store';
+import { pgExecutor } from '../src/sql';
+import { PostgresServer, startPostgres } from './support/postgres';
+
+/** The privileged bootstrap on a real PostgreSQL 16 (as the master user), then the roles it made. */
+let postgres: PostgresServer;
+const PASSWORDS = { trading_app: 'app-secret', trading_migrator: 'migrator-secret' };
+const OPTIONS = {
+  database: 'postgres',
+  applicationUser: 'trading_app',
+  migrationUser: 'trading_migrator',
+  iamAuthentication: false,
+  localPasswords: PASSWORDS,
+};
+const logged: Array<Record<string, unknown>> = [];
+
+async function as<T>(user: string, password: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ host: postgres.host, port: postgres.port, user, password, database: postgres.database });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  await as(postgres.user, postgres.password, (master) => bootstrapRoles(pgExecutor(master), OPTIONS, (entry) => logged.push(entry)));
+});
+afterAll(async () => postgres?.stop());
+
+test('running it again changes nothing and fails nothing (idempotent)', async () => {
+  await expect(as(postgres.user, postgres.password, (master) => bootstrapRoles(pgExecutor(master), OPTIONS, () => undefined))).resolves.toBeUndefined();
+});
+
+test('every statement is logged, passwords never', () => {
+  expect(logged.length).toBe(bootstrapStatements(OPTIONS).length);
+  expect(JSON.stringify(logged)).not.toMatch(/app-secret|migrator-secret/);
+  expect(JSON.stringify(logged)).toContain("PASSWORD '***'");
+});
+
+test('the migration role applies the migrations; the application role reads and inserts orders and nothing else', async () => {
+  await as('trading_migrator', PASSWORDS.trading_migrator, (client) => migrate(pgExecutor(client), () => undefined));
+  await as('trading_app', PASSWORDS.trading_app, async (client) => {
+    const store = new PostgresOrderStore(pgExecutor(client));
+    const order = {
+      orderId: '11111111-1111-4111-8111-111111111111',
+      status: 'accepted' as const,
+      region: 'us-east-1',
+      acceptedAt: '2026-11-25T12:00:00.000Z',
+      traderId: 't',
+      symbol: 'ACME',
+      side: 'buy' as const,
+      quantity: 1,
+      limitPrice: '1',
+    };
+    expect((await store.accept('bootstrap-key', 'f', order)).outcome).toBe('created');
+    expect(await store.get(order.orderId)).toEqual(order);
+    await expect(client.query('SELECT version FROM schema_migrations')).resolves.toBeDefined();
+    for (const forbidden of [
+      'DELETE FROM orders',
+      "UPDATE orders SET status = 'x'",
+      'CREATE TABLE app_table (id int)',
+      'DROP TABLE orders',
+      'TRUNCATE orders',
+    ]) {
+      await expect(client.query(forbidden)).rejects.toMatchObject({ code: expect.stringMatching(/^42501$/) });
+    }
+  });
+});
+
+test('with IAM authentication the roles get rds_iam and no password', () => {
+  const statements = bootstrapStatements({ ...OPTIONS, iamAuthentication: true, localPasswords: undefined });
+  expect(statements).toContain('GRANT rds_iam TO "trading_app"');
+  expect(statements).toContain('GRANT rds_iam TO "trading_migrator"');
+  expect(statements.join('\n')).not.toMatch(/PASSWORD/);
+});
+
+test('names that are not plain identifiers are refused before any statement runs', () => {
+  expect(() => bootstrapStatements({ ...OPTIONS, applicationUser: 'app"; DROP TABLE orders; --' })).toThrow(/is not a plain lowercase SQL identifier/);
+});
+
+describe('the bootstrap task’s environment', () => {
+  const env = {
+    DB_HOST: 'writer',
+    DB_USER: 'trading_app',
+    DB_MIGRATION_USER: 'trading_migrator',
+    DB_MASTER_SECRET: JSON.stringify({ username: 'trading_admin', password: 'p' }),
+  };
+
+  test('reads the endpoint, the roles and the injected master secret', () => {
+    expect(readBootstrapEnvironment(env)).toEqual({
+      host: 'writer',
+      port: 5432,
+      database: 'trading',
+      applicationUser: 'trading_app',
+      migrationUser: 'trading_migrator',
+      master: { username: 'trading_admin', password: 'p' },
+    });
+  });
+
+  test.each([
+    [{ DB_MASTER_SECRET: undefined, DB_USER: undefined }, 'missing DB_USER, DB_MASTER_SECRET'],
+    [{ DB_MASTER_SECRET: 'not json' }, 'DB_MASTER_SECRET is not the JSON of the database secret'],
+    [{ DB_MASTER_SECRET: '{"username":"u"}' }, 'DB_MASTER_SECRET has no username and password'],
+  ])('%j is refused', (change, message) => {
+    expect(() => readBootstrapEnvironment({ ...env, ...change })).toThrow(message);
+  });
+});
