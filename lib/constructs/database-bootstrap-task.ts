@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { taskExecutionRole } from './task-execution-role';
 
 export interface DatabaseBootstrapTaskProps {
   /** The service's image: it carries the bootstrap entry point (`dist/bootstrap-cli.js`). */
@@ -32,15 +33,12 @@ export class DatabaseBootstrapTask extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseBootstrapTaskProps) {
     super(scope, id);
-    const executionRole = new iam.Role(this, 'ExecutionRole', {
-      roleName: props.executionRoleName,
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Pulls the image, writes the logs and injects the master secret of the database bootstrap task',
-    });
-    Validations.of(executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; the image pull and log writes are scoped to the repository and log group.',
-    });
+    const executionRole = taskExecutionRole(
+      this,
+      'ExecutionRole',
+      props.executionRoleName,
+      'Pulls the image, writes the logs and injects the master secret of the database bootstrap task',
+    );
     executionRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DecryptMasterSecret',

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { taskExecutionRole } from './task-execution-role';
 import { taggedSecurityGroup } from './security-group';
 
 export interface TradingServiceProps {
@@ -81,15 +82,7 @@ export class TradingService extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', { logGroupName: props.logGroupName });
 
-    const executionRole = new iam.Role(this, 'ExecutionRole', {
-      roleName: props.executionRoleName,
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'Pulls the trading image and writes its logs',
-    });
-    Validations.of(executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls and log writes are scoped to the repository and log group.',
-    });
+    const executionRole = taskExecutionRole(this, 'ExecutionRole', props.executionRoleName, 'Pulls the trading image and writes its logs');
     this.taskRole = new iam.Role(this, 'TaskRole', {
       roleName: props.taskRoleName,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),

@@ -23,6 +23,20 @@ function writerIn(region: string, role: string) {
   });
 }
 
+/** A DescribeStacks answer with these outputs. */
+function stackWith(outputs: Record<string, string>) {
+  return {
+    Stacks: [
+      {
+        StackName: 's',
+        CreationTime: new Date(),
+        StackStatus: 'UPDATE_COMPLETE' as const,
+        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
+  };
+}
+
 function outputs() {
   cloudformation.on(DescribeStacksCommand, { StackName: names.stack('service', 'secondary') }).resolves({
     Stacks: [
@@ -112,7 +126,7 @@ test('no writer (a failover under way) and missing outputs (an older deployment)
     /no writer in global cluster/,
   );
   writerIn('us-west-2', 'secondary');
-  cloudformation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 's', CreationTime: new Date(), StackStatus: 'UPDATE_COMPLETE', Outputs: [] }] });
+  cloudformation.on(DescribeStacksCommand).resolves(stackWith({}));
   await expect(runDbBootstrap({ names, primaryRegion: 'us-east-1', secondaryRegion: 'us-west-2', timeoutMs: 1 }, deps())).rejects.toThrow(
     /output DatabaseBootstrapTaskDefinition not found on .* in us-west-2: deploy this version of the platform first/,
   );
@@ -121,20 +135,9 @@ test('no writer (a failover under way) and missing outputs (an older deployment)
 
 test('a task that never stops fails at the timeout instead of waiting forever', async () => {
   writerIn('us-east-1', 'primary');
-  cloudformation.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 's',
-        CreationTime: new Date(),
-        StackStatus: 'UPDATE_COMPLETE',
-        Outputs: [
-          { OutputKey: 'DatabaseBootstrapTaskDefinition', OutputValue: 'td' },
-          { OutputKey: 'ServiceSecurityGroupId', OutputValue: 'sg' },
-          { OutputKey: 'PrivateSubnetIds', OutputValue: 'subnet-a' },
-        ],
-      },
-    ],
-  });
+  cloudformation
+    .on(DescribeStacksCommand)
+    .resolves(stackWith({ DatabaseBootstrapTaskDefinition: 'td', ServiceSecurityGroupId: 'sg', PrivateSubnetIds: 'subnet-a' }));
   ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/3' }] });
   ecs.on(DescribeTasksCommand).resolves({ tasks: [{ lastStatus: 'PENDING' }] });
   let time = 0;
