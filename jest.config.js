@@ -1,7 +1,14 @@
 /** Unit tests transpile with swc (no type check: `npm run typecheck` does that once). */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/service/test', '<rootDir>/orchestrator/test', '<rootDir>/rehearsal/test', '<rootDir>/cleanup/test'],
+  roots: [
+    '<rootDir>/test',
+    '<rootDir>/service/test',
+    '<rootDir>/orchestrator/test',
+    '<rootDir>/rehearsal/test',
+    '<rootDir>/cleanup/test',
+    '<rootDir>/loadgen/test',
+  ],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   // Synthesis dominates; two workers match the 2-core machine.
