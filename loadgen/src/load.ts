@@ -107,7 +107,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   try {
     const interval = 1000 / options.ratePerSecond;
     for (let sequence = 0; Date.now() - started < options.durationMs; sequence++) {
-      orders.push(place(sequence));
+      // Attached now: a rejection must not go unhandled while later orders are being scheduled.
+      orders.push(
+        place(sequence).catch((error) => {
+          abandoned++;
+          failedAttempts++;
+          options.onProgress?.({ acknowledged: acks.length, failedAttempts, inFlight, byRegion: { ...byRegion } });
+          void error;
+        }),
+      );
       const next = started + (sequence + 1) * interval;
       if (next > Date.now()) await sleep(next - Date.now());
     }

@@ -4,7 +4,10 @@
  * (running it again changes nothing), and logs every statement it runs. Never part of a normal start.
  *
  * - `<migration role>` owns the schema's tables: the writer's migrations run as it.
- * - `<application role>` may read and insert orders, and read the schema version: nothing else.
+ * - `<application role>` may read every table (default privileges), and do what each migration
+ *   grants it (insert orders): nothing else. It cannot write `schema_migrations`.
+ * - The master (on Aurora NOSUPERUSER with CREATEROLE) makes itself a member of the migration role,
+ *   which PostgreSQL 16 requires before it may set that role's default privileges.
  * - With IAM authentication both log in with tokens (`rds_iam`), and have no password.
  */
 import { SqlExecutor } from './sql';
@@ -47,11 +50,11 @@ export function bootstrapStatements(options: BootstrapOptions): string[] {
     statements.push(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);
   }
   statements.push(
+    `GRANT ${migrator} TO CURRENT_USER`,
     `GRANT USAGE, CREATE ON SCHEMA public TO ${migrator}`,
     `GRANT USAGE ON SCHEMA public TO ${app}`,
-    // Tables the migrator creates from now on, and any it created before.
-    `ALTER DEFAULT PRIVILEGES FOR ROLE ${migrator} IN SCHEMA public GRANT SELECT, INSERT ON TABLES TO ${app}`,
-    `GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO ${app}`,
+    // Tables the migrator creates from now on can be read; anything more comes with the migration.
+    `ALTER DEFAULT PRIVILEGES FOR ROLE ${migrator} IN SCHEMA public GRANT SELECT ON TABLES TO ${app}`,
   );
   return statements;
 }

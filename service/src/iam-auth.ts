@@ -5,6 +5,7 @@
  * *IAM database authentication*). The token is a SigV4 presigned `connect` request for one host,
  * port, user and region, made locally: no API call.
  */
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Signer } from '@aws-sdk/rds-signer';
 import { Endpoint } from './network';
 
@@ -16,6 +17,8 @@ export interface IamTokenOptions {
 
 /** A password provider for {@link PgSqlPort}: a fresh token for the endpoint of each new connection. */
 export function iamTokenProvider(options: IamTokenOptions): (endpoint: Endpoint, user: string) => Promise<string> {
-  return (endpoint, user) =>
-    new Signer({ hostname: endpoint.host, port: endpoint.port, username: user, region: options.region, credentials: options.credentials }).getAuthToken();
+  // One credential chain for every token: a Signer without credentials would build its own chain,
+  // one fetch of the task's credentials per new connection, worst in a reconnect storm.
+  const credentials = options.credentials ?? defaultProvider();
+  return (endpoint, user) => new Signer({ hostname: endpoint.host, port: endpoint.port, username: user, region: options.region, credentials }).getAuthToken();
 }

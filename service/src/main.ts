@@ -5,7 +5,7 @@ import { systemTcp, TcpConnector } from './network';
 import { Readiness, ReadinessCheck } from './readiness';
 import { createTradingServer, tcpCheck } from './server';
 import { iamTokenProvider } from './iam-auth';
-import { migrate } from './migrations';
+import { migrate, MIGRATIONS } from './migrations';
 import { OrderApi } from './order-api';
 import { PostgresOrderStore } from './order-store';
 import { PgSqlPort } from './postgres';
@@ -138,6 +138,8 @@ export interface ServiceRuntime {
 /** A SQL adapter that can also hold one session (the migrator's advisory lock needs one). */
 export interface SessionSqlPort extends SqlPort {
   withSession<T>(endpoint: { host: string; port: number }, user: string, work: (session: SqlExecutor) => Promise<T>): Promise<T>;
+  /** A readiness read on a connection of its own. */
+  probe(endpoint: { host: string; port: number }, statement: string): Promise<void>;
   end(): Promise<void>;
 }
 
@@ -197,9 +199,7 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
   // A local read through the endpoint, with the service's own login and TLS, of the schema the
   // writer's migrations create: ready means usable. Never a forwarded write, which fails while
   // the primary is down, exactly when the standby must report ready.
-  const probe = sql
-    ? async (endpoint: { host: string; port: number }) => void (await sql.execute(endpoint, 'SELECT version FROM schema_migrations LIMIT 1', []))
-    : undefined;
+  const probe = sql ? (endpoint: { host: string; port: number }) => sql.probe(endpoint, 'SELECT version FROM schema_migrations LIMIT 1') : undefined;
   if (database?.globalClusterIdentifier && database.clusterIdentifier) {
     regionDatabase = new RegionDatabase({
       rds: runtime.rds(environment.region),
@@ -248,10 +248,37 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     const role = regionDatabase ? await regionDatabase.currentRole() : 'writer';
     const endpoint = regionDatabase ? regionDatabase.endpointFor(role) : fixedEndpoint;
     if (role !== 'writer' || !endpoint) return `database is ${role}: migrations run in the writer's region only`;
-    const result = await sql.withSession(endpoint, database.access.migrationUser, (session) => migrate(session, log));
+    const result = await sql.withSession(endpoint, database.access.migrationUser, (session) => migrate(session, log, MIGRATIONS, database.access!.user));
     return `schema at version ${result.current} (applied: ${result.applied.join(', ') || 'none'})`;
   };
   return { readiness, database: regionDatabase, identity, publish, orders, migrate: migrateIfWriter, close: async () => sql?.end() };
+}
+
+/** Delays between migration attempts: the bootstrap may run minutes after the tasks start. */
+export const MIGRATION_RETRY_DELAYS_MS: readonly number[] = [5_000, 15_000, 30_000, 60_000];
+
+/**
+ * Runs `migrate` until it succeeds, waiting longer between failures (then every minute). A failure
+ * is logged, never fatal: a crash loop would also take liveness down, and ECS replaces no task that
+ * is only not ready, so nothing else would retry. Returns a function that stops retrying.
+ */
+export function migrateUntilDone(migrate: () => Promise<string>, clock: Clock, log: (entry: Record<string, unknown>) => void): () => void {
+  let stopped = false;
+  let cancel: (() => void) | undefined;
+  const attempt = (failures: number): void => {
+    migrate()
+      .then((outcome) => log({ level: 'info', msg: 'migrations', outcome }))
+      .catch((error) => {
+        const delay = MIGRATION_RETRY_DELAYS_MS[Math.min(failures, MIGRATION_RETRY_DELAYS_MS.length - 1)];
+        log({ level: 'error', msg: 'migrations failed, retrying', error: String(error), retryInMs: delay });
+        if (!stopped) cancel = clock.schedule(delay, () => attempt(failures + 1));
+      });
+  };
+  attempt(0);
+  return () => {
+    stopped = true;
+    cancel?.();
+  };
 }
 
 function main(): void {
@@ -264,12 +291,8 @@ function main(): void {
     core.publish('ServiceStarted', { version: environment.version });
   });
   // Liveness answers at once; readiness (a read of the schema) keeps the task out of rotation
-  // until the migrations have run. A failure is logged, not fatal: every task crash-looping on a
-  // broken migration would also take liveness down.
-  void core
-    .migrate()
-    .then((outcome) => log({ level: 'info', msg: 'migrations', outcome }))
-    .catch((error) => log({ level: 'error', msg: 'migrations failed', error: String(error) }));
+  // until the migrations have run, retried until they do (the roles may not exist yet).
+  migrateUntilDone(core.migrate, systemRuntime.clock, log);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -10,6 +10,12 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly statements: readonly string[];
+  /**
+   * What the application role may do with this migration's tables beyond reading them (the
+   * bootstrap's default privileges give SELECT), granted by the migration role, which owns them.
+   * @default - nothing more
+   */
+  readonly applicationGrants?: readonly string[];
 }
 
 /** Key of the advisory lock every migrator takes (any 64-bit number; this one spells "trading"). */
@@ -35,6 +41,8 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
       'CREATE INDEX orders_trader_newest ON orders (trader_id, accepted_at DESC, order_id DESC)',
     ],
+    // Insert orders; the no-op update of the key lets a replay return the stored order in the same statement.
+    applicationGrants: ['INSERT ON orders', 'UPDATE (idempotency_key) ON orders'],
   },
 ];
 
@@ -46,7 +54,12 @@ export async function migrate(
   session: SqlExecutor,
   log: (entry: Record<string, unknown>) => void,
   migrations: readonly Migration[] = MIGRATIONS,
+  /** The application role that gets each migration's grants. @default - no grants (a database without the bootstrap's roles) */
+  applicationRole?: string,
 ): Promise<{ readonly applied: number[]; readonly current: number }> {
+  if (applicationRole !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(applicationRole)) {
+    throw new Error(`${JSON.stringify(applicationRole)} is not a plain lowercase SQL identifier`);
+  }
   const versions = migrations.map((migration) => migration.version);
   if (versions.some((version, index) => index > 0 && version <= versions[index - 1])) {
     throw new Error(`migration versions must increase: ${versions.join(', ')}`);
@@ -67,6 +80,7 @@ export async function migrate(
       await session.execute('BEGIN');
       try {
         for (const statement of migration.statements) await session.execute(statement);
+        if (applicationRole) for (const grant of migration.applicationGrants ?? []) await session.execute(`GRANT ${grant} TO "${applicationRole}"`);
         await session.execute('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
         await session.execute('COMMIT');
       } catch (error) {

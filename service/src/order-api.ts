@@ -8,6 +8,7 @@ import { Clock, withTimeout } from './clock';
 import { RegionNotWritableError } from './database';
 import { OrderNotYetVisibleError, OrderStore } from './order-store';
 import { Order, parseListLimit, requestFingerprint, validateOrder } from './orders';
+import { isCredentialError } from './reconnect';
 
 export interface ApiResponse {
   readonly status: number;
@@ -32,14 +33,15 @@ export const RETRY_AFTER_SECONDS = 2;
 /**
  * PostgreSQL error classes that mean "not now, here" rather than "wrong request": connection
  * exceptions (08), a read-only transaction (25006: the cluster is no longer the writer), operator
- * intervention (57: shutdown, statement timeout), insufficient resources (53).
+ * intervention (57: shutdown, statement timeout), insufficient resources (53), a refused or
+ * throttled login (28: IAM authentication after a failover's reconnect storm).
  */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57)|^25006$|^40001$|^40P01$/;
+const UNAVAILABLE_SQLSTATE = /^(08|28|53|57)|^25006$|^40001$|^40P01$/;
 const UNAVAILABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 
 /** Whether a failed database call is worth retrying later (503) rather than a server fault (500). */
 export function isUnavailable(error: unknown): boolean {
-  if (error instanceof RegionNotWritableError || error instanceof OrderNotYetVisibleError) return true;
+  if (error instanceof RegionNotWritableError || error instanceof OrderNotYetVisibleError || isCredentialError(error)) return true;
   const code = String((error as { code?: unknown })?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   return (
@@ -60,8 +62,10 @@ export class OrderApi {
     try {
       body = JSON.parse(rawBody);
     } catch {
+      // The key is checked as well: every bad field is named, not only the body.
+      const keyProblem = validateOrder(idempotencyKey, {});
       const fields: Record<string, string> = { body: 'is not valid JSON' };
-      if (!idempotencyKey) fields['Idempotency-Key'] = 'header is required';
+      if (!keyProblem.valid && keyProblem.fields['Idempotency-Key']) fields['Idempotency-Key'] = keyProblem.fields['Idempotency-Key'];
       return { status: 400, body: { error: 'invalid order', fields } };
     }
     const validation = validateOrder(idempotencyKey, body);

@@ -1,7 +1,7 @@
 /**
- * Orders in PostgreSQL (Aurora), written in one statement that global write forwarding supports:
- * `INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING ...` with a client-generated order
- * id. Forwarding supports no sequences, `SELECT ... FOR UPDATE`, `LOCK`, `SAVEPOINT`, DDL or
+ * Orders in PostgreSQL (Aurora), written in one DML statement, which global write forwarding
+ * forwards: `INSERT ... ON CONFLICT (idempotency_key) DO UPDATE ... RETURNING ...` with an order id
+ * made by the service. Forwarding supports no sequences, `SELECT ... FOR UPDATE`, `LOCK`, `SAVEPOINT`, DDL or
  * user-defined functions (Aurora User Guide, *Limitations of global write forwarding in Aurora
  * PostgreSQL*); this path uses none of them.
  */
@@ -38,11 +38,15 @@ export class PostgresOrderStore implements OrderStore {
   constructor(private readonly sql: SqlExecutor) {}
 
   public async accept(idempotencyKey: string, fingerprint: string, order: Order): Promise<AcceptOutcome> {
-    const inserted = await this.sql.execute(
+    // One statement returns the row in both cases: the new one, or the one that holds the key (a
+    // no-op update makes it returnable; `xmax = 0` tells a fresh insert). A second statement to read
+    // the existing row would, on a forwarding secondary, read the local replica, which may not have
+    // the row yet when another session or region wrote it.
+    const result = await this.sql.execute(
       `INSERT INTO orders (order_id, idempotency_key, request_fingerprint, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`,
+       ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+       RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
       [
         order.orderId,
         idempotencyKey,
@@ -57,10 +61,9 @@ export class PostgresOrderStore implements OrderStore {
         order.acceptedAt,
       ],
     );
-    if (inserted.rows.length === 1) return { outcome: 'created', order: toOrder(inserted.rows[0]) };
-    const existing = await this.sql.execute(`SELECT ${COLUMNS} FROM orders WHERE idempotency_key = $1`, [idempotencyKey]);
-    if (existing.rows.length === 0) throw new OrderNotYetVisibleError(idempotencyKey);
-    const row = existing.rows[0];
+    const row = result.rows[0];
+    if (!row) throw new OrderNotYetVisibleError(idempotencyKey);
+    if (row.inserted === true) return { outcome: 'created', order: toOrder(row) };
     return row.request_fingerprint === fingerprint ? { outcome: 'replayed', order: toOrder(row) } : { outcome: 'conflict' };
   }
 

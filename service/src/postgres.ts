@@ -39,6 +39,7 @@ export interface PgSqlPortOptions {
 
 export class PgSqlPort implements SqlPort {
   private readonly pools = new Map<string, Pool>();
+  private readonly probePools = new Map<string, Pool>();
   /** Consecutive failed statements per endpoint, reset by a success: the connect back-off. */
   private readonly failures = new Map<string, number>();
 
@@ -76,7 +77,13 @@ export class PgSqlPort implements SqlPort {
    * it afterwards: what needs session state, such as an advisory lock, gets it here.
    */
   public async withSession<T>(endpoint: Endpoint, user: string, work: (session: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = new Client({ ...this.poolConfig(endpoint), user, password: () => this.options.password(endpoint, user) });
+    // No statement timeout: a migrator may wait for another's advisory lock, and DDL may take long.
+    const client = new Client({
+      ...this.poolConfig(endpoint),
+      options: this.sessionOptions(0),
+      user,
+      password: () => this.options.password(endpoint, user),
+    });
     client.on('error', (error) => this.options.log({ level: 'warn', msg: 'database session lost', error: String(error) }));
     await client.connect();
     try {
@@ -86,19 +93,42 @@ export class PgSqlPort implements SqlPort {
     }
   }
 
+  /**
+   * Runs `statement` for readiness on a connection of its own: never queued behind requests that
+   * hold the pool (forwarded writes wait for the primary), never delayed by the reconnect back-off,
+   * so the answer is about the endpoint, within the check's timeout.
+   */
+  public async probe(endpoint: Endpoint, statement: string): Promise<void> {
+    const key = keyOf(endpoint);
+    let pool = this.probePools.get(key);
+    if (!pool) {
+      pool = new Pool({ ...this.poolConfig(endpoint), max: 1, connectionTimeoutMillis: 1000 });
+      pool.on('error', () => undefined);
+      this.probePools.set(key, pool);
+    }
+    try {
+      await pool.query(statement);
+    } catch (error) {
+      if (invalidatesConnections(error)) {
+        this.probePools.delete(key);
+        pool.end().catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
   /** Closes every pool (at shutdown). */
   public async end(): Promise<void> {
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values(), ...this.probePools.values()];
     this.pools.clear();
+    this.probePools.clear();
     await Promise.all(pools.map((pool) => pool.end()));
   }
 
   /** The connection settings of one endpoint; exposed so that tests check what production uses. */
   public poolConfig(endpoint: Endpoint): PoolConfig {
     const options = this.options;
-    const settings = Object.entries({ statement_timeout: String(options.statementTimeoutMs ?? 4000), ...options.sessionSettings })
-      .map(([key, value]) => `-c ${key}=${value}`)
-      .join(' ');
+    const settings = this.sessionOptions(options.statementTimeoutMs ?? 4000);
     return {
       host: endpoint.host,
       port: endpoint.port,
@@ -118,6 +148,12 @@ export class PgSqlPort implements SqlPort {
           }
         : false,
     };
+  }
+
+  private sessionOptions(statementTimeoutMs: number): string {
+    return Object.entries({ statement_timeout: String(statementTimeoutMs), ...this.options.sessionSettings })
+      .map(([key, value]) => `-c ${key}=${value}`)
+      .join(' ');
   }
 
   private pool(endpoint: Endpoint): Pool {

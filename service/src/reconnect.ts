@@ -27,7 +27,18 @@ export function reconnectDelayMs(failures: number, random: () => number, policy:
 export function invalidatesConnections(error: unknown): boolean {
   const code = String((error as { code?: unknown })?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
+  // Class 28: an IAM login refused or throttled ("PAM authentication failed") also backs off.
   return (
-    /^(08|57P0)/.test(code) || code === '25006' || ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code) || /Connection terminated/i.test(message)
+    /^(08|28|57P0)/.test(code) ||
+    code === '25006' ||
+    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code) ||
+    /Connection terminated/i.test(message) ||
+    isCredentialError(error)
   );
+}
+
+/** The SDK could not sign an IAM token (no or expired task credentials): no connection is possible now. */
+export function isCredentialError(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return name === 'CredentialsProviderError' || name === 'ExpiredTokenException';
 }

@@ -72,7 +72,13 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
   const identity = { region: options.region, regionRole: options.regionRole, version: options.version };
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://service');
+    // A malformed request target must get an answer, never throw out of the handler (and the process).
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://service');
+    } catch {
+      return send(res, 400, { error: 'malformed request target' });
+    }
     const path = url.pathname;
     const orderRoute = options.orders && routeOrders(options.orders, req, res, path, url.searchParams);
     if (orderRoute) return;
@@ -139,12 +145,16 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
     }
     const order = /^\/orders\/([^/]+)$/.exec(path);
     if (order) {
-      if (only('GET')) reply(orders.get(decodeURIComponent(order[1])));
+      const orderId = decoded(order[1]);
+      if (orderId === undefined) send(res, 404, { error: 'order not found' });
+      else if (only('GET')) reply(orders.get(orderId));
       return true;
     }
     const traderOrders = /^\/traders\/([^/]+)\/orders$/.exec(path);
     if (traderOrders) {
-      if (only('GET')) reply(orders.listForTrader(decodeURIComponent(traderOrders[1]), query.get('limit')));
+      const traderId = decoded(traderOrders[1]);
+      if (traderId === undefined) send(res, 400, { error: 'invalid trader id', fields: { traderId: 'is not valid percent-encoding' } });
+      else if (only('GET')) reply(orders.listForTrader(traderId, query.get('limit')));
       return true;
     }
     return false;
@@ -193,4 +203,12 @@ function tooLarge(): Promise<ApiResponse> {
 function headerValue(req: http.IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function decoded(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,16 +1,20 @@
 import { Client } from 'pg';
 import { bootstrapRoles, bootstrapStatements } from '../src/bootstrap';
 import { readBootstrapEnvironment } from '../src/bootstrap-cli';
-import { migrate } from '../src/migrations';
+import { migrate, MIGRATIONS } from '../src/migrations';
 import { PostgresOrderStore } from '../src/order-store';
 import { pgExecutor } from '../src/sql';
 import { PostgresServer, startPostgres } from './support/postgres';
 
-/** The privileged bootstrap on a real PostgreSQL 16 (as the master user), then the roles it made. */
+/**
+ * The privileged bootstrap on a real PostgreSQL 16, as a master like Aurora's: not a superuser, with
+ * CREATEROLE, owner of the application database. Then the roles it made.
+ */
 let postgres: PostgresServer;
 const PASSWORDS = { trading_app: 'app-secret', trading_migrator: 'migrator-secret' };
+const MASTER = { user: 'trading_admin', password: 'master-secret' };
 const OPTIONS = {
-  database: 'postgres',
+  database: 'trading',
   applicationUser: 'trading_app',
   migrationUser: 'trading_migrator',
   iamAuthentication: false,
@@ -18,8 +22,8 @@ const OPTIONS = {
 };
 const logged: Array<Record<string, unknown>> = [];
 
-async function as<T>(user: string, password: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ host: postgres.host, port: postgres.port, user, password, database: postgres.database });
+async function as<T>(user: string, password: string, work: (client: Client) => Promise<T>, database = 'trading'): Promise<T> {
+  const client = new Client({ host: postgres.host, port: postgres.port, user, password, database });
   await client.connect();
   try {
     return await work(client);
@@ -30,12 +34,21 @@ async function as<T>(user: string, password: string, work: (client: Client) => P
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  await as(postgres.user, postgres.password, (master) => bootstrapRoles(pgExecutor(master), OPTIONS, (entry) => logged.push(entry)));
+  await as(
+    postgres.user,
+    postgres.password,
+    async (superuser) => {
+      await superuser.query(`CREATE ROLE ${MASTER.user} LOGIN CREATEROLE NOSUPERUSER PASSWORD '${MASTER.password}'`);
+      await superuser.query(`CREATE DATABASE trading OWNER ${MASTER.user}`);
+    },
+    'postgres',
+  );
+  await as(MASTER.user, MASTER.password, (master) => bootstrapRoles(pgExecutor(master), OPTIONS, (entry) => logged.push(entry)));
 });
 afterAll(async () => postgres?.stop());
 
 test('running it again changes nothing and fails nothing (idempotent)', async () => {
-  await expect(as(postgres.user, postgres.password, (master) => bootstrapRoles(pgExecutor(master), OPTIONS, () => undefined))).resolves.toBeUndefined();
+  await expect(as(MASTER.user, MASTER.password, (master) => bootstrapRoles(pgExecutor(master), OPTIONS, () => undefined))).resolves.toBeUndefined();
 });
 
 test('every statement is logged, passwords never', () => {
@@ -45,7 +58,7 @@ test('every statement is logged, passwords never', () => {
 });
 
 test('the migration role applies the migrations; the application role reads and inserts orders and nothing else', async () => {
-  await as('trading_migrator', PASSWORDS.trading_migrator, (client) => migrate(pgExecutor(client), () => undefined));
+  await as('trading_migrator', PASSWORDS.trading_migrator, (client) => migrate(pgExecutor(client), () => undefined, MIGRATIONS, 'trading_app'));
   await as('trading_app', PASSWORDS.trading_app, async (client) => {
     const store = new PostgresOrderStore(pgExecutor(client));
     const order = {
@@ -60,6 +73,7 @@ test('the migration role applies the migrations; the application role reads and 
       limitPrice: '1',
     };
     expect((await store.accept('bootstrap-key', 'f', order)).outcome).toBe('created');
+    expect((await store.accept('bootstrap-key', 'f', { ...order, orderId: '22222222-2222-4222-8222-222222222222' })).outcome).toBe('replayed');
     expect(await store.get(order.orderId)).toEqual(order);
     await expect(client.query('SELECT version FROM schema_migrations')).resolves.toBeDefined();
     for (const forbidden of [
@@ -68,6 +82,7 @@ test('the migration role applies the migrations; the application role reads and 
       'CREATE TABLE app_table (id int)',
       'DROP TABLE orders',
       'TRUNCATE orders',
+      "INSERT INTO schema_migrations (version, name) VALUES (99, 'forged')",
     ]) {
       await expect(client.query(forbidden)).rejects.toMatchObject({ code: expect.stringMatching(/^42501$/) });
     }

@@ -132,8 +132,15 @@ describe('POST /orders', () => {
     });
   });
 
-  test('400 for a body that is not JSON, 413 for one too large', async () => {
+  test('400 for a body that is not JSON (a bad key named too), 413 for one too large, 400/404 for malformed paths without a crash', async () => {
     expect(await post(undefined, newKey(), '{"traderId":')).toMatchObject({ status: 400, body: { fields: { body: 'is not valid JSON' } } });
+    expect((await post(undefined, 'k'.repeat(200), '{"traderId":')).body.fields).toEqual({
+      body: 'is not valid JSON',
+      'Idempotency-Key': 'must be 1 to 128 printable characters',
+    });
+    expect((await get('/orders/%ZZ')).status).toBe(404);
+    expect((await get('/traders/%E0%A4%A/orders')).status).toBe(400);
+    expect((await get('/healthz')).status).toBe(200);
     expect(await post(undefined, newKey(), JSON.stringify({ ...ORDER, symbol: 'x'.repeat(20_000) }))).toMatchObject({ status: 413 });
   });
 
@@ -212,7 +219,7 @@ describe('while the region cannot take writes', () => {
 });
 
 describe('migrations', () => {
-  test('applied once: a second run applies nothing, and concurrent runners serialize on the advisory lock', async () => {
+  test('applied once: a second run applies nothing, also from several runners at once', async () => {
     const sessions = await Promise.all(
       [0, 1, 2].map(async () => {
         const client = new Client(connection());

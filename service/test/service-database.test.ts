@@ -1,6 +1,6 @@
 import { systemClock } from '../src/clock';
 import { GlobalClusterReader } from '../src/database';
-import { buildService, createPgSqlPort, readEnvironment, ServiceRuntime } from '../src/main';
+import { buildService, createPgSqlPort, migrateUntilDone, readEnvironment, ServiceRuntime } from '../src/main';
 import { PostgresServer, startPostgres } from './support/postgres';
 
 /**
@@ -91,7 +91,7 @@ test('without a global cluster (a local run) the one endpoint is used for everyt
   expect(await core.orders!.get('00000000-0000-4000-8000-000000000000')).toEqual({ status: 404, body: { error: 'order not found' } });
 });
 
-test('every session asks for session consistency of forwarded writes, whatever the parameter group says', async () => {
+test('every session sends apg_write_forward.consistency_mode=session (set per session, not left to the parameter group)', async () => {
   const core = buildService(environment(false), runtime('writer'));
   await core.migrate();
   const port = createPgSqlPort(environment(false).database!.access!, 'us-east-1', silent, [postgres.ca!]);
@@ -125,4 +125,24 @@ describe('database login settings are checked when the service starts', () => {
   test('without DB_USER there is no order API, as before', () => {
     expect(readEnvironment({ DB_HOST: 'h' }).database?.access).toBeUndefined();
   });
+});
+
+test('migrations are retried until they succeed, waiting longer each time (the roles may not exist yet)', async () => {
+  const scheduled: number[] = [];
+  let pending: (() => void) | undefined;
+  const clock = { now: () => 0, schedule: (ms: number, callback: () => void) => (scheduled.push(ms), (pending = callback), () => undefined) };
+  let calls = 0;
+  const migrate = async () => {
+    calls++;
+    if (calls < 4) throw new Error('password authentication failed for user "trading_migrator"');
+    return 'schema at version 1 (applied: 1)';
+  };
+  const logged: string[] = [];
+  migrateUntilDone(migrate, clock, (entry) => logged.push(String(entry.msg)));
+  for (let round = 0; round < 3; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    pending!();
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  expect({ calls, scheduled, last: logged[logged.length - 1] }).toEqual({ calls: 4, scheduled: [5_000, 15_000, 30_000], last: 'migrations' });
 });
