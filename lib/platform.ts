@@ -144,6 +144,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       primaryData.database.cluster.clusterReadEndpoint.hostname,
       names.auroraCluster('primary'),
       primaryData.database.cluster.clusterResourceIdentifier,
+      primaryData.database.secret.secretArn,
     ),
   );
   primaryService.addStackDependency(primaryData, 'the service connects to the primary cluster and the session table');
@@ -159,6 +160,21 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       secondaryData.database.readerEndpoint,
       names.auroraCluster('secondary'),
       secondaryData.database.cluster.attrDbClusterResourceId,
+      // The replica's ARN is the primary's in the secondary region (the name keeps the random
+      // suffix). Computed where the secret is, so the secondary reads one plain stack output.
+      crossRegionValue(
+        primaryData,
+        'DatabaseSecretReplicaArn',
+        Fn.join(':', [
+          'arn',
+          Aws.PARTITION,
+          'secretsmanager',
+          config.secondary.region,
+          Aws.ACCOUNT_ID,
+          'secret',
+          Fn.select(6, Fn.split(':', primaryData.database.secret.secretArn)),
+        ]),
+      ),
     ),
   );
   secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
@@ -179,13 +195,14 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     readerEndpoint: string,
     clusterIdentifier: string,
     clusterResourceId: string,
+    secretArn: string,
   ): ServiceDatabase {
     return {
       securityGroup,
       endpoint,
       readerEndpoint,
       port: AURORA_PORT,
-      secretName: names.databaseSecret(),
+      secretArn,
       databaseName: primaryData.database.databaseName,
       globalClusterIdentifier: names.auroraGlobalCluster(),
       clusterIdentifier,

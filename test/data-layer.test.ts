@@ -408,7 +408,18 @@ describe('database access for the trading workload', () => {
     expect({ user: environment.DB_USER, migrator: environment.DB_MIGRATION_USER }).toEqual({ user: 'trading_app', migrator: 'trading_migrator' });
     expect(resolve(environment.DB_HOST, serviceId)).toMatchObject({ stackId: dataId, resource: { Type: 'AWS::RDS::DBCluster' } });
     expect(container.Secrets).toEqual([{ Name: 'DB_MASTER_SECRET', ValueFrom: expect.anything() }]);
-    expect(JSON.stringify(container.Secrets[0].ValueFrom)).toContain(`:secretsmanager:${region}:`);
+    // The complete ARN of this region's copy: the primary's secret, or its replica's ARN in the secondary region.
+    const valueFrom = container.Secrets[0].ValueFrom;
+    if (region === 'us-east-1') {
+      expect(resolve(valueFrom, serviceId)).toMatchObject({ stackId: 'PrimaryData', resource: { Type: 'AWS::SecretsManager::SecretTargetAttachment' } });
+    } else {
+      expect(valueFrom).toEqual({
+        'Fn::GetStackOutput': { StackName: expect.stringMatching(/data-primary/), Region: 'us-east-1', OutputName: 'DatabaseSecretReplicaArn' },
+      });
+      const output = platform.templates.PrimaryData.toJSON().Outputs.DatabaseSecretReplicaArn.Value;
+      expect(JSON.stringify(output)).toContain(`secretsmanager:${region}`);
+      expect(output['Fn::Join'][1].at(-1)['Fn::Select'][0]).toBe(6);
+    }
     // Across every template, only bootstrap execution roles may read the master secret.
     const readers = allResources(platform)
       .filter(({ resource }) => resource.Type === 'AWS::IAM::Policy')

@@ -31,8 +31,13 @@ export interface ServiceDatabase {
   readonly endpoint: string;
   /** This region's reader endpoint: a forwarding secondary reads and forwards writes through it. */
   readonly readerEndpoint: string;
-  /** Name of the credentials secret, replicated into every region under the same name. */
-  readonly secretName: string;
+  /**
+   * Complete ARN of this region's copy of the master secret (a replica keeps the primary's ARN
+   * but for the region). Complete, not by name: ECS cannot resolve a partial ARN whose name ends
+   * in a hyphen and six characters, as `secret-trading-db-<suffix>` does for a 6-character suffix
+   * (aws/aws-cdk#18555).
+   */
+  readonly secretArn: string;
   readonly databaseName: string;
   /** Global cluster whose membership tells the service its cluster's current role. */
   readonly globalClusterIdentifier: string;
@@ -129,7 +134,7 @@ export class ServiceStack extends RegionalStack {
 
     this.grantDataAccess(taskRole, props);
 
-    const masterSecret = secretsmanager.Secret.fromSecretNameV2(this, 'MasterSecret', database.secretName);
+    const masterSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'MasterSecret', database.secretArn);
     this.databaseBootstrap = new DatabaseBootstrapTask(this, 'DatabaseBootstrap', {
       image: props.image,
       family: `${names.taskFamily(role)}-db-bootstrap`,
