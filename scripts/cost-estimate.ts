@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stackTemplates } from './lint-templates';
 
 export const HOURS_PER_MONTH = 730;
 const PRICE_SHEET = path.join(__dirname, 'cost', 'price-sheet.json');
@@ -194,17 +195,13 @@ function main(argv: string[]): void {
   if (unknown.length > 0) throw new Error(`unknown argument ${JSON.stringify(unknown[0])}: --assembly <dir>, --json, --help`);
   const assemblyIndex = argv.indexOf('--assembly');
   const assembly = assemblyIndex >= 0 ? argv[assemblyIndex + 1] : path.join(__dirname, '..', 'cdk.out');
-  const manifestFile = path.join(assembly, 'manifest.json');
-  if (!fs.existsSync(manifestFile))
+  if (!fs.existsSync(path.join(assembly, 'manifest.json')))
     throw new Error(`no synthesized templates in ${assembly}: run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment)`);
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-  const templates: CostTemplate[] = Object.entries<any>(manifest.artifacts)
-    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-    .map(([stackId, artifact]) => ({
-      stackId,
-      region: String(artifact.environment).split('/').pop()!,
-      template: JSON.parse(fs.readFileSync(path.join(assembly, artifact.properties.templateFile), 'utf8')),
-    }));
+  const templates: CostTemplate[] = stackTemplates(assembly).map(({ stackId, region, templateFile }) => ({
+    stackId,
+    region,
+    template: JSON.parse(fs.readFileSync(templateFile, 'utf8')),
+  }));
   const sheet = loadPriceSheet();
   const lines = estimateCosts(templates, sheet);
   const summary = summarize(lines);

@@ -197,12 +197,12 @@ export function movedNamedResources(
   const named = (stacks: StackTemplate[]) =>
     stacks.flatMap((stack) =>
       Object.entries<any>(stack.template.Resources ?? {}).flatMap(([logicalId, resource]) => {
-        const schema = schemasOf(stack.region)(resource.Type);
-        const identifiers = (schema?.primaryIdentifier ?? []).filter((pointer) => !(schema?.readOnlyProperties ?? []).includes(pointer));
-        const name = identifiers.map((pointer) => JSON.stringify(valuesAt(resource.Properties ?? {}, pointer))).join('|');
-        const hasName =
-          identifiers.length > 0 && identifiers.every((pointer) => valuesAt(resource.Properties ?? {}, pointer).some((value) => value !== undefined));
-        return hasName ? [{ key: `${stack.region} ${resource.Type} ${name}`, at: `${stack.stackId}/${logicalId}` }] : [];
+        // The same notion of a custom name as for replacements (nameProperties), set in this template.
+        const set = nameProperties(resource.Type, schemasOf(stack.region)(resource.Type)).filter((pointer) =>
+          valuesAt(resource.Properties ?? {}, pointer).some((value) => value !== undefined),
+        );
+        const name = set.map((pointer) => JSON.stringify(valuesAt(resource.Properties ?? {}, pointer))).join('|');
+        return set.length > 0 ? [{ key: `${stack.region} ${resource.Type} ${name}`, at: `${stack.stackId}/${logicalId}` }] : [];
       }),
     );
   const old = new Map(named(before).map((entry) => [entry.key, entry.at]));

@@ -149,6 +149,9 @@ describe('the analysis itself', () => {
       'us-east-1 AWS::S3::Bucket ["logs-live"] moves from Foundation/AccessLogBucket to Foundation/AccessLogsBucket: the new resource is created while the old one still holds the name',
     ]);
     expect(movedNamedResources(before, before, schemasOf)).toEqual([]);
+    // A name that is not the primary identifier (a security group's GroupName) counts as well.
+    const group = { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupName: 'sg-db-live', GroupDescription: 'db' } };
+    expect(movedNamedResources([stack('Data', { Group: group })], [stack('Foundation', { Group: group })], schemasOf)).toHaveLength(1);
   });
 
   test('finds a replaced resource that keeps its custom physical name, and accepts one renamed with it', () => {

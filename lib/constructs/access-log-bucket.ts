@@ -68,7 +68,11 @@ export class AccessLogBucket extends Construct {
     });
 
     if (auditTrail) {
-      // Lifecycle expiration is not a request and is not subject to the bucket policy.
+      // "If you want to block users or accounts from removing or deleting objects from your bucket,
+      // you must deny them permissions for ... s3:DeleteObject, s3:DeleteObjectVersion,
+      // s3:PutLifecycleConfiguration" (S3 User Guide, lifecycle configuration): lifecycle expiry is
+      // done by S3 itself, not a request this policy sees. DeleteObject stays allowed: on a versioned
+      // bucket it only adds a delete marker, and the versions remain.
       this.bucket.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'DenyErasingLogHistory',

@@ -1,6 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ResourceProtection } from '../protection';
+import { Posture } from '../config';
+import { protectionFor, ResourceProtection } from '../protection';
 
 export interface RegionalStackProps extends StackProps {
   /** The zones this stack may use; returned instead of a context lookup. */
@@ -20,7 +21,7 @@ export class RegionalStack extends Stack {
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
     this.pinnedAvailabilityZones = props.availabilityZones;
-    this.protection = props.protection ?? { deletionProtection: false, retainRecords: false, crossRegionBackups: false };
+    this.protection = props.protection ?? protectionFor(Posture.TEST);
   }
 
   public override get availabilityZones(): string[] {

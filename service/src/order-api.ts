@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Clock, withTimeout } from './clock';
 import { RegionNotWritableError } from './database';
-import { OrderNotYetVisibleError, OrderStore } from './order-store';
+import { OrderStore } from './order-store';
 import { Order, parseListLimit, requestFingerprint, validateOrder } from './orders';
-import { isCredentialError } from './reconnect';
+import { invalidatesConnections } from './reconnect';
 
 export interface ApiResponse {
   readonly status: number;
@@ -31,21 +31,20 @@ export interface OrderApiOptions {
 export const RETRY_AFTER_SECONDS = 2;
 
 /**
- * PostgreSQL error classes that mean "not now, here" rather than "wrong request": connection
- * exceptions (08), a read-only transaction (25006: the cluster is no longer the writer), operator
- * intervention (57: shutdown, statement timeout), insufficient resources (53), a refused or
- * throttled login (28: IAM authentication after a failover's reconnect storm).
+ * Whether a failed database call is worth retrying later (503) rather than a server fault (500):
+ * the region cannot write now, the connection is unusable (see `invalidatesConnections`: a demoted
+ * writer, a shutdown, a broken connection, a refused or throttled IAM login), resources ran out
+ * (53), an operator intervened or a statement hit its timeout (57), the transaction lost a serialization race
+ * (40001, 40P01), or the request timed out here.
  */
-const UNAVAILABLE_SQLSTATE = /^(08|28|53|57)|^25006$|^40001$|^40P01$/;
-const UNAVAILABLE_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-
-/** Whether a failed database call is worth retrying later (503) rather than a server fault (500). */
 export function isUnavailable(error: unknown): boolean {
-  if (error instanceof RegionNotWritableError || error instanceof OrderNotYetVisibleError || isCredentialError(error)) return true;
+  if (error instanceof RegionNotWritableError || invalidatesConnections(error)) return true;
   const code = String((error as { code?: unknown })?.code ?? '');
   const message = error instanceof Error ? error.message : String(error);
   return (
-    UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NETWORK.has(code) || /timed out|timeout|Connection terminated|connection error|not queryable/i.test(message)
+    /^(53|57)|^40001$|^40P01$/.test(code) ||
+    ['ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH'].includes(code) ||
+    /timed out|timeout|connection error|not queryable/i.test(message)
   );
 }
 

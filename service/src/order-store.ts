@@ -20,17 +20,6 @@ export interface OrderStore {
   listByTrader(traderId: string, limit: number): Promise<Order[]>;
 }
 
-/**
- * The key exists but its order is not visible here yet: on a forwarding secondary the row may have
- * been written by another region and not replicated so far. The client retries with the same key.
- */
-export class OrderNotYetVisibleError extends Error {
-  constructor(idempotencyKey: string) {
-    super(`an order with idempotency key ${JSON.stringify(idempotencyKey)} exists but is not readable here yet`);
-    this.name = 'OrderNotYetVisibleError';
-  }
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const COLUMNS = 'order_id, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at, request_fingerprint';
 
@@ -42,6 +31,10 @@ export class PostgresOrderStore implements OrderStore {
     // no-op update makes it returnable; `xmax = 0` tells a fresh insert). A second statement to read
     // the existing row would, on a forwarding secondary, read the local replica, which may not have
     // the row yet when another session or region wrote it.
+    // Global write forwarding forwards DML "such as INSERT, DELETE, and UPDATE" (Aurora User Guide,
+    // *Using write forwarding in an Aurora PostgreSQL global database*); `ON CONFLICT` is part of
+    // INSERT but no page names it, so this is unverified until a deployed drill writes through the
+    // standby (README, The container service).
     const result = await this.sql.execute(
       `INSERT INTO orders (order_id, idempotency_key, request_fingerprint, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -61,8 +54,9 @@ export class PostgresOrderStore implements OrderStore {
         order.acceptedAt,
       ],
     );
+    // Either branch of the upsert returns the row: an empty answer is a broken contract, a 500.
     const row = result.rows[0];
-    if (!row) throw new OrderNotYetVisibleError(idempotencyKey);
+    if (!row) throw new Error(`the order upsert for idempotency key ${JSON.stringify(idempotencyKey)} returned no row`);
     if (row.inserted === true) return { outcome: 'created', order: toOrder(row) };
     return row.request_fingerprint === fingerprint ? { outcome: 'replayed', order: toOrder(row) } : { outcome: 'conflict' };
   }
