@@ -100,12 +100,13 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     alarmTopic: secondaryFoundation.alarmTopic,
     primaryRegion: config.primary.region,
     backupVaultName: protection.crossRegionBackups ? names.backupVault('secondary') : undefined,
-    primaryEncryptionKeyArn: protection.crossRegionBackups
-      ? crossRegionValue(primaryFoundation, 'DataKeyArn', primaryFoundation.encryptionKey.keyArn)
-      : undefined,
+    primaryEncryptionKeyArn: crossRegionValue(primaryFoundation, 'DataKeyArn', primaryFoundation.encryptionKey.keyArn),
   });
   secondaryData.addStackDependency(primaryData, 'the secondary cluster can only attach once the primary cluster of the global database is available');
-  if (protection.crossRegionBackups) secondaryData.addStackDependency(primaryFoundation, 'backups are copied into the primary region with its key');
+  secondaryData.addStackDependency(
+    primaryFoundation,
+    "the files bucket replicates back into the primary region's bucket with its key (and backups are copied there in production)",
+  );
 
   const eventRouting = new EventRoutingStack(app, 'EventRouting', {
     ...regional(config.primary, 'events', 'events: EventBridge global endpoint and heartbeat'),

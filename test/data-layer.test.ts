@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { AURORA_ENGINE_VERSION } from '../lib/constructs/aurora-global-primary';
+import { SESSION_EXPIRY_ATTRIBUTE, SESSION_KEY_ATTRIBUTE } from '../service/src/follow-up-targets';
 import { allResources, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform, appTaskDefinition } from './helpers';
 
 const SUFFIX = 'dl4';
@@ -209,6 +210,12 @@ describe('DynamoDB global table', () => {
     }
   });
 
+  test("the service's sessions use the table's partition key and its TTL attribute", () => {
+    const { resource: table } = onlyResource(primaryData, 'AWS::DynamoDB::GlobalTable');
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: SESSION_KEY_ATTRIBUTE, KeyType: 'HASH' }]);
+    expect(table.Properties.TimeToLiveSpecification.AttributeName).toBe(SESSION_EXPIRY_ATTRIBUTE);
+  });
+
   test('output: table name', () => {
     expect(primaryData.toJSON().Outputs.SessionTableName.Value).toEqual({ Ref: onlyResource(primaryData, 'AWS::DynamoDB::GlobalTable').logicalId });
   });
@@ -267,8 +274,63 @@ describe('S3 files buckets and cross-region replication', () => {
     expect(resolve(rules[0].Destination.EncryptionConfiguration.ReplicaKmsKeyID, 'PrimaryFoundation').stackId).toBe('SecondaryFoundation');
   });
 
-  test('the secondary bucket does not replicate', () => {
+  /** A custom resource's call as JSON, each token of its Fn::Join replaced by `<token n>` (listed in `tokens`). */
+  const sdkCall = (value: any): { call: any; tokens: any[] } => {
+    const tokens: any[] = [];
+    const text = value['Fn::Join'][1].map((part: any) => (typeof part === 'string' ? part : `<token ${tokens.push(part) - 1}>`)).join('');
+    return { call: JSON.parse(text), tokens };
+  };
+  const replicationBack = () => onlyResource(secondaryData, 'Custom::BucketReplication');
+
+  test("the secondary bucket states no replication of its own: the data stack's rule owns it, and the two would overwrite each other", () => {
     expect(filesBucket('SecondaryFoundation')[1].Properties.ReplicationConfiguration).toBeUndefined();
+    expect(resources('SecondaryFoundation', 'Custom::BucketReplication')).toHaveLength(0);
+  });
+
+  test('the secondary bucket replicates back to the primary bucket with the same rule: RTC, metrics, delete markers, KMS of the primary region', () => {
+    const [, forward] = filesBucket('PrimaryFoundation');
+    const { call, tokens } = sdkCall(replicationBack().resource.Properties.Create);
+    expect(call).toMatchObject({ service: 'S3', action: 'PutBucketReplication' });
+    expect(call.parameters.Bucket).toBe(`s3-trading-files-<token 0>-us-west-2-${SUFFIX}`);
+    expect(tokens[0]).toEqual({ Ref: 'AWS::AccountId' });
+    const [rule] = call.parameters.ReplicationConfiguration.Rules;
+    expect(call.parameters.ReplicationConfiguration.Rules).toHaveLength(1);
+    // CloudFormation spells the rule id `Id`, the S3 API `ID`.
+    const { Destination: forwardDestination, Id: forwardId, ...forwardRule } = forward.Properties.ReplicationConfiguration.Rules[0];
+    const { Destination: destination, ID: backId, ...backRule } = rule;
+    expect(backRule).toEqual(forwardRule);
+    expect([forwardId, backId]).toEqual(['replicate-all-to-standby', 'replicate-all-to-primary']);
+    expect({ ...destination, Bucket: 'x', EncryptionConfiguration: 'x' }).toEqual({ ...forwardDestination, Bucket: 'x', EncryptionConfiguration: 'x' });
+    expect(destination.Bucket).toMatch(new RegExp(`^arn:aws:s3:::s3-trading-files-<token \\d+>-us-east-1-${SUFFIX}$`));
+    const key = tokens[Number(/<token (\d+)>/.exec(destination.EncryptionConfiguration.ReplicaKmsKeyID)![1])];
+    expect(key).toEqual({ 'Fn::GetStackOutput': expect.objectContaining({ Region: 'us-east-1', OutputName: 'DataKeyArn' }) });
+    expect(JSON.stringify(replicationBack().resource.Properties.Update)).toBe(JSON.stringify(replicationBack().resource.Properties.Create));
+  });
+
+  test('deleting the data stack removes the rule; the role it passes holds its permissions before the rule is applied', () => {
+    const { logicalId, resource } = replicationBack();
+    expect(JSON.parse(resource.Properties.Delete['Fn::Join'][1].map((part: any) => (typeof part === 'string' ? part : 'X')).join(''))).toMatchObject({
+      action: 'DeleteBucketReplication',
+      ignoreErrorCodesMatching: 'NoSuchBucket',
+    });
+    const { call, tokens } = sdkCall(resource.Properties.Create);
+    const role = tokens[Number(/<token (\d+)>/.exec(call.parameters.ReplicationConfiguration.Role)![1])];
+    const roleId = role['Fn::GetAtt'][0];
+    expect(secondaryData.toJSON().Resources[roleId].Properties.RoleName).toBe(`role-s3-replication-secondary-${SUFFIX}`);
+    const [policyId, policy] = resources('SecondaryData', 'AWS::IAM::Policy').find(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId))!;
+    expect(
+      statements(policy)
+        .map((statement: any) => statement.Sid)
+        .sort(),
+    ).toEqual(['DecryptSourceObjects', 'EncryptReplicas', 'ReadReplicationConfiguration', 'ReadSourceVersions', 'WriteReplicas']);
+    expect([resource.DependsOn].flat()).toContain(policyId);
+    // The function that applies it may set replication on that one bucket and pass that one role, nothing else.
+    const [, callerPolicy] = resources('SecondaryData', 'AWS::IAM::Policy').find(([id]) => id !== policyId && id.startsWith('FilesReplicationToPrimaryRule'))!;
+    expect(statements(callerPolicy)).toEqual([
+      { Effect: 'Allow', Action: 's3:PutReplicationConfiguration', Resource: expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+      { Effect: 'Allow', Action: 'iam:PassRole', Resource: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+    ]);
+    expect(logicalId).toMatch(/^FilesReplicationToPrimaryRule/);
   });
 
   test('replication role: exactly the replication permissions, KMS included', () => {

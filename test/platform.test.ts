@@ -252,7 +252,7 @@ describe('app-wide guarantees', () => {
     expect(deps('SecondaryFoundation')).toEqual([]);
     expect(deps('PrimaryFoundation')).toEqual(['SecondaryFoundation']);
     expect(deps('PrimaryData')).toEqual(['PrimaryFoundation', 'SecondaryFoundation']);
-    expect(deps('SecondaryData')).toEqual(['PrimaryData', 'SecondaryFoundation']);
+    expect(deps('SecondaryData')).toEqual(['PrimaryData', 'PrimaryFoundation', 'SecondaryFoundation']);
     expect(deps('EventRouting')).toEqual(['PrimaryFoundation', 'SecondaryFoundation']);
     expect(deps('PrimaryService')).toEqual(['EventRouting', 'PrimaryData', 'PrimaryFoundation']);
     expect(deps('SecondaryService')).toEqual(['EventRouting', 'PrimaryData', 'SecondaryData', 'SecondaryFoundation']);

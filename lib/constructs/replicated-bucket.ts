@@ -7,6 +7,8 @@ import { acknowledgeWildcardResource } from '../nag';
 
 /** Id of the replication rule; S3 replication metrics are dimensioned by it. */
 export const FILES_REPLICATION_RULE_ID = 'replicate-all-to-standby';
+/** Id of the rule that replicates the standby's files bucket back to the primary's. */
+export const FILES_REPLICATION_BACK_RULE_ID = 'replicate-all-to-primary';
 
 /** Where a {@link ReplicatedBucket} copies its objects. */
 export interface BucketReplicationTarget {
@@ -99,50 +101,52 @@ export class ReplicatedBucket extends Construct {
     });
 
     if (target && this.replicationRole) {
-      this.grantReplication(this.replicationRole, props.encryptionKey, target);
+      grantReplication(this, this.replicationRole, this.bucket, props.encryptionKey, target);
     }
   }
+}
 
-  /**
-   * Exactly the permissions S3 replication of KMS-encrypted objects needs. The L2 adds none to a
-   * role it did not create, and the role it would create has no predictable name.
-   */
-  private grantReplication(role: iam.Role, sourceKey: kms.IKey, target: BucketReplicationTarget): void {
-    const sourceRegion = Stack.of(this).region;
-    const policy = new iam.Policy(this, 'ReplicationPolicy', {
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'ReadReplicationConfiguration',
-          actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
-          resources: [this.bucket.bucketArn],
-        }),
-        new iam.PolicyStatement({
-          sid: 'ReadSourceVersions',
-          actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
-          resources: [this.bucket.arnForObjects('*')],
-        }),
-        new iam.PolicyStatement({
-          sid: 'WriteReplicas',
-          actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
-          resources: [target.bucket.arnForObjects('*')],
-        }),
-        new iam.PolicyStatement({
-          sid: 'DecryptSourceObjects',
-          actions: ['kms:Decrypt'],
-          resources: [sourceKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${sourceRegion}.amazonaws.com` } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'EncryptReplicas',
-          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-          resources: [target.encryptionKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `s3.${target.region}.amazonaws.com` } },
-        }),
-      ],
-    });
-    role.attachInlinePolicy(policy);
-    const reason = 'Replication acts on every object version of one bucket; the wildcard covers object keys only, never other buckets.';
-    acknowledgeWildcardResource(policy, this.bucket.arnForObjects('*'), reason);
-    acknowledgeWildcardResource(policy, target.bucket.arnForObjects('*'), reason);
-  }
+/**
+ * Gives `role` exactly the permissions S3 replication of KMS-encrypted objects from `source` (in
+ * the role's stack's region) to `target` needs, as an inline policy created in `scope`. The L2
+ * adds none to a role it did not create, and the role it would create has no predictable name.
+ */
+export function grantReplication(scope: Construct, role: iam.IRole, source: s3.IBucket, sourceKey: kms.IKey, target: BucketReplicationTarget): iam.Policy {
+  const sourceRegion = Stack.of(scope).region;
+  const policy = new iam.Policy(scope, 'ReplicationPolicy', {
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'ReadReplicationConfiguration',
+        actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        resources: [source.bucketArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadSourceVersions',
+        actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+        resources: [source.arnForObjects('*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'WriteReplicas',
+        actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
+        resources: [target.bucket.arnForObjects('*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DecryptSourceObjects',
+        actions: ['kms:Decrypt'],
+        resources: [sourceKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${sourceRegion}.amazonaws.com` } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'EncryptReplicas',
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [target.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${target.region}.amazonaws.com` } },
+      }),
+    ],
+  });
+  role.attachInlinePolicy(policy);
+  const reason = 'Replication acts on every object version of one bucket; the wildcard covers object keys only, never other buckets.';
+  acknowledgeWildcardResource(policy, source.arnForObjects('*'), reason);
+  acknowledgeWildcardResource(policy, target.bucket.arnForObjects('*'), reason);
+  return policy;
 }

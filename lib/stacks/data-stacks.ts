@@ -4,11 +4,14 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AuroraGlobalPrimary } from '../constructs/aurora-global-primary';
 import { AuroraGlobalSecondary } from '../constructs/aurora-global-secondary';
 import { DatabaseBackup } from '../constructs/database-backup';
+import { LateBucketReplication } from '../constructs/late-bucket-replication';
+import { FILES_REPLICATION_BACK_RULE_ID } from '../constructs/replicated-bucket';
 import { SessionTable } from '../constructs/session-table';
 import { DeploymentRole, PlatformNames } from '../naming';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
@@ -80,8 +83,8 @@ export interface SecondaryDataStackProps extends RegionalStackProps {
   readonly alarmTopic: sns.ITopic;
   /** The primary region, where this region's backups are copied (production posture). */
   readonly primaryRegion: string;
-  /** The primary region's key, which encrypts the copies there. @default - none: required with cross-region backups */
-  readonly primaryEncryptionKeyArn?: string;
+  /** The primary region's key: it encrypts the backup copies and the file replicas there. */
+  readonly primaryEncryptionKeyArn: string;
   /**
    * Name of this region's backup vault, created by the region's Foundation stack. By name, not by
    * reference: an export would block the Foundation update that removes the vault (production → test).
@@ -98,6 +101,8 @@ export class SecondaryDataStack extends RegionalStack {
   public readonly replicationLagAlarm: cloudwatch.Alarm;
   /** Present in the production posture. */
   public readonly backup?: DatabaseBackup;
+  /** The files bucket's replication back to the primary region. */
+  public readonly filesReplication: LateBucketReplication;
 
   constructor(scope: Construct, id: string, props: SecondaryDataStackProps) {
     super(scope, id, props);
@@ -115,9 +120,27 @@ export class SecondaryDataStack extends RegionalStack {
     });
 
     if (this.protection.crossRegionBackups) {
-      if (!props.primaryEncryptionKeyArn) throw new Error('SecondaryDataStack: cross-region backups need primaryEncryptionKeyArn');
       this.backup = regionBackup(this, names, 'secondary', props.backupVaultName, props.primaryRegion, props.primaryEncryptionKeyArn, props.encryptionKey);
     }
+
+    // Confirmations written here after a failover must survive the failback: the files bucket
+    // replicates back to the primary's. Here, not in the foundation: both buckets exist by now.
+    const primaryKey = kms.Key.fromKeyArn(this, 'PrimaryKey', props.primaryEncryptionKeyArn);
+    this.filesReplication = new LateBucketReplication(this, 'FilesReplicationToPrimary', {
+      bucket: s3.Bucket.fromBucketName(this, 'FilesBucket', names.bucket('trading-files', this.account, this.region)),
+      encryptionKey: props.encryptionKey,
+      replicateTo: {
+        bucket: s3.Bucket.fromBucketAttributes(this, 'PrimaryFilesBucket', {
+          bucketName: names.bucket('trading-files', this.account, props.primaryRegion),
+          region: props.primaryRegion,
+        }),
+        region: props.primaryRegion,
+        encryptionKey: primaryKey,
+        roleName: names.iamRole('s3-replication', 'secondary'),
+      },
+      ruleId: FILES_REPLICATION_BACK_RULE_ID,
+      logGroupName: names.logGroup('files-replication', 'secondary'),
+    });
 
     const threshold = props.replicationLagThreshold ?? Duration.seconds(60);
     this.replicationLagAlarm = new cloudwatch.Alarm(this, 'ReplicationLagAlarm', {

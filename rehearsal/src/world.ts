@@ -370,6 +370,9 @@ export class World {
           return { FailedEntryCount: 0, Entries: [], $metadata: {} } as any;
         },
       }),
+      // Without a SQL adapter the service builds no order API and so no follow-up relay.
+      s3: () => ({ send: () => Promise.reject(new Error('S3 is not modelled by the rehearsal')) }),
+      dynamoDb: () => ({ send: () => Promise.reject(new Error('DynamoDB is not modelled by the rehearsal')) }),
     };
   }
 

@@ -1,6 +1,16 @@
 import { Clock, systemClock } from './clock';
 import { createRdsClient, GlobalClusterReader, RegionDatabase, regionExecutor, SqlPort } from './database';
 import { createEventBridgeClient, EventPublisher, PutEventsSender } from './events';
+import {
+  ConfirmationBucket,
+  createDynamoDbClient,
+  createS3Client,
+  orderAcceptedPublisher,
+  PutObjectSender,
+  TraderSessions,
+  UpdateItemSender,
+} from './follow-up-targets';
+import { FollowUpRelay } from './follow-ups';
 import { systemTcp, TcpConnector } from './network';
 import { Readiness, ReadinessCheck } from './readiness';
 import { createTradingServer, tcpCheck } from './server';
@@ -56,6 +66,10 @@ export interface ServiceEnvironment {
   };
   /** Where platform events go; absent when run locally. */
   readonly events?: { readonly eventBusName: string; readonly endpointId?: string };
+  /** The region's files bucket (trade confirmations); absent when run locally. */
+  readonly filesBucket?: string;
+  /** The session table (the region's replica); absent when run locally. */
+  readonly sessionsTable?: string;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
@@ -91,6 +105,8 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
     port,
     database,
     events,
+    filesBucket: env.FILES_BUCKET || undefined,
+    sessionsTable: env.SESSIONS_TABLE || undefined,
     region: env.AWS_REGION ?? 'local',
     regionRole: env.REGION_ROLE ?? 'local',
     version: env.SERVICE_VERSION ?? 'dev',
@@ -131,6 +147,8 @@ export interface ServiceRuntime {
   readonly log: (entry: Record<string, unknown>) => void;
   rds(region: string): GlobalClusterReader;
   eventBridge(region: string): PutEventsSender;
+  s3(region: string): PutObjectSender;
+  dynamoDb(region: string): UpdateItemSender;
   /** The SQL adapter for the order API. @default - none: no order API (the rehearsal models writes itself) */
   sql?(access: DatabaseAccess, region: string, log: (entry: Record<string, unknown>) => void): SessionSqlPort;
 }
@@ -167,6 +185,8 @@ export const systemRuntime: ServiceRuntime = {
   log: (entry) => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`),
   rds: createRdsClient,
   eventBridge: createEventBridgeClient,
+  s3: createS3Client,
+  dynamoDb: createDynamoDbClient,
   sql: createPgSqlPort,
 };
 
@@ -180,6 +200,11 @@ export interface ServiceCore {
   publish(detailType: string, detail: Record<string, unknown>): void;
   /** The order API, when the environment names a database login. */
   readonly orders?: OrderApi;
+  /**
+   * The relay of accepted orders' confirmations, events and sessions; present with the order API
+   * when the environment names the files bucket, the session table and the event bus. Not started.
+   */
+  readonly followUps?: FollowUpRelay;
   /**
    * Applies pending migrations if this region's database is the writer; does nothing elsewhere
    * (write forwarding forwards no DDL, and the schema replicates). Resolves with what it did.
@@ -227,9 +252,21 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     : regionDatabase
       ? regionExecutor(regionDatabase, sql)
       : { execute: async (statement, parameters = []) => ({ rows: [], ...(await sql.execute(fixedEndpoint!, statement, parameters)) }) };
-  const orders = executor ? new OrderApi({ store: new PostgresOrderStore(executor), region: environment.region, clock: runtime.clock, log }) : undefined;
   const publisher = environment.events
     ? new EventPublisher({ ...environment.events, source: 'trading.platform', client: runtime.eventBridge(environment.region), log })
+    : undefined;
+  const followUps =
+    executor && publisher && environment.filesBucket && environment.sessionsTable
+      ? followUpRelay(executor, publisher, environment.filesBucket, environment.sessionsTable)
+      : undefined;
+  const orders = executor
+    ? new OrderApi({
+        store: new PostgresOrderStore(executor),
+        region: environment.region,
+        clock: runtime.clock,
+        log,
+        onCreated: followUps && (() => followUps.nudge()),
+      })
     : undefined;
   const publish = (detailType: string, detail: Record<string, unknown>): void => {
     publisher
@@ -237,6 +274,21 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
       .then((route) => log({ level: 'info', msg: 'event published', detailType, route }))
       .catch((error) => log({ level: 'error', msg: 'event not published', detailType, error: String(error) }));
   };
+  function followUpRelay(sqlExecutor: SqlExecutor, events: EventPublisher, filesBucket: string, sessionsTable: string): FollowUpRelay {
+    const confirmations = new ConfirmationBucket(filesBucket, runtime.s3(environment.region), environment.region);
+    const sessions = new TraderSessions(sessionsTable, runtime.dynamoDb(environment.region), environment.region);
+    return new FollowUpRelay({
+      sql: sqlExecutor,
+      targets: {
+        confirmation: (order) => confirmations.store(order),
+        session: (order) => sessions.recordOrder(order),
+        event: orderAcceptedPublisher(events, environment.region),
+      },
+      isWriter: async () => !regionDatabase || (await regionDatabase.currentRole()) === 'writer',
+      clock: runtime.clock,
+      log,
+    });
+  }
   const readiness = new Readiness({
     checks: readinessChecks,
     clock: runtime.clock,
@@ -251,7 +303,11 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     const result = await sql.withSession(endpoint, database.access.migrationUser, (session) => migrate(session, log, MIGRATIONS, database.access!.user));
     return `schema at version ${result.current} (applied: ${result.applied.join(', ') || 'none'})`;
   };
-  return { readiness, database: regionDatabase, identity, publish, orders, migrate: migrateIfWriter, close: async () => sql?.end() };
+  const close = async (): Promise<void> => {
+    await followUps?.stop();
+    await sql?.end();
+  };
+  return { readiness, database: regionDatabase, identity, publish, orders, followUps, migrate: migrateIfWriter, close };
 }
 
 /** Delays between migration attempts: the bootstrap may run minutes after the tasks start. */
@@ -293,6 +349,7 @@ function main(): void {
   // Liveness answers at once; readiness (a read of the schema) keeps the task out of rotation
   // until the migrations have run, retried until they do (the roles may not exist yet).
   migrateUntilDone(core.migrate, systemRuntime.clock, log);
+  core.followUps?.start();
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

@@ -44,6 +44,28 @@ export const MIGRATIONS: readonly Migration[] = [
     // Insert orders; the no-op update of the key lets a replay return the stored order in the same statement.
     applicationGrants: ['INSERT ON orders', 'UPDATE (idempotency_key) ON orders'],
   },
+  {
+    version: 2,
+    name: 'order follow-ups',
+    // The orders table is the outbox (follow-ups.ts): the acknowledged insert is unchanged, and a
+    // NULL time marks a follow-up still due. Adding nullable columns or one with a constant default
+    // rewrites no rows in PostgreSQL 11 and later.
+    statements: [
+      `ALTER TABLE orders
+        ADD COLUMN confirmation_stored_at timestamptz,
+        ADD COLUMN event_published_at timestamptz,
+        ADD COLUMN session_recorded_at timestamptz,
+        ADD COLUMN follow_up_lease_until timestamptz,
+        ADD COLUMN follow_up_attempts integer NOT NULL DEFAULT 0,
+        ADD COLUMN follow_up_error text`,
+      `CREATE INDEX orders_follow_up_due ON orders (accepted_at)
+        WHERE confirmation_stored_at IS NULL OR event_published_at IS NULL OR session_recorded_at IS NULL`,
+    ],
+    // The relay leases due orders (SELECT ... FOR UPDATE SKIP LOCKED needs UPDATE on a column) and records what it did.
+    applicationGrants: [
+      'UPDATE (confirmation_stored_at, event_published_at, session_recorded_at, follow_up_lease_until, follow_up_attempts, follow_up_error) ON orders',
+    ],
+  },
 ];
 
 /**

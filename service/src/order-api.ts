@@ -24,6 +24,8 @@ export interface OrderApiOptions {
   readonly timeoutMs?: number;
   /** @default crypto.randomUUID */
   readonly newOrderId?: () => string;
+  /** Called after an order was created (not replayed): the follow-up relay's nudge. @default - nothing */
+  readonly onCreated?: (order: Order) => void;
   readonly log: (entry: Record<string, unknown>) => void;
 }
 
@@ -80,6 +82,7 @@ export class OrderApi {
       const result = await this.options.store.accept(validation.idempotencyKey, requestFingerprint(validation.request), order);
       switch (result.outcome) {
         case 'created':
+          this.options.onCreated?.(result.order);
           return { status: 201, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };
         case 'replayed':
           return { status: 200, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };

@@ -21,7 +21,7 @@ export interface OrderStore {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const COLUMNS = 'order_id, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at, request_fingerprint';
+export const ORDER_COLUMNS = 'order_id, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at, request_fingerprint';
 
 export class PostgresOrderStore implements OrderStore {
   constructor(private readonly sql: SqlExecutor) {}
@@ -39,7 +39,7 @@ export class PostgresOrderStore implements OrderStore {
       `INSERT INTO orders (order_id, idempotency_key, request_fingerprint, trader_id, symbol, side, quantity, limit_price, status, region, accepted_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
-       RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
+       RETURNING ${ORDER_COLUMNS}, (xmax = 0) AS inserted`,
       [
         order.orderId,
         idempotencyKey,
@@ -63,12 +63,12 @@ export class PostgresOrderStore implements OrderStore {
 
   public async get(orderId: string): Promise<Order | undefined> {
     if (!UUID.test(orderId)) return undefined;
-    const result = await this.sql.execute(`SELECT ${COLUMNS} FROM orders WHERE order_id = $1`, [orderId]);
+    const result = await this.sql.execute(`SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = $1`, [orderId]);
     return result.rows[0] ? toOrder(result.rows[0]) : undefined;
   }
 
   public async listByTrader(traderId: string, limit: number): Promise<Order[]> {
-    const result = await this.sql.execute(`SELECT ${COLUMNS} FROM orders WHERE trader_id = $1 ORDER BY accepted_at DESC, order_id DESC LIMIT $2`, [
+    const result = await this.sql.execute(`SELECT ${ORDER_COLUMNS} FROM orders WHERE trader_id = $1 ORDER BY accepted_at DESC, order_id DESC LIMIT $2`, [
       traderId,
       limit,
     ]);
@@ -76,7 +76,8 @@ export class PostgresOrderStore implements OrderStore {
   }
 }
 
-function toOrder(row: Record<string, unknown>): Order {
+/** The order a row of `ORDER_COLUMNS` holds. */
+export function toOrder(row: Record<string, unknown>): Order {
   const request: OrderRequest = {
     traderId: String(row.trader_id),
     symbol: String(row.symbol),

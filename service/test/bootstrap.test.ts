@@ -1,5 +1,7 @@
 import { Client } from 'pg';
 import { bootstrapRoles, bootstrapStatements } from '../src/bootstrap';
+import { systemClock } from '../src/clock';
+import { FollowUpRelay } from '../src/follow-ups';
 import { readBootstrapEnvironment } from '../src/bootstrap-cli';
 import { migrate, MIGRATIONS } from '../src/migrations';
 import { PostgresOrderStore } from '../src/order-store';
@@ -86,6 +88,35 @@ test('the migration role applies the migrations; the application role reads and 
     ]) {
       await expect(client.query(forbidden)).rejects.toMatchObject({ code: expect.stringMatching(/^42501$/) });
     }
+  });
+});
+
+test('the application role can run the follow-up relay: lease due orders and record their follow-ups', async () => {
+  await as('trading_migrator', PASSWORDS.trading_migrator, (client) => migrate(pgExecutor(client), () => undefined, MIGRATIONS, 'trading_app'));
+  await as('trading_app', PASSWORDS.trading_app, async (client) => {
+    await new PostgresOrderStore(pgExecutor(client)).accept('relay-key', 'f', {
+      orderId: '33333333-3333-4333-8333-333333333333',
+      status: 'accepted',
+      region: 'us-east-1',
+      acceptedAt: '2026-11-25T12:00:01.000Z',
+      traderId: 't',
+      symbol: 'ACME',
+      side: 'sell',
+      quantity: 2,
+      limitPrice: '1.5',
+    });
+    const done = async (): Promise<void> => undefined;
+    const relay = new FollowUpRelay({
+      sql: pgExecutor(client),
+      targets: { confirmation: done, event: done, session: done },
+      isWriter: async () => true,
+      clock: systemClock,
+      log: () => undefined,
+    });
+    const round = await relay.runOnce();
+    expect(round.leased).toBeGreaterThan(0);
+    expect(round.failed).toBe(0);
+    expect((await relay.runOnce()).leased).toBe(0);
   });
 });
 

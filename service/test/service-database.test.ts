@@ -2,6 +2,9 @@ import { systemClock } from '../src/clock';
 import { GlobalClusterReader } from '../src/database';
 import { buildService, createPgSqlPort, migrateUntilDone, readEnvironment, ServiceRuntime } from '../src/main';
 import { PostgresServer, startPostgres } from './support/postgres';
+import { MIGRATIONS } from '../src/migrations';
+
+const LATEST = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
  * The service as `main` builds it, against a real PostgreSQL 16 with TLS: readiness reads the
@@ -43,6 +46,8 @@ function runtime(role: 'writer' | 'forwarding-secondary'): ServiceRuntime {
     log: silent,
     rds: () => rds,
     eventBridge: () => ({ send: async () => ({}) as any }),
+    s3: () => ({ send: async () => ({}) as any }),
+    dynamoDb: () => ({ send: async () => ({}) as any }),
     // The production adapter, with the test server's CA instead of the RDS bundle.
     sql: (access, region, log) => {
       const port = createPgSqlPort(access, region, log, [postgres.ca!]);
@@ -77,8 +82,8 @@ test('a forwarding secondary does not migrate, and is not ready before the write
 
 test('the writer migrates at startup, then is ready, and the order API writes through its endpoint', async () => {
   const core = buildService(environment(true), runtime('writer'));
-  expect(await core.migrate()).toBe('schema at version 1 (applied: 1)');
-  expect(await core.migrate()).toBe('schema at version 1 (applied: none)');
+  expect(await core.migrate()).toBe(`schema at version ${LATEST} (applied: ${MIGRATIONS.map((migration) => migration.version).join(', ')})`);
+  expect(await core.migrate()).toBe(`schema at version ${LATEST} (applied: none)`);
   await core.readiness.refresh();
   expect((await core.readiness.answer()).ready).toBe(true);
   const created = await core.orders!.create('k-1', JSON.stringify({ traderId: 't', symbol: 'ACME', side: 'sell', quantity: 5, limitPrice: '9.5' }));
@@ -87,7 +92,7 @@ test('the writer migrates at startup, then is ready, and the order API writes th
 
 test('without a global cluster (a local run) the one endpoint is used for everything', async () => {
   const core = buildService(environment(false), runtime('writer'));
-  expect(await core.migrate()).toBe('schema at version 1 (applied: none)');
+  expect(await core.migrate()).toBe(`schema at version ${LATEST} (applied: none)`);
   expect(await core.orders!.get('00000000-0000-4000-8000-000000000000')).toEqual({ status: 404, body: { error: 'order not found' } });
 });
 
