@@ -3,11 +3,15 @@
  * Entry point of the CDK app: the only place that reads CDK context, the process environment and
  * the environments' configuration files.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../lib/config';
 import { CONFIG_DIRECTORY, configDirectory, selectEnvironment } from '../lib/environments';
 import { createPlatform } from '../lib/platform';
+import { checkWorkloadDirectory } from '../lib/workload';
+import { REPOSITORY_ROOT } from '../lib/workload-image';
 
 const app = new App();
 let environment;
@@ -17,6 +21,7 @@ try {
     files: configDirectory(CONFIG_DIRECTORY),
     credentialsAccount: process.env.CDK_DEFAULT_ACCOUNT || undefined,
   });
+  checkWorkloadDirectory(environment.config.workload, (relativePath) => fs.existsSync(path.join(REPOSITORY_ROOT, relativePath)));
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);

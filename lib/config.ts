@@ -1,4 +1,5 @@
 import { DeploymentRole, maxEnvironmentSuffixLength } from './naming';
+import { parseWorkload, WorkloadConfig } from './workload';
 
 /**
  * Raw, unvalidated configuration: the selected `config/<name>.json` with the `-c key=value`
@@ -21,6 +22,7 @@ export interface RawPlatformConfig {
   readonly secondaryVpcCidr?: unknown;
   readonly failoverProbeCount?: unknown;
   readonly failoverProbeIntervalSeconds?: unknown;
+  readonly workload?: unknown;
 }
 
 /** Every key an environment's configuration may set, in the order the README documents them. */
@@ -41,6 +43,7 @@ export const PLATFORM_CONFIG_KEYS: ReadonlyArray<keyof RawPlatformConfig> = [
   'secondaryVpcCidr',
   'failoverProbeCount',
   'failoverProbeIntervalSeconds',
+  'workload',
 ];
 
 /**
@@ -92,6 +95,8 @@ export interface PlatformConfig {
   readonly logRetentionDays: number;
   readonly domainName: string;
   readonly failover: FailoverPolicyConfig;
+  /** The container both regions run. */
+  readonly workload: WorkloadConfig;
 }
 
 /**
@@ -331,9 +336,12 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
   const primaryZones = problems.attempt(() => parseAvailabilityZones('primaryAvailabilityZones', raw.primaryAvailabilityZones, primaryRegion), []);
   const secondaryZones = problems.attempt(() => parseAvailabilityZones('secondaryAvailabilityZones', raw.secondaryAvailabilityZones, secondaryRegion), []);
 
+  const workload = problems.attempt(() => parseWorkload(raw.workload, posture === Posture.PRODUCTION), undefined);
+
   problems.throwIfAny();
   return {
     environmentSuffix,
+    workload: workload!,
     posture,
     protocol,
     account,

@@ -22,7 +22,7 @@ import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
 import { FoundationStack } from './stacks/foundation-stack';
 import { EventRoutingStack } from './stacks/event-routing-stack';
 import { FailoverStack } from './stacks/failover-stack';
-import { APPLICATION_RECORD_NAME, GlobalTrafficStack, READINESS_PATH } from './stacks/global-traffic-stack';
+import { APPLICATION_RECORD_NAME, GlobalTrafficStack } from './stacks/global-traffic-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { ServiceDatabase, ServiceStack } from './stacks/service-stack';
 
@@ -126,6 +126,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
       role: region.role,
       vpc: foundation.vpc,
       image,
+      workload: config.workload,
       encryptionKey: foundation.encryptionKey,
       accessLogBucket: foundation.accessLogBucket,
       sessionTableName: names.sessionTable(),
@@ -217,6 +218,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     description: 'Trading DR hosted zone, health checks and weighted failover records',
     names,
     domainName: config.domainName,
+    readinessPath: config.workload.readinessPath,
     primary: {
       loadBalancerDnsName: primaryService.trading.loadBalancer.loadBalancerDnsName,
       loadBalancerCanonicalHostedZoneId: primaryService.trading.loadBalancer.loadBalancerCanonicalHostedZoneId,
@@ -239,7 +241,8 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   // remove an export in use); nothing imports them any more, so a replacement may change them.
   for (const label of ['primary', 'secondary'] as const) globalTraffic.exportValue(globalTraffic.routing.healthChecks[label].healthCheckId);
 
-  const readinessUrl = (service: ServiceStack, dnsName: string): string => `${usesHttps(service) ? 'https' : 'http'}://${dnsName}${READINESS_PATH}`;
+  const readinessUrl = (service: ServiceStack, dnsName: string): string =>
+    `${usesHttps(service) ? 'https' : 'http'}://${dnsName}${config.workload.readinessPath}`;
   const failover = new FailoverStack(app, 'FailoverAutomation', {
     ...regional(config.secondary, 'failover', 'failover automation: database promotion'),
     stackName: names.stack('failover'),

@@ -42,6 +42,12 @@ export interface TradingServiceProps {
   readonly memoryLimitMiB?: number;
   /** Liveness path the load balancer probes. @default '/healthz' */
   readonly livenessPath?: string;
+  /**
+   * A container health check that fetches the liveness path with `node` inside the container.
+   * Turn it off for images without node; the load balancer's target health check remains.
+   * @default true
+   */
+  readonly containerHealthCheck?: boolean;
   /** Non-secret configuration for the container. @default - none */
   readonly environment?: { [key: string]: string };
   /** Deletion protection on the load balancer. @default false */
@@ -107,13 +113,16 @@ export class TradingService extends Construct {
       environment: { PORT: String(containerPort), ...props.environment },
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'app' }),
       stopTimeout: Duration.seconds(30),
-      healthCheck: {
-        command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${containerPort}${livenessPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
+      healthCheck:
+        (props.containerHealthCheck ?? true)
+          ? {
+              command: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${containerPort}${livenessPath}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
+              interval: Duration.seconds(15),
+              timeout: Duration.seconds(5),
+              retries: 3,
+              startPeriod: Duration.seconds(30),
+            }
+          : undefined,
     });
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

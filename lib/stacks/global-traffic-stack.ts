@@ -24,6 +24,8 @@ export interface GlobalTrafficStackProps extends StackProps {
   readonly primary: RoutedRegion;
   /** Answered only when the primary is unhealthy. */
   readonly secondary: RoutedRegion;
+  /** Path the health checks probe through each load balancer. @default READINESS_PATH */
+  readonly readinessPath?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export class GlobalTrafficStack extends Stack {
     this.routing = new WeightedFailoverRouting(this, 'Routing', {
       zone: this.hostedZone,
       recordName: APPLICATION_RECORD_NAME,
-      readinessPath: READINESS_PATH,
+      readinessPath: props.readinessPath ?? READINESS_PATH,
       requestInterval: Duration.seconds(30),
       failureThreshold: 2,
       endpoints: [

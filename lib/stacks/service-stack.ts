@@ -11,6 +11,8 @@ import { DatabaseBootstrapTask } from '../constructs/database-bootstrap-task';
 import { TradingService } from '../constructs/trading-service';
 import { DeploymentRole, PlatformNames } from '../naming';
 import { acknowledgeWildcardResource } from '../nag';
+import { WorkloadConfig, WorkloadSource } from '../workload';
+import { workloadImage } from '../workload-image';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
 
 /** The database role the service logs in as: it reads and inserts orders (service/src/bootstrap.ts). */
@@ -61,7 +63,10 @@ export interface ServiceStackProps extends RegionalStackProps {
   readonly names: PlatformNames;
   readonly role: DeploymentRole;
   readonly vpc: ec2.IVpc;
+  /** The reference trading service's image: the one-off database bootstrap task always runs it. */
   readonly image: ecs.ContainerImage;
+  /** The container the service runs. @default - the reference trading service with its defaults */
+  readonly workload?: WorkloadConfig;
   /** Region's key: it encrypts the secret (replica), the session table replica and the files bucket. */
   readonly encryptionKey: kms.IKey;
   readonly accessLogBucket: s3.IBucket;
@@ -84,9 +89,17 @@ export class ServiceStack extends RegionalStack {
     const { names, role, database } = props;
     this.filesBucketName = names.bucket('trading-files', this.account, this.region);
 
+    const workload = props.workload;
     this.trading = new TradingService(this, 'Trading', {
       vpc: props.vpc,
-      image: props.image,
+      image: workload ? workloadImage(this, workload, props.image) : props.image,
+      containerPort: workload?.port,
+      livenessPath: workload?.livenessPath,
+      cpu: workload?.cpu,
+      memoryLimitMiB: workload?.memoryMiB,
+      desiredCount: workload?.desiredCount,
+      // The container check runs node inside the image: only the reference image is known to have it.
+      containerHealthCheck: !workload || workload.source === WorkloadSource.REFERENCE,
       clusterName: names.cluster(role),
       serviceName: names.service(role),
       taskFamily: names.taskFamily(role),
