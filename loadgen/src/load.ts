@@ -22,6 +22,8 @@ export interface LoadOptions {
   readonly fetch?: typeof fetch;
   /** Called about once a second with the numbers so far. @default - nothing */
   readonly onProgress?: (progress: LoadProgress) => void;
+  /** Stops sending new orders early (orders already sent are still retried to their deadline). @default - run for `durationMs` */
+  readonly signal?: AbortSignal;
 }
 
 export interface Ack {
@@ -47,6 +49,11 @@ export interface LoadReport extends LoadProgress {
   /** Orders given up after their deadline. */
   readonly abandoned: number;
   /** The longest time without an acknowledged write: what clients saw as the outage. */
+  /**
+   * The client-observed RTO: the longest time without an acknowledged write while orders were
+   * being sent, counting from the start to the first acknowledgement and from the last one to the
+   * moment sending stopped (so writes that never resume are not hidden).
+   */
   readonly longestGapMs: number;
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
@@ -59,6 +66,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   let abandoned = 0;
   let inFlight = 0;
   const started = Date.now();
+  let sendingStopped: number | undefined;
   const orders: Promise<void>[] = [];
 
   const place = async (sequence: number): Promise<void> => {
@@ -106,7 +114,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const progress = setInterval(() => options.onProgress?.({ acknowledged: acks.length, failedAttempts, inFlight, byRegion: { ...byRegion } }), 1000);
   try {
     const interval = 1000 / options.ratePerSecond;
-    for (let sequence = 0; Date.now() - started < options.durationMs; sequence++) {
+    for (let sequence = 0; Date.now() - started < options.durationMs && !options.signal?.aborted; sequence++) {
       // Attached now: a rejection must not go unhandled while later orders are being scheduled.
       orders.push(
         place(sequence).catch((error) => {
@@ -117,13 +125,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         }),
       );
       const next = started + (sequence + 1) * interval;
-      if (next > Date.now()) await sleep(next - Date.now());
+      if (next > Date.now()) await sleep(next - Date.now(), options.signal);
     }
+    sendingStopped = Date.now();
     await Promise.all(orders);
   } finally {
     clearInterval(progress);
   }
-  const times = acks.map((ack) => ack.at).sort((a, b) => a - b);
+  const times = [started, ...acks.map((ack) => ack.at).sort((a, b) => a - b)];
+  if (sendingStopped !== undefined && sendingStopped > times[times.length - 1]) times.push(sendingStopped);
   const longestGapMs = times.reduce((longest, at, index) => (index === 0 ? longest : Math.max(longest, at - times[index - 1])), 0);
   const latencies = acks.map((ack) => ack.latencyMs).sort((a, b) => a - b);
   const percentile = (p: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]);
@@ -163,6 +173,14 @@ export async function missingAcknowledged(url: string, acks: readonly Ack[], sen
   return missing;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+      resolve();
+    };
+    const timer = setTimeout(stop, ms);
+    signal?.addEventListener('abort', stop, { once: true });
+  });
 }

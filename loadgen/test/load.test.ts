@@ -66,6 +66,37 @@ test('the longest gap between acknowledgements is the client-observed outage', a
   }
 });
 
+test('an outage that lasts until sending stops counts to that moment, and an abort stops sending early', async () => {
+  let down = false;
+  const server = http.createServer((req, res) => {
+    if (down) return void res.writeHead(503).end('{}');
+    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ orderId: String(req.headers['idempotency-key']), region: 'us-east-1' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const stop = new AbortController();
+    const started = Date.now();
+    // Orders sent during the outage give up after their deadline: the run cannot wait for them forever.
+    const load = runLoad({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      ratePerSecond: 50,
+      durationMs: 60_000,
+      runId: 'r3',
+      orderDeadlineMs: 300,
+      signal: stop.signal,
+    });
+    setTimeout(() => (down = true), 200);
+    setTimeout(() => stop.abort(), 1000);
+    const report = await load;
+    expect(Date.now() - started).toBeLessThan(3000);
+    // Never acknowledged again: the gap runs from the last acknowledgement to the abort.
+    expect(report.longestGapMs).toBeGreaterThanOrEqual(700);
+    expect(report.abandoned).toBeGreaterThan(0);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
 describe('arguments', () => {
   test('--config gives the environment’s application URL', () => {
     expect(parseLoadArguments(['--config', 'prod', '--rate', '50'])).toEqual({ url: 'https://app.trading.acme-bank.net', rate: 50, durationSeconds: 60 });

@@ -18,6 +18,10 @@ export interface OpsArguments {
   readonly to?: 'primary' | 'secondary';
   /** drill only: the domain whose `app.` name is resolved. */
   readonly domain?: string;
+  /** drill only: orders per second the load generator sends through the drill; 0 sends none. */
+  readonly loadRate?: number;
+  /** drill only: how the application name is served (the configuration's protocol, else https). */
+  readonly protocol?: 'http' | 'https';
   readonly primaryRegion: string;
   readonly secondaryRegion: string;
   readonly timeoutSeconds: number;
@@ -32,13 +36,13 @@ export const OPS_USAGE = [
   '  --config <name> reads config/<name>.json (suffix, regions, domain), the file cdk deploy -c config=<name> reads;',
   '  without it, name the environment with --environment <suffix> (and --domain <domainName> for a drill).',
   'options: --primary-region <region> (config, else us-east-1)  --secondary-region <region> (config, else us-west-2)',
-  '         --domain <domainName> (drill; config)  --timeout-seconds <60-86400> (900)  --profile <name> (AWS shared config profile)  --help',
+  '         --domain <domainName> (drill; config)  --load-rate <0-2000 orders/s> (drill; 20, 0 sends none)  --timeout-seconds <60-86400> (900)  --profile <name> (AWS shared config profile)  --help',
 ].join('\n');
 
 export class OpsUsageError extends Error {}
 
 const COMMON = ['--config', '--environment', '--confirm', '--primary-region', '--secondary-region', '--timeout-seconds', '--profile'];
-const PER_COMMAND: Record<OpsCommand, string[]> = { switchover: ['--to'], drill: ['--domain'], 'db-bootstrap': [] };
+const PER_COMMAND: Record<OpsCommand, string[]> = { switchover: ['--to'], drill: ['--domain', '--load-rate'], 'db-bootstrap': [] };
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** `help` is true when `--help` was asked for: print {@link OPS_USAGE} and stop. */
@@ -88,6 +92,8 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles):
   }
   let to: OpsArguments['to'];
   let domain: string | undefined;
+  let loadRate: number | undefined;
+  let protocol: OpsArguments['protocol'];
   if (command === 'switchover') {
     const value = values.get('--to');
     if (value !== 'primary' && value !== 'secondary') throw new OpsUsageError(`--to must be primary or secondary, got ${JSON.stringify(value ?? '')}`);
@@ -96,6 +102,11 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles):
     domain = values.get('--domain') ?? config?.domainName;
     if (domain === undefined) throw new OpsUsageError('--domain is required without --config');
     if (!DOMAIN.test(domain)) throw new OpsUsageError(`--domain ${JSON.stringify(domain)} is not a lowercase DNS name`);
+    const rawRate = values.get('--load-rate') ?? '20';
+    if (!/^\d+$/.test(rawRate) || Number(rawRate) > 2000)
+      throw new OpsUsageError(`--load-rate must be an integer from 0 to 2000, got ${JSON.stringify(rawRate)}`);
+    loadRate = Number(rawRate);
+    protocol = config?.protocol === 'http' ? 'http' : 'https';
   }
   const profile = values.get('--profile');
   return {
@@ -105,6 +116,8 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles):
     confirm: values.get('--confirm') ?? '',
     to,
     domain,
+    loadRate,
+    protocol,
     primaryRegion,
     secondaryRegion,
     timeoutSeconds: Number(rawTimeout),

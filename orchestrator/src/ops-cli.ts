@@ -17,6 +17,7 @@ import { PlatformNames } from '../../lib/naming';
 import { describeGlobalCluster } from './global-cluster';
 import { runDbBootstrap } from './db-bootstrap';
 import { runDrill } from './drill';
+import { drillWriteLoad } from './drill-load';
 import { CONFIG_DIRECTORY, configDirectory } from '../../lib/environments';
 import { describeCredentialError, environmentSelector, OPS_USAGE, OpsArguments, parseOpsArguments } from './ops-arguments';
 import { restoreRoutingSteps, switchover } from './switchover';
@@ -90,6 +91,10 @@ async function main(options: OpsArguments): Promise<void> {
     const domain = options.domain!;
     const secondaryDns = await stackOutput(new CloudFormationClient(config(secondaryRegion)), names.stack('service', 'secondary'), 'LoadBalancerDnsName');
     const cloudwatch = new CloudWatchClient(config(secondaryRegion));
+    const writeLoad =
+      options.loadRate! > 0
+        ? drillWriteLoad({ url: `${options.protocol}://app.${domain}`, ratePerSecond: options.loadRate!, maxDurationMs: timeoutMs * 2, progress })
+        : undefined;
     const report = await runDrill(
       {
         environmentSuffix: suffix,
@@ -111,6 +116,7 @@ async function main(options: OpsArguments): Promise<void> {
       {
         ...common,
         primaryEcs: new ECSClient(config(primaryRegion)),
+        writeLoad,
         resolve: (host) => resolve4(host),
         replicationLagSeconds: async (from, to) => {
           const output = await cloudwatch.send(

@@ -151,6 +151,54 @@ describe('game-day drill', () => {
     expect(progress.at(-1)).toMatch(/RTO 120 s .* MET; RPO 0.4 s/);
   });
 
+  test('with a write load: it runs from before the failure until writes resumed, is read back before the switch back, and its RTO counts', async () => {
+    const describes = rds.on(DescribeGlobalClustersCommand);
+    for (let i = 0; i < 4; i++) describes.resolvesOnce(cluster('primary'));
+    describes.resolvesOnce(cluster('secondary')).resolvesOnce(cluster('secondary', 'switching-over')).resolves(cluster('primary'));
+    rds.on(SwitchoverGlobalClusterCommand).resolves({});
+    const progress: string[] = [];
+    const events: string[] = [];
+    const deps = dependencies(2, progress);
+    const writePath = {
+      ratePerSecond: 20,
+      acknowledged: 4000,
+      abandoned: 0,
+      longestGapSeconds: 95.3,
+      lostAcknowledged: 2,
+      byRegion: { 'us-east-1': 1500, 'us-west-2': 2500 },
+    };
+    const report = await runDrill(
+      { ...options, writeSettleMs: 30_000 },
+      {
+        ...deps,
+        progress: (message) => (events.push(message.split(':')[0]), deps.progress(message)),
+        writeLoad: {
+          start: () => void events.push('load started'),
+          finish: async () => (events.push(`load finished with ${await desiredCount()} primary tasks`), writePath),
+        },
+      },
+    );
+    expect(events.indexOf('load started')).toBeLessThan(events.indexOf('failure injected'));
+    // Read back while the primary is still down and the secondary holds the writes.
+    expect(events).toContain('load finished with 0 primary tasks');
+    expect(events.indexOf('load finished with 0 primary tasks')).toBeLessThan(events.findIndex((event) => event.startsWith('restored')));
+    expect(report).toMatchObject({ writePath, meetsObjective: true });
+    expect(progress.at(-1)).toBe(
+      'write path (20 orders/s, as traders see it): RTO 95.3 s (longest time without an acknowledged order) against 300 s; RPO 2 acknowledged orders lost; 4000 acknowledged {"us-east-1":1500,"us-west-2":2500}, 0 abandoned',
+    );
+  });
+
+  test('a write gap longer than the objective fails the drill even when the control plane moved in time', async () => {
+    const describes = rds.on(DescribeGlobalClustersCommand);
+    for (let i = 0; i < 4; i++) describes.resolvesOnce(cluster('primary'));
+    describes.resolvesOnce(cluster('secondary')).resolvesOnce(cluster('secondary', 'switching-over')).resolves(cluster('primary'));
+    rds.on(SwitchoverGlobalClusterCommand).resolves({});
+    const writePath = { ratePerSecond: 20, acknowledged: 10, abandoned: 3, longestGapSeconds: 420, lostAcknowledged: 0, byRegion: {} };
+    const report = await runDrill(options, { ...dependencies(2), writeLoad: { start: () => undefined, finish: async () => writePath } });
+    expect(report.rtoSeconds).toBeLessThanOrEqual(300);
+    expect(report.meetsObjective).toBe(false);
+  });
+
   test('a failover that never happens is reported as NOT MET, and the primary is still restored', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(cluster('primary'));
     const progress: string[] = [];

@@ -58,8 +58,15 @@ describe('--config selects the environment from the file cdk deploy -c config=<n
       primaryRegion: PROD.primaryRegion,
       secondaryRegion: PROD.secondaryRegion,
       domain: PROD.domainName,
+      // The drill's write load: 20 orders/s by default, to the application name over the file's protocol.
+      loadRate: 20,
+      protocol: PROD.protocol,
     });
     expect(environmentSelector(parsed)).toBe('--config prod');
+    expect(parseOpsArguments(['drill', '--config', 'dev', '--confirm', 'drill-dev', '--load-rate', '0'], files)).toMatchObject({
+      loadRate: 0,
+      protocol: 'http',
+    });
   });
 
   test('the printed failback command selects the environment the same way', () => {
@@ -94,6 +101,11 @@ describe('arguments are checked before any AWS call', () => {
     ['a bad target', ['switchover', '--environment', 'prod', '--to', 'west'], '--to must be primary or secondary, got "west"'],
     ['an invalid suffix', ['drill', '--environment', 'Prod_1', '--domain', 'x.net'], 'Invalid configuration --environment="Prod_1"'],
     ['a missing value', ['drill', '--environment'], '--environment needs a value'],
+    [
+      'a load rate that is not a number',
+      ['drill', '--environment', 'prod', '--domain', 'x.net', '--load-rate', 'lots'],
+      '--load-rate must be an integer from 0 to 2000, got "lots"',
+    ],
   ])('%s is refused with the usage line', (_name, args, message) => {
     const { status, stderr } = cli(...args);
     expect(status).toBe(2);
