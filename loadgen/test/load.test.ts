@@ -47,45 +47,43 @@ test('every order is retried with its own key until acknowledged, once; the read
   }
 });
 
-test('the longest gap between acknowledgements is the client-observed outage', async () => {
+/** A service that acknowledges every order except while `down` is set (503). */
+async function switchableService(): Promise<{ url: string; setDown(down: boolean): void; close(): Promise<void> }> {
   let down = false;
   const server = http.createServer((req, res) => {
     if (down) return void res.writeHead(503).end('{}');
     res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ orderId: String(req.headers['idempotency-key']), region: 'us-east-1' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    setDown: (value) => void (down = value),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('the longest gap between acknowledgements is the client-observed outage', async () => {
+  const service = await switchableService();
   try {
-    const load = runLoad({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ratePerSecond: 50, durationMs: 1500, runId: 'r2' });
-    setTimeout(() => (down = true), 300);
-    setTimeout(() => (down = false), 1100);
+    const load = runLoad({ url: service.url, ratePerSecond: 50, durationMs: 1500, runId: 'r2' });
+    setTimeout(() => service.setDown(true), 300);
+    setTimeout(() => service.setDown(false), 1100);
     const report = await load;
     expect(report.longestGapMs).toBeGreaterThanOrEqual(700);
     expect(report.longestGapMs).toBeLessThan(2000);
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await service.close();
   }
 });
 
 test('an outage that lasts until sending stops counts to that moment, and an abort stops sending early', async () => {
-  let down = false;
-  const server = http.createServer((req, res) => {
-    if (down) return void res.writeHead(503).end('{}');
-    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ orderId: String(req.headers['idempotency-key']), region: 'us-east-1' }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const service = await switchableService();
   try {
     const stop = new AbortController();
     const started = Date.now();
     // Orders sent during the outage give up after their deadline: the run cannot wait for them forever.
-    const load = runLoad({
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      ratePerSecond: 50,
-      durationMs: 60_000,
-      runId: 'r3',
-      orderDeadlineMs: 300,
-      signal: stop.signal,
-    });
-    setTimeout(() => (down = true), 200);
+    const load = runLoad({ url: service.url, ratePerSecond: 50, durationMs: 60_000, runId: 'r3', orderDeadlineMs: 300, signal: stop.signal });
+    setTimeout(() => service.setDown(true), 200);
     setTimeout(() => stop.abort(), 1000);
     const report = await load;
     expect(Date.now() - started).toBeLessThan(3000);
@@ -93,7 +91,7 @@ test('an outage that lasts until sending stops counts to that moment, and an abo
     expect(report.longestGapMs).toBeGreaterThanOrEqual(700);
     expect(report.abandoned).toBeGreaterThan(0);
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await service.close();
   }
 });
 
