@@ -5,7 +5,7 @@
  * `configFromEnvironment`, and Route 53 is read through the real `authoritativeTrafficOnSecondary`.
  * Only I/O is simulated, behind the same ports production uses.
  */
-import { ServiceRuntime, buildService, readEnvironment } from '../../service/src/main';
+import { ServiceRuntime, SessionSqlPort, buildService, readEnvironment } from '../../service/src/main';
 import { Endpoint } from '../../service/src/network';
 import { RDS_MAX_ATTEMPTS, SqlPort } from '../../service/src/database';
 import {
@@ -50,7 +50,12 @@ export const DEFAULT_WORLD_OPTIONS: WorldOptions = {
   elbAliasTtlSeconds: 60,
 };
 
+/** The order every rehearsal client places once a second (its trader id is the client's). */
+const REHEARSAL_ORDER = { symbol: 'RHSL', side: 'buy', quantity: 1, limitPrice: '100.25' };
+
 interface Client {
+  /** Trader id and idempotency-key prefix of its orders. */
+  readonly id: string;
   service: RegionalService | undefined;
   expiresAt: number;
   lastAck: number;
@@ -89,6 +94,10 @@ export class World {
   /** Outcome of the operator's planned failback, when a scenario runs one. */
   public operatorResult: string | undefined;
   private readonly clients: Client[] = [];
+  /** Cluster that committed each order id, from the simulated SQL adapter to the client that sent it. */
+  private readonly commitCluster = new Map<string, string>();
+  /** Rows the batch of an idempotency key commits. */
+  private readonly batchRows = new Map<string, number>();
   private readonly parameters = new Map<string, string>();
   private readonly rdsFaults = new Map<string, { probability: number; until: number }>();
   private readonly random: Random;
@@ -173,6 +182,7 @@ export class World {
       const { service, ttlMs } = this.resolveApplication();
       // Each client's resolver holds the answer at a random age.
       this.clients.push({
+        id: `trader-${i + 1}`,
         service,
         expiresAt: clientRandom.uniform(0, ttlMs),
         lastAck: 0,
@@ -370,9 +380,51 @@ export class World {
           return { FailedEntryCount: 0, Entries: [], $metadata: {} } as any;
         },
       }),
-      // Without a SQL adapter the service builds no order API and so no follow-up relay.
+      // The follow-up relay is built but never started: the rehearsal measures the order path.
       s3: () => ({ send: () => Promise.reject(new Error('S3 is not modelled by the rehearsal')) }),
       dynamoDb: () => ({ send: () => Promise.reject(new Error('DynamoDB is not modelled by the rehearsal')) }),
+      // The order API runs on it: clients write through the service's real order path.
+      sql: () => this.sessionSqlPort(region),
+    };
+  }
+
+  /**
+   * The service's SQL adapter in the simulation: the order upsert commits in the Aurora model (and
+   * answers as PostgreSQL would, with the new row); readiness reads connect as the production probe
+   * does. Nothing else runs here: the rehearsal's tasks do not migrate or relay follow-ups.
+   */
+  private sessionSqlPort(region: string): SessionSqlPort {
+    const port = this.sqlPort(region);
+    return {
+      execute: async (endpoint, statement, parameters) => {
+        if (!statement.startsWith('INSERT INTO orders')) throw new Error(`the rehearsal models only the order insert, not: ${statement.slice(0, 40)}`);
+        // One order stands for the clients of its batch: it commits their rows (see clientsWrite).
+        const rows = this.batchRows.get(String(parameters[1])) ?? 1;
+        const result = (await port.execute(
+          endpoint,
+          statement,
+          Array.from({ length: rows }, (_, index) => index),
+        )) as { rowCount: number; cluster?: string };
+        this.commitCluster.set(String(parameters[0]), result.cluster ?? '');
+        const [orderId, , fingerprint, traderId, symbol, side, quantity, limitPrice, status, orderRegion, acceptedAt] = parameters;
+        const row = {
+          order_id: orderId,
+          request_fingerprint: fingerprint,
+          trader_id: traderId,
+          symbol,
+          side,
+          quantity,
+          limit_price: limitPrice,
+          status,
+          region: orderRegion,
+          accepted_at: acceptedAt,
+          inserted: true,
+        };
+        return { rowCount: 1, rows: [row] };
+      },
+      probe: (endpoint) => this.connectPrivate(region, endpoint),
+      withSession: () => Promise.reject(new Error('the rehearsal does not migrate')),
+      end: async () => undefined,
     };
   }
 
@@ -437,11 +489,22 @@ export class World {
         const sent = this.sim.now();
         const result = service
           ? await service.write('internet', async (task) => {
-              const database = task.core.database;
-              if (!database) throw new Error('the service has no database');
-              const parameters = batch.map((_, index) => index);
-              const outcome = (await database.write(this.sqlPort(service.region), 'INSERT INTO orders VALUES ...', parameters)) as { cluster?: string };
-              return outcome.cluster ?? '';
+              // The batch's order goes through the service's order API: validation, the upsert, and
+              // its error handling (503 with Retry-After when the region cannot take the write). One
+              // call stands for the batch, whose rows it commits: an order per client would multiply
+              // the run time by the client count (50 clients: about 16 times) for the same outcome.
+              const orders = task.core.orders;
+              if (!orders) throw new Error('the service has no order API');
+              const key = `${batch[0].id}-${sent}`;
+              this.batchRows.set(key, batch.length);
+              const response = await orders
+                .create(key, JSON.stringify({ ...REHEARSAL_ORDER, traderId: batch[0].id }))
+                .finally(() => this.batchRows.delete(key));
+              if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${JSON.stringify(response.body)}`);
+              const orderId = (response.body as { orderId: string }).orderId;
+              const cluster = this.commitCluster.get(orderId) ?? '';
+              this.commitCluster.delete(orderId);
+              return cluster;
             })
           : ({ answered: false, error: 'no answer' } as const);
         // Acknowledged when the answer arrives: at or after the commit.
