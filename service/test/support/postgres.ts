@@ -65,8 +65,22 @@ export function initCluster(password: string): string {
   return dataDirectory;
 }
 
-/** Starts `postgres` on `dataDirectory` and waits until it accepts a login. */
+/**
+ * Starts `postgres` on `dataDirectory` and waits until it accepts a login. Test files run in
+ * parallel: another file's server may take the free port first, and a login there would succeed
+ * (until that file stops its server), so the server answering must serve this data directory; if
+ * not, this one starts again on another port.
+ */
 export async function startServer(dataDirectory: string, password: string, settings: Record<string, string> = {}): Promise<PostgresServer> {
+  for (let attempt = 1; ; attempt++) {
+    const server = await startServerOnFreePort(dataDirectory, password, settings);
+    if (server) return server;
+    if (attempt >= 5) throw new Error(`postgres for ${dataDirectory} found its port taken ${attempt} times`);
+  }
+}
+
+/** The started server, or undefined when another server answered on the port chosen. */
+async function startServerOnFreePort(dataDirectory: string, password: string, settings: Record<string, string>): Promise<PostgresServer | undefined> {
   const port = await freePort();
   const args = ['-D', dataDirectory, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${path.dirname(dataDirectory)}`];
   for (const [key, value] of Object.entries(settings)) args.push('-c', `${key}=${value}`);
@@ -90,12 +104,18 @@ export async function startServer(dataDirectory: string, password: string, setti
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) {
+      if (/already in use/.test(stderr)) return undefined;
+      throw new Error(`postgres exited with ${child.exitCode}: ${stderr}`);
+    }
     const client = new Client({ host: server.host, port, user: server.user, password, database: server.database, connectionTimeoutMillis: 1000 });
     try {
       await client.connect();
+      const answering = (await client.query('SHOW data_directory')).rows[0].data_directory;
       await client.end();
-      return server;
+      if (path.resolve(answering) === path.resolve(dataDirectory)) return server;
+      await server.stop();
+      return undefined;
     } catch {
       await client.end().catch(() => undefined);
       if (Date.now() > deadline) throw new Error(`postgres did not accept connections within 30 s: ${stderr}`);
