@@ -3,7 +3,7 @@
  * a platform team's own workload, given by an image URI or a local build directory. Validated
  * here, at synth time, with errors that name the key, the value and the rule.
  */
-import { ConfigError, ProblemCollector } from './config';
+import { ConfigError, ProblemCollector } from './config-error';
 
 /** Where the workload's image comes from. */
 export enum WorkloadSource {

@@ -13,7 +13,7 @@ import { runLoad } from '../loadgen/src/load';
 import { systemClock } from '../service/src/clock';
 import { buildService, createPgSqlPort, readEnvironment } from '../service/src/main';
 import { createTradingServer } from '../service/src/server';
-import { startPostgres } from '../service/test/support/postgres';
+import { localDatabaseEnvironment, startPostgres } from '../service/test/support/postgres';
 
 const GOAL_RATE = 500;
 const GOAL_P99_MS = 50;
@@ -37,13 +37,7 @@ async function main(): Promise<void> {
   const core = buildService(
     readEnvironment({
       AWS_REGION: 'local',
-      DB_HOST: postgres.host,
-      DB_PORT: String(postgres.port),
-      DB_NAME: postgres.database,
-      DB_USER: postgres.user,
-      DB_AUTH: 'password',
-      DB_PASSWORD: postgres.password,
-      DB_TLS: 'disable',
+      ...localDatabaseEnvironment(postgres),
       EVENT_BUS_NAME: 'bench-bus',
       FILES_BUCKET: 'bench-files',
       SESSIONS_TABLE: 'bench-sessions',

@@ -94,10 +94,11 @@ export class World {
   /** Outcome of the operator's planned failback, when a scenario runs one. */
   public operatorResult: string | undefined;
   private readonly clients: Client[] = [];
-  /** Cluster that committed each order id, from the simulated SQL adapter to the client that sent it. */
-  private readonly commitCluster = new Map<string, string>();
-  /** Rows the batch of an idempotency key commits. */
-  private readonly batchRows = new Map<string, number>();
+  /**
+   * The batch behind each order in flight, by idempotency key: how many rows its upsert commits, and
+   * the cluster that committed them (the simulated SQL adapter fills it in for the client's ledger).
+   */
+  private readonly batchesInFlight = new Map<string, { readonly rows: number; cluster?: string }>();
   private readonly parameters = new Map<string, string>();
   private readonly rdsFaults = new Map<string, { probability: number; until: number }>();
   private readonly random: Random;
@@ -399,13 +400,13 @@ export class World {
       execute: async (endpoint, statement, parameters) => {
         if (!statement.startsWith('INSERT INTO orders')) throw new Error(`the rehearsal models only the order insert, not: ${statement.slice(0, 40)}`);
         // One order stands for the clients of its batch: it commits their rows (see clientsWrite).
-        const rows = this.batchRows.get(String(parameters[1])) ?? 1;
+        const batch = this.batchesInFlight.get(String(parameters[1]));
         const result = (await port.execute(
           endpoint,
           statement,
-          Array.from({ length: rows }, (_, index) => index),
+          Array.from({ length: batch?.rows ?? 1 }, (_, index) => index),
         )) as { rowCount: number; cluster?: string };
-        this.commitCluster.set(String(parameters[0]), result.cluster ?? '');
+        if (batch) batch.cluster = result.cluster;
         const [orderId, , fingerprint, traderId, symbol, side, quantity, limitPrice, status, orderRegion, acceptedAt] = parameters;
         const row = {
           order_id: orderId,
@@ -496,15 +497,13 @@ export class World {
               const orders = task.core.orders;
               if (!orders) throw new Error('the service has no order API');
               const key = `${batch[0].id}-${sent}`;
-              this.batchRows.set(key, batch.length);
+              const inFlight: { rows: number; cluster?: string } = { rows: batch.length };
+              this.batchesInFlight.set(key, inFlight);
               const response = await orders
                 .create(key, JSON.stringify({ ...REHEARSAL_ORDER, traderId: batch[0].id }))
-                .finally(() => this.batchRows.delete(key));
+                .finally(() => this.batchesInFlight.delete(key));
               if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${JSON.stringify(response.body)}`);
-              const orderId = (response.body as { orderId: string }).orderId;
-              const cluster = this.commitCluster.get(orderId) ?? '';
-              this.commitCluster.delete(orderId);
-              return cluster;
+              return inFlight.cluster ?? '';
             })
           : ({ answered: false, error: 'no answer' } as const);
         // Acknowledged when the answer arrives: at or after the commit.

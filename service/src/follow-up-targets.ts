@@ -3,8 +3,7 @@
  * the production client, a moto-backed client in tests, an in-process fake in the benchmark).
  * Every target is idempotent, because the relay delivers at least once.
  */
-import { ConditionalCheckFailedException, UpdateItemCommand, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand, UpdateItemCommandOutput } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, PutObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { EventPublisher } from './events';
 import { Order } from './orders';
@@ -25,7 +24,8 @@ export const CONFIRMATION_PREFIX = 'confirmations/';
 /**
  * Trade confirmations as objects in the region's files bucket, one per order at a key that follows
  * from the order alone: a repeated delivery writes the same key again, which in a versioned bucket
- * adds a version and changes nothing a reader of the key sees.
+ * "results in a new object version" (S3 User Guide, *Retaining multiple versions of objects with S3
+ * Versioning*) of the same content, so a reader of the key sees the same confirmation.
  */
 export class ConfirmationBucket {
   /** `confirmations/YYYY/MM/DD/<orderId>.json`, by the day the order was accepted (UTC). */
@@ -57,7 +57,10 @@ export class ConfirmationBucket {
 export const SESSION_KEY_ATTRIBUTE = 'sessionId';
 /** Expiry attribute of the session table, epoch seconds (DynamoDB TTL). */
 export const SESSION_EXPIRY_ATTRIBUTE = 'expiresAt';
-/** A trader's session lives this long after the trader's newest order. */
+/**
+ * A trader's session lives this long after the trader's newest order. DynamoDB TTL reads the expiry
+ * as a Number in Unix epoch seconds (DynamoDB Developer Guide, *Using time to live (TTL)*).
+ */
 export const SESSION_LIFETIME_SECONDS = 12 * 60 * 60;
 
 /**
@@ -111,8 +114,10 @@ export class TraderSessions {
 export const ORDER_ACCEPTED = 'OrderAccepted';
 
 /**
- * `OrderAccepted` through the event publisher (global endpoint, regional bus as fallback). Delivery
- * is at least once, as EventBridge's own is: consumers deduplicate by `orderId`.
+ * `OrderAccepted` through the event publisher (global endpoint, regional bus as fallback). The relay
+ * may publish an order's event twice (a task that dies before recording it), and EventBridge retries
+ * a target that fails ("retries sending the event for 24 hours and up to 185 times", EventBridge
+ * User Guide, *How EventBridge retries delivering events*): consumers deduplicate by `orderId`.
  */
 export function orderAcceptedPublisher(publisher: EventPublisher, region: string): (order: Order) => Promise<void> {
   return async (order) => {

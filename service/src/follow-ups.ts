@@ -65,6 +65,31 @@ export interface RelayRound {
 
 const DUE = FOLLOW_UPS.map((followUp) => `${FOLLOW_UP_COLUMNS[followUp]} IS NULL`).join(' OR ');
 
+/** Leases up to $1 due orders for $2 seconds, oldest first; no task leases an order another holds. */
+const LEASE_DUE_ORDERS = `UPDATE orders SET follow_up_lease_until = now() + make_interval(secs => $2), follow_up_attempts = follow_up_attempts + 1
+  WHERE order_id IN (
+    SELECT order_id FROM orders
+    WHERE (${DUE}) AND (follow_up_lease_until IS NULL OR follow_up_lease_until < now())
+    ORDER BY accepted_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED)
+  RETURNING ${ORDER_COLUMNS}, ${Object.values(FOLLOW_UP_COLUMNS).join(', ')}, follow_up_attempts`;
+
+/**
+ * Records a round in one statement: per order ($1), whether each follow-up is done (one boolean
+ * array each, in FOLLOW_UPS order) and the error (the last array). A follow-up already done keeps its first
+ * time; a failed order keeps its lease, so it is retried when the lease runs out.
+ */
+const RECORD_ROUND = `UPDATE orders AS o SET ${FOLLOW_UPS.map(
+  (followUp) =>
+    `${FOLLOW_UP_COLUMNS[followUp]} = CASE WHEN r.${followUp} THEN coalesce(o.${FOLLOW_UP_COLUMNS[followUp]}, now()) ELSE o.${FOLLOW_UP_COLUMNS[followUp]} END`,
+).join(', ')},
+    follow_up_error = r.error,
+    follow_up_lease_until = CASE WHEN r.error IS NULL THEN NULL ELSE o.follow_up_lease_until END
+  FROM unnest($1::uuid[], ${FOLLOW_UPS.map((_, index) => `$${index + 2}::boolean[]`).join(', ')}, $${FOLLOW_UPS.length + 2}::text[])
+    AS r(order_id, ${FOLLOW_UPS.join(', ')}, error)
+  WHERE o.order_id = r.order_id`;
+
 export class FollowUpRelay {
   private readonly batchSize: number;
   private readonly leaseSeconds: number;
@@ -92,35 +117,17 @@ export class FollowUpRelay {
    */
   public async runOnce(): Promise<RelayRound> {
     if (!(await this.options.isWriter())) return { leased: 0, completed: 0, failed: 0 };
-    const leased = await this.options.sql.execute(
-      `UPDATE orders SET follow_up_lease_until = now() + make_interval(secs => $2), follow_up_attempts = follow_up_attempts + 1
-       WHERE order_id IN (
-         SELECT order_id FROM orders
-         WHERE (${DUE}) AND (follow_up_lease_until IS NULL OR follow_up_lease_until < now())
-         ORDER BY accepted_at
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED)
-       RETURNING ${ORDER_COLUMNS}, ${Object.values(FOLLOW_UP_COLUMNS).join(', ')}, follow_up_attempts`,
-      [this.batchSize, this.leaseSeconds],
-    );
+    const leased = await this.options.sql.execute(LEASE_DUE_ORDERS, [this.batchSize, this.leaseSeconds]);
     // RETURNING keeps no order: start the oldest order's follow-ups first.
     const rows = [...leased.rows].sort((a, b) => Number(a.accepted_at) - Number(b.accepted_at));
     const outcomes = await Promise.all(rows.map((row) => this.followUp(row)));
     if (outcomes.length > 0) {
-      // One statement records the whole round; a follow-up already done stays at its first time.
       const done = (followUp: FollowUp) => outcomes.map((outcome) => outcome.done.has(followUp));
-      const set = FOLLOW_UPS.map(
-        (followUp) =>
-          `${FOLLOW_UP_COLUMNS[followUp]} = CASE WHEN r.${followUp} THEN coalesce(o.${FOLLOW_UP_COLUMNS[followUp]}, now()) ELSE o.${FOLLOW_UP_COLUMNS[followUp]} END`,
-      );
-      await this.options.sql.execute(
-        `UPDATE orders AS o SET ${set.join(', ')},
-           follow_up_error = r.error,
-           follow_up_lease_until = CASE WHEN r.error IS NULL THEN NULL ELSE o.follow_up_lease_until END
-         FROM unnest($1::uuid[], $2::boolean[], $3::boolean[], $4::boolean[], $5::text[]) AS r(order_id, ${FOLLOW_UPS.join(', ')}, error)
-         WHERE o.order_id = r.order_id`,
-        [outcomes.map((outcome) => outcome.orderId), ...FOLLOW_UPS.map(done), outcomes.map((outcome) => outcome.error ?? null)],
-      );
+      await this.options.sql.execute(RECORD_ROUND, [
+        outcomes.map((outcome) => outcome.orderId),
+        ...FOLLOW_UPS.map(done),
+        outcomes.map((outcome) => outcome.error ?? null),
+      ]);
     }
     const failed = outcomes.reduce((sum, outcome) => sum + outcome.failures, 0);
     return { leased: outcomes.length, completed: outcomes.filter((outcome) => outcome.failures === 0).length, failed };

@@ -10,7 +10,7 @@ import {
   TraderSessions,
   UpdateItemSender,
 } from './follow-up-targets';
-import { FollowUpRelay } from './follow-ups';
+import { FollowUpRelay, FollowUpRelayOptions } from './follow-ups';
 import { systemTcp, TcpConnector } from './network';
 import { Readiness, ReadinessCheck } from './readiness';
 import { createTradingServer, tcpCheck } from './server';
@@ -257,7 +257,13 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     : undefined;
   const followUps =
     executor && publisher && environment.filesBucket && environment.sessionsTable
-      ? followUpRelay(executor, publisher, environment.filesBucket, environment.sessionsTable)
+      ? new FollowUpRelay({
+          sql: executor,
+          targets: followUpTargets(runtime, environment.region, publisher, environment.filesBucket, environment.sessionsTable),
+          isWriter: async () => !regionDatabase || (await regionDatabase.currentRole()) === 'writer',
+          clock: runtime.clock,
+          log,
+        })
       : undefined;
   const orders = executor
     ? new OrderApi({
@@ -274,21 +280,6 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
       .then((route) => log({ level: 'info', msg: 'event published', detailType, route }))
       .catch((error) => log({ level: 'error', msg: 'event not published', detailType, error: String(error) }));
   };
-  function followUpRelay(sqlExecutor: SqlExecutor, events: EventPublisher, filesBucket: string, sessionsTable: string): FollowUpRelay {
-    const confirmations = new ConfirmationBucket(filesBucket, runtime.s3(environment.region), environment.region);
-    const sessions = new TraderSessions(sessionsTable, runtime.dynamoDb(environment.region), environment.region);
-    return new FollowUpRelay({
-      sql: sqlExecutor,
-      targets: {
-        confirmation: (order) => confirmations.store(order),
-        session: (order) => sessions.recordOrder(order),
-        event: orderAcceptedPublisher(events, environment.region),
-      },
-      isWriter: async () => !regionDatabase || (await regionDatabase.currentRole()) === 'writer',
-      clock: runtime.clock,
-      log,
-    });
-  }
   const readiness = new Readiness({
     checks: readinessChecks,
     clock: runtime.clock,
@@ -308,6 +299,23 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     await sql?.end();
   };
   return { readiness, database: regionDatabase, identity, publish, orders, followUps, migrate: migrateIfWriter, close };
+}
+
+/** Where an accepted order's confirmation, session and event go, through the runtime's clients of `region`. */
+function followUpTargets(
+  runtime: ServiceRuntime,
+  region: string,
+  events: EventPublisher,
+  filesBucket: string,
+  sessionsTable: string,
+): FollowUpRelayOptions['targets'] {
+  const confirmations = new ConfirmationBucket(filesBucket, runtime.s3(region), region);
+  const sessions = new TraderSessions(sessionsTable, runtime.dynamoDb(region), region);
+  return {
+    confirmation: (order) => confirmations.store(order),
+    session: (order) => sessions.recordOrder(order),
+    event: orderAcceptedPublisher(events, region),
+  };
 }
 
 /** Delays between migration attempts: the bootstrap may run minutes after the tasks start. */

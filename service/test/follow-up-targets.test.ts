@@ -14,7 +14,7 @@ import {
 } from '../src/follow-up-targets';
 import { buildService, createPgSqlPort, readEnvironment, ServiceCore } from '../src/main';
 import { Order } from '../src/orders';
-import { PostgresServer, startPostgres } from './support/postgres';
+import { localDatabaseEnvironment, PostgresServer, startPostgres } from './support/postgres';
 
 /**
  * The follow-up targets with the real AWS SDK clients against moto (S3, DynamoDB, EventBridge with a
@@ -121,13 +121,7 @@ describe('the service as main builds it', () => {
   beforeAll(async () => {
     const environment = readEnvironment({
       AWS_REGION: REGION,
-      DB_HOST: postgres.host,
-      DB_PORT: String(postgres.port),
-      DB_NAME: postgres.database,
-      DB_USER: postgres.user,
-      DB_AUTH: 'password',
-      DB_PASSWORD: postgres.password,
-      DB_TLS: 'disable',
+      ...localDatabaseEnvironment(postgres),
       EVENT_BUS_NAME: BUS,
       FILES_BUCKET: BUCKET,
       SESSIONS_TABLE: TABLE,

@@ -124,6 +124,22 @@ async function startServerOnFreePort(dataDirectory: string, password: string, se
   }
 }
 
+/**
+ * The service's environment variables for logging in to `server` as its superuser with a password
+ * and without TLS (what `readEnvironment` reads; production uses IAM and verify-full).
+ */
+export function localDatabaseEnvironment(server: PostgresServer): Record<string, string> {
+  return {
+    DB_HOST: server.host,
+    DB_PORT: String(server.port),
+    DB_NAME: server.database,
+    DB_USER: server.user,
+    DB_AUTH: 'password',
+    DB_PASSWORD: server.password,
+    DB_TLS: 'disable',
+  };
+}
+
 /** A certificate authority and a server certificate for `localhost` only (not 127.0.0.1), made with openssl. */
 export function makeCertificates(directory: string): { ca: string; certFile: string; keyFile: string } {
   const run = (...args: string[]) => {
