@@ -7,7 +7,7 @@
  */
 import { ServiceRuntime, SessionSqlPort, buildService, readEnvironment } from '../../service/src/main';
 import { Endpoint } from '../../service/src/network';
-import { RDS_MAX_ATTEMPTS, SqlPort } from '../../service/src/database';
+import { RDS_MAX_ATTEMPTS } from '../../service/src/database';
 import {
   CLIENT_MAX_ATTEMPTS,
   configFromEnvironment,
@@ -395,17 +395,12 @@ export class World {
    * does. Nothing else runs here: the rehearsal's tasks do not migrate or relay follow-ups.
    */
   private sessionSqlPort(region: string): SessionSqlPort {
-    const port = this.sqlPort(region);
     return {
       execute: async (endpoint, statement, parameters) => {
         if (!statement.startsWith('INSERT INTO orders')) throw new Error(`the rehearsal models only the order insert, not: ${statement.slice(0, 40)}`);
         // One order stands for the clients of its batch: it commits their rows (see clientsWrite).
         const batch = this.batchesInFlight.get(String(parameters[1]));
-        const result = (await port.execute(
-          endpoint,
-          statement,
-          Array.from({ length: batch?.rows ?? 1 }, (_, index) => index),
-        )) as { rowCount: number; cluster?: string };
+        const result = this.commitRows(region, endpoint, batch?.rows ?? 1);
         if (batch) batch.cluster = result.cluster;
         const [orderId, , fingerprint, traderId, symbol, side, quantity, limitPrice, status, orderRegion, acceptedAt] = parameters;
         const row = {
@@ -445,19 +440,15 @@ export class World {
     if (!this.aurora.clusterAvailable(cluster)) throw new Error(`connect ECONNREFUSED ${endpoint.host}:${endpoint.port}`);
   }
 
-  /** The service's SQL adapter: a statement on an endpoint, answered by the Aurora model. */
-  private sqlPort(region: string): SqlPort {
-    return {
-      execute: async (endpoint, _statement, parameters) => {
-        const { cluster, attribute, reachable } = this.databaseEndpoint(region, endpoint.host);
-        if (!reachable) throw new Error(`connect ETIMEDOUT ${endpoint.host}`);
-        // The statement commits in the same instant: a few milliseconds of database latency change
-        // nothing a failover decides, and an extra event per write would double the run time.
-        const result = this.aurora.write(cluster, attribute, parameters.length);
-        if (!result.ok) throw new Error(result.error);
-        return { rowCount: parameters.length, cluster: result.cluster } as { rowCount: number };
-      },
-    };
+  /** A statement committing `rows` rows through `endpoint` from `region`, answered by the Aurora model. */
+  private commitRows(region: string, endpoint: Endpoint, rows: number): { cluster: string } {
+    const { cluster, attribute, reachable } = this.databaseEndpoint(region, endpoint.host);
+    if (!reachable) throw new Error(`connect ETIMEDOUT ${endpoint.host}`);
+    // The statement commits in the same instant: a few milliseconds of database latency change
+    // nothing a failover decides, and an extra event per write would double the run time.
+    const result = this.aurora.write(cluster, attribute, rows);
+    if (!result.ok) throw new Error(result.error);
+    return { cluster: result.cluster };
   }
 
   // ---------------------------------------------------------------- clients

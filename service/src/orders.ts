@@ -2,7 +2,7 @@
  * The order contract: what `POST /orders` accepts and what every order endpoint answers. Other
  * clients are written against it, so the field names, rules and messages are fixed here once.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type Side = 'buy' | 'sell';
 
@@ -104,7 +104,7 @@ export function normalizeDecimal(value: string): string | undefined {
 /** What makes two requests with one idempotency key "the same body": the normalized fields. */
 export function requestFingerprint(request: OrderRequest): string {
   const canonical = JSON.stringify([request.traderId, request.symbol, request.side, request.quantity, request.limitPrice]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return hash('sha256', canonical, 'hex');
 }
 
 /** `limit` of the trader's order list: default 50, 1 to 500. */
