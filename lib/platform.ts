@@ -9,6 +9,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { DestroyableResources } from './aspects/destroyable';
 import { ProductionRetention } from './aspects/production-retention';
 import { protectionFor } from './protection';
+import { LogGroupEncryption } from './aspects/log-encryption';
 import { LogRetentionPolicy } from './aspects/log-retention';
 import { PlatformConfig, RegionConfig, ROUTE53_METRICS_REGION } from './config';
 import { DashboardRegion } from './constructs/dr-dashboard';
@@ -333,6 +334,14 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   // read across regions go through crossRegionValue (Fn::GetStackOutput) with explicit dependencies.
 
   Aspects.of(app).add(new LogRetentionPolicy(config.logRetentionDays));
+  Aspects.of(app).add(
+    new LogGroupEncryption(
+      new Map([
+        [config.primary.region, primaryFoundation.encryptionKey],
+        [config.secondary.region, secondaryFoundation.encryptionKey],
+      ]),
+    ),
+  );
   Aspects.of(app).add(protection.retainRecords ? new ProductionRetention() : new DestroyableResources());
   Tags.of(app).add('Project', 'trading-dr');
   Tags.of(app).add('Environment', config.environmentSuffix);

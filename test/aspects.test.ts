@@ -1,9 +1,11 @@
 import { App, Aspects, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DestroyableResources } from '../lib/aspects/destroyable';
+import { LogGroupEncryption } from '../lib/aspects/log-encryption';
 import { LogRetentionPolicy } from '../lib/aspects/log-retention';
 
 function stackWith(build: (stack: Stack) => void, aspect: object): Template {
@@ -76,5 +78,43 @@ describe('DestroyableResources', () => {
         expect({ id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({ id, deletion: 'Delete', replace: 'Delete' });
       }
     }
+  });
+});
+
+describe('LogGroupEncryption', () => {
+  function encrypted(build: (stack: Stack) => void): { template: Template; keyTemplate: Template } {
+    const app = new App();
+    const keyStack = new Stack(app, 'Keys', { env: { region: 'us-east-1', account: '123456789012' }, stackName: 'keys-dev' });
+    const key = new kms.Key(keyStack, 'Key');
+    const stack = new Stack(app, 'Logs', { env: { region: 'us-east-1', account: '123456789012' }, stackName: 'logs-dev' });
+    build(stack);
+    Aspects.of(app).add(new LogGroupEncryption(new Map([['us-east-1', key]])));
+    return { template: Template.fromStack(stack), keyTemplate: Template.fromStack(keyStack) };
+  }
+
+  test('encrypts named and unnamed log groups with the region key, and admits CloudWatch Logs for exactly them', () => {
+    const { template, keyTemplate } = encrypted((stack) => {
+      new logs.LogGroup(stack, 'Named', { logGroupName: '/trading/app' });
+      new logs.LogGroup(stack, 'Unnamed');
+    });
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) expect(group.Properties.KmsKeyId).toHaveProperty(['Fn::ImportValue']);
+    const key = Object.values(keyTemplate.findResources('AWS::KMS::Key'))[0];
+    const statement = key.Properties.KeyPolicy.Statement.find((candidate: any) => candidate.Principal?.Service === 'logs.us-east-1.amazonaws.com');
+    expect(statement.Condition).toEqual({
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': [
+          'arn:aws:logs:us-east-1:123456789012:log-group:/trading/app',
+          'arn:aws:logs:us-east-1:123456789012:log-group:logs-dev-*',
+        ],
+      },
+    });
+  });
+
+  test('a log group in a region without a key is a synth-time error naming it', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Elsewhere', { env: { region: 'eu-west-1' } });
+    new logs.LogGroup(stack, 'Group');
+    Aspects.of(app).add(new LogGroupEncryption(new Map()));
+    expect(() => app.synth()).toThrow(/no key for eu-west-1, the region of Elsewhere\/Group/);
   });
 });

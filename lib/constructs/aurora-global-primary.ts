@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -22,6 +23,34 @@ export const AURORA_PORT = 5432;
  */
 export const AURORA_CLUSTER_PARAMETERS: { readonly [name: string]: string } = { 'rds.force_ssl': '1' };
 export const AURORA_PARAMETER_GROUP_FAMILY = 'aurora-postgresql16';
+
+/**
+ * Database telemetry every instance of both clusters carries, identically:
+ * - Enhanced Monitoring every 60 s (OS metrics to the `RDSOSMetrics` log group, which RDS creates
+ *   itself), through a role that trusts `monitoring.rds.amazonaws.com` with the AWS-managed
+ *   `AmazonRDSEnhancedMonitoringRole` policy (Aurora User Guide, *Setting up and enabling Enhanced
+ *   Monitoring*);
+ * - Performance Insights (the Database Insights standard mode) encrypted with the region's key and
+ *   kept 7 days, the retention without extra charge. Its console reached end of life in July 2026;
+ *   the API settings (`EnablePerformanceInsights`, `PerformanceInsightsKMSKeyId`) remain.
+ */
+export const AURORA_MONITORING_INTERVAL = Duration.seconds(60);
+export const AURORA_PERFORMANCE_INSIGHTS_RETENTION_DAYS: number = rds.PerformanceInsightRetention.DEFAULT;
+
+/** The Enhanced Monitoring role of one cluster's instances. */
+export function enhancedMonitoringRole(scope: Construct): iam.Role {
+  const role = new iam.Role(scope, 'MonitoringRole', {
+    assumedBy: new iam.ServicePrincipal('monitoring.rds.amazonaws.com'),
+    description: 'RDS Enhanced Monitoring: publishes OS metrics of the Aurora instances to RDSOSMetrics',
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonRDSEnhancedMonitoringRole')],
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]',
+    reason:
+      'The AWS-managed policy the Aurora User Guide prescribes for Enhanced Monitoring; it only lets RDS write the RDSOSMetrics log group, and AWS keeps it in step with the service.',
+  });
+  return role;
+}
 
 /** The cdk-nag findings both clusters of the global database acknowledge, with the same reasons. */
 export function acknowledgeAuroraDesignChoices(cluster: IConstruct, deletionProtection: boolean): void {
@@ -111,6 +140,12 @@ export class AuroraGlobalPrimary extends Construct {
     // RDS creates its log group on first export, without retention: create it first, with one.
     const postgresLog = new logs.LogGroup(this, 'PostgresLogGroup', { logGroupName: `/aws/rds/cluster/${props.clusterIdentifier}/postgresql` });
 
+    // Per instance, as on the secondary's instances (its cluster is L1), so both clusters read alike.
+    const performanceInsights = {
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: props.encryptionKey,
+      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
+    };
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_ENGINE_VERSION }),
       clusterIdentifier: props.clusterIdentifier,
@@ -139,6 +174,7 @@ export class AuroraGlobalPrimary extends Construct {
         instanceIdentifier: props.writerInstanceIdentifier,
         availabilityZone: zones[0],
         publiclyAccessible: false,
+        ...performanceInsights,
       }),
       readers: [
         rds.ClusterInstance.serverlessV2('Reader', {
@@ -146,9 +182,12 @@ export class AuroraGlobalPrimary extends Construct {
           availabilityZone: zones[1],
           scaleWithWriter: true,
           publiclyAccessible: false,
+          ...performanceInsights,
         }),
       ],
       iamAuthentication: true,
+      monitoringInterval: AURORA_MONITORING_INTERVAL,
+      monitoringRole: enhancedMonitoringRole(this),
       parameterGroup: new rds.ParameterGroup(this, 'ParameterGroup', {
         engine: rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_ENGINE_VERSION }),
         description: `Aurora ${props.clusterIdentifier}: TLS required`,

@@ -12,8 +12,11 @@ import {
   AURORA_CLUSTER_PARAMETERS,
   AURORA_ENGINE,
   AURORA_ENGINE_VERSION,
+  AURORA_MONITORING_INTERVAL,
   AURORA_PARAMETER_GROUP_FAMILY,
+  AURORA_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
   AURORA_PORT,
+  enhancedMonitoringRole,
 } from './aurora-global-primary';
 
 export interface AuroraGlobalSecondaryProps {
@@ -102,6 +105,7 @@ export class AuroraGlobalSecondary extends Construct {
     this.cluster.node.addDependency(postgresLog);
     acknowledgeAuroraDesignChoices(this.cluster, deletionProtection);
 
+    const monitoringRole = enhancedMonitoringRole(this);
     props.instanceIdentifiers.forEach((instanceIdentifier, index) => {
       const instance = new rds.CfnDBInstance(this, `Instance${index + 1}`, {
         dbClusterIdentifier: this.cluster.ref,
@@ -110,6 +114,11 @@ export class AuroraGlobalSecondary extends Construct {
         engine: AURORA_ENGINE,
         publiclyAccessible: false,
         promotionTier: index,
+        monitoringInterval: AURORA_MONITORING_INTERVAL.toSeconds(),
+        monitoringRoleArn: monitoringRole.roleArn,
+        enablePerformanceInsights: true,
+        performanceInsightsKmsKeyId: props.encryptionKey.keyArn,
+        performanceInsightsRetentionPeriod: AURORA_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
       });
       instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
       this.instances.push(instance);
