@@ -78,6 +78,21 @@ export class DrMetrics {
     });
   }
 
+  /**
+   * Requests a regional web ACL blocked, over all its rules: namespace `AWS/WAFV2`, dimensions
+   * `WebACL`, `Region` and `Rule` = `ALL` (WAF Developer Guide, *AWS WAF metrics and dimensions*).
+   */
+  public static wafBlockedRequests(webAclName: string, region: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/WAFV2',
+      metricName: 'BlockedRequests',
+      dimensionsMap: { WebACL: webAclName, Region: region, Rule: 'ALL' },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      region,
+    });
+  }
+
   /** Running tasks of an ECS service, from Container Insights. */
   public static ecsRunningTasks(clusterName: string, serviceName: string, region: string): cloudwatch.Metric {
     return new cloudwatch.Metric({

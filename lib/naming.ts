@@ -67,6 +67,16 @@ export class PlatformNames {
     return `s3-${purpose}-${account}-${region}-${this.suffix}`;
   }
 
+  /** WAF web ACL: letters, digits, hyphens, underscores; at most 128 characters. */
+  public webAcl(role: DeploymentRole): string {
+    return `waf-trading-${role}-${this.suffix}`;
+  }
+
+  /** WAF delivers to CloudWatch Logs only into log groups named `aws-waf-logs-*` (WAF Developer Guide). */
+  public webAclLogGroup(role: DeploymentRole): string {
+    return `aws-waf-logs-trading-${role}-${this.suffix}`;
+  }
+
   public kmsAlias(role: DeploymentRole): string {
     return `alias/trading-dr-${role}-${this.suffix}`;
   }

@@ -217,6 +217,7 @@ describe('alarms', () => {
       'ecs-running-below-desired',
       'dynamodb-replication-latency',
       'eventbridge-failed-invocations',
+      'waf-blocked-requests',
     ];
     const expected = [
       ...['primary', 'secondary'].flatMap((role) => perRegion.map((purpose) => `alarm-trading-${role}-${purpose}-${SUFFIX}`)),

@@ -1,3 +1,7 @@
+import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { LoadBalancerFirewall } from '../lib/constructs/load-balancer-firewall';
 import { allResources, resolveIn, SynthesizedPlatform, synthesizeEnvironment } from './helpers';
 
 /**
@@ -85,5 +89,84 @@ describe.each(POSTURES)('%s posture', (posture) => {
       expect(settingsByStack.get(instance.stackId) ?? settings).toBe(settings);
       settingsByStack.set(instance.stackId, settings);
     }
+  });
+
+  test.each(['Primary', 'Secondary'])(
+    '%s region: a web ACL with the managed API rule groups and a per-IP rate rule protects the load balancer, logs to an encrypted aws-waf-logs-* group, and blocked requests alarm',
+    (prefix) => {
+      const platform = postures[posture];
+      const stackId = `${prefix}Service`;
+      const inStack = (type: string) => ofType(platform, type).filter((entry) => entry.stackId === stackId);
+      const [acl] = inStack('AWS::WAFv2::WebACL');
+      expect(inStack('AWS::WAFv2::WebACL')).toHaveLength(1);
+      expect(acl.resource.Properties.Scope).toBe('REGIONAL');
+      expect(acl.resource.Properties.DefaultAction).toEqual({ Allow: {} });
+      const rules = acl.resource.Properties.Rules;
+      expect(rules.map((rule: any) => rule.Statement.ManagedRuleGroupStatement?.Name).filter(Boolean)).toEqual([
+        'AWSManagedRulesAmazonIpReputationList',
+        'AWSManagedRulesCommonRuleSet',
+        'AWSManagedRulesKnownBadInputsRuleSet',
+        'AWSManagedRulesSQLiRuleSet',
+      ]);
+      const rate = rules.find((rule: any) => rule.Statement.RateBasedStatement);
+      expect(rate).toMatchObject({ Action: { Block: {} }, Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: 10000 } } });
+      // Every rule is measured, so the blocked-requests alarm and the console can tell which rule blocks.
+      for (const rule of rules) expect(rule.VisibilityConfig.CloudWatchMetricsEnabled).toBe(true);
+
+      const [association] = inStack('AWS::WAFv2::WebACLAssociation');
+      expect(resolveIn(platform, association.resource.Properties.ResourceArn, stackId).resource.Type).toBe('AWS::ElasticLoadBalancingV2::LoadBalancer');
+      expect(association.resource.Properties.WebACLArn).toEqual({ 'Fn::GetAtt': [acl.logicalId, 'Arn'] });
+
+      const [logging] = inStack('AWS::WAFv2::LoggingConfiguration');
+      expect(logging.resource.Properties.ResourceArn).toEqual({ 'Fn::GetAtt': [acl.logicalId, 'Arn'] });
+      const destination = renderArn(logging.resource.Properties.LogDestinationConfigs[0]);
+      const region = regionOf(platform, stackId);
+      const logGroup = inStack('AWS::Logs::LogGroup').find(
+        (group) => destination === `arn:aws:logs:${region}:111122223333:log-group:${group.resource.Properties.LogGroupName}`,
+      );
+      expect(logGroup?.resource.Properties.LogGroupName).toMatch(/^aws-waf-logs-/);
+      expect(logGroup?.resource.Properties.KmsKeyId).toBeDefined();
+      expect(logging.resource.Properties.RedactedFields).toEqual(expect.arrayContaining([{ SingleHeader: { Name: 'authorization' } }]));
+
+      const [policy] = inStack('AWS::Logs::ResourcePolicy');
+      const document = JSON.parse(renderArn(policy.resource.Properties.PolicyDocument));
+      expect(document.Statement).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'delivery.logs.amazonaws.com' },
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: `${destination}:log-stream:*`,
+          Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:111122223333:*` } },
+        }),
+      ]);
+
+      const alarm = ofType(platform, 'AWS::CloudWatch::Alarm').find(
+        (entry) => entry.stackId === `${prefix}Monitoring` && entry.resource.Properties.MetricName === 'BlockedRequests',
+      );
+      expect(alarm?.resource.Properties).toMatchObject({ Namespace: 'AWS/WAFV2', Statistic: 'Sum', Threshold: 100 });
+      expect(alarm?.resource.Properties.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'WebACL', Value: acl.resource.Properties.Name },
+          { Name: 'Region', Value: region },
+          { Name: 'Rule', Value: 'ALL' },
+        ]),
+      );
+      expect(alarm?.resource.Properties.AlarmActions).toHaveLength(1);
+    },
+  );
+});
+
+describe('LoadBalancerFirewall rejects bad input at synth time', () => {
+  test.each([
+    [{ requestsPerIpPer5Minutes: 5 }, /requestsPerIpPer5Minutes must be an integer from 10 to 2000000000, got 5/],
+    [{ logGroupName: 'waf-logs' }, /logGroupName must start with aws-waf-logs- .*, got waf-logs/],
+  ])('%j', (override, message) => {
+    const app = new App();
+    const stack = new Stack(app, 'Firewall', { env: { region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(stack, 'Alb', { vpc });
+    expect(
+      () =>
+        new LoadBalancerFirewall(stack, 'Acl', { loadBalancer, webAclName: 'acl', logGroupName: 'aws-waf-logs-x', logResourcePolicyName: 'p', ...override }),
+    ).toThrow(message);
   });
 });

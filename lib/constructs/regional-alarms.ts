@@ -36,6 +36,8 @@ export interface RegionalAlarmsProps {
   readonly eventRuleName: string;
   /** @default - no S3 replication alarms (the region is not a replication source) */
   readonly fileReplication?: S3ReplicationMetricProps;
+  /** Name of the web ACL in front of the load balancer. @default - no web ACL alarm */
+  readonly webAclName?: string;
   /** Only in us-east-1, where Route 53 publishes health-check metrics. @default - none */
   readonly healthChecks?: MonitoredHealthCheck[];
 }
@@ -117,6 +119,17 @@ export class RegionalAlarms extends Construct {
       this.add('S3ReplicationLatency', 's3-replication-latency', 'An object took longer than the 15-minute Replication Time Control target', {
         metric: DrMetrics.s3Replication('ReplicationLatency', props.fileReplication),
         threshold: 900,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    if (props.webAclName) {
+      // A burst of blocks is an attack or a client gone wrong (the rate rule); either way someone looks.
+      this.add('WafBlockedRequests', 'waf-blocked-requests', 'The web ACL blocked more than 100 requests in 5 minutes', {
+        metric: DrMetrics.wafBlockedRequests(props.webAclName, region),
+        threshold: 100,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

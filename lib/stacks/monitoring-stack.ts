@@ -62,6 +62,7 @@ export class MonitoringStack extends RegionalStack {
       eventBusName: names.eventBus(),
       eventRuleName: names.eventRule('platform-events'),
       fileReplication: isReplicationSource ? props.fileReplication : undefined,
+      webAclName: names.webAcl(role),
       healthChecks: props.alarmOnHealthChecks ? props.healthChecks : undefined,
     });
 

@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DatabaseBootstrapTask } from '../constructs/database-bootstrap-task';
+import { LoadBalancerFirewall } from '../constructs/load-balancer-firewall';
 import { TradingService } from '../constructs/trading-service';
 import { DeploymentRole, PlatformNames } from '../naming';
 import { acknowledgeWildcardResource } from '../nag';
@@ -83,6 +84,8 @@ export class ServiceStack extends RegionalStack {
   public readonly databaseBootstrap: DatabaseBootstrapTask;
   /** The files bucket of this region, named deterministically by the foundation stack. */
   public readonly filesBucketName: string;
+  /** The web ACL in front of the load balancer. */
+  public readonly firewall: LoadBalancerFirewall;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -134,6 +137,12 @@ export class ServiceStack extends RegionalStack {
         EVENT_BUS_NAME: props.events.eventBusName,
         EVENT_ENDPOINT_ID: props.events.endpointId,
       },
+    });
+    this.firewall = new LoadBalancerFirewall(this, 'Firewall', {
+      loadBalancer: this.trading.loadBalancer,
+      webAclName: names.webAcl(role),
+      logGroupName: names.webAclLogGroup(role),
+      logResourcePolicyName: `waf-log-delivery-trading-${role}-${names.suffix}`,
     });
     const taskRole = this.trading.taskRole;
     // The monitoring stacks imported the port-80 listener's ARN before they read the load balancer's
