@@ -77,6 +77,11 @@ export class PlatformNames {
     return `aws-waf-logs-trading-${role}-${this.suffix}`;
   }
 
+  /** CloudWatch Logs resource policy letting WAF deliver into that log group (10 per account and region). */
+  public webAclLogDeliveryPolicy(role: DeploymentRole): string {
+    return `waf-log-delivery-trading-${role}-${this.suffix}`;
+  }
+
   public kmsAlias(role: DeploymentRole): string {
     return `alias/trading-dr-${role}-${this.suffix}`;
   }

@@ -61,13 +61,16 @@ export class LogGroupEncryption implements IAspect {
 }
 
 /** The ARN (or ARN pattern) of a log group, as CloudWatch Logs passes it in the encryption context. */
-export function logGroupArnPattern(stack: Stack, logGroupName: unknown): string {
+function logGroupArnPattern(stack: Stack, logGroupName: unknown): string {
   if (logGroupName !== undefined && (typeof logGroupName !== 'string' || Token.isUnresolved(logGroupName))) {
     throw new Error(
       `LogGroupEncryption: log group names must be known at synth time; a log group of ${stack.node.path} is named ${JSON.stringify(logGroupName)}`,
     );
   }
-  if (Token.isUnresolved(stack.stackName)) throw new Error(`LogGroupEncryption: stack ${stack.node.path} needs an explicit stack name`);
+  // Only a generated name needs the stack's name, and only a literal one can be matched.
+  if (logGroupName === undefined && Token.isUnresolved(stack.stackName)) {
+    throw new Error(`LogGroupEncryption: stack ${stack.node.path} needs an explicit stack name to scope its unnamed log groups`);
+  }
   return Arn.format(
     {
       service: 'logs',

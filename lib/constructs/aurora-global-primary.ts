@@ -35,7 +35,7 @@ export const AURORA_PARAMETER_GROUP_FAMILY = 'aurora-postgresql16';
  *   the API settings (`EnablePerformanceInsights`, `PerformanceInsightsKMSKeyId`) remain.
  */
 export const AURORA_MONITORING_INTERVAL = Duration.seconds(60);
-export const AURORA_PERFORMANCE_INSIGHTS_RETENTION_DAYS: number = rds.PerformanceInsightRetention.DEFAULT;
+export const AURORA_PERFORMANCE_INSIGHTS_RETENTION = rds.PerformanceInsightRetention.DEFAULT;
 
 /** The Enhanced Monitoring role of one cluster's instances. */
 export function enhancedMonitoringRole(scope: Construct): iam.Role {
@@ -144,7 +144,7 @@ export class AuroraGlobalPrimary extends Construct {
     const performanceInsights = {
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: props.encryptionKey,
-      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
+      performanceInsightRetention: AURORA_PERFORMANCE_INSIGHTS_RETENTION,
     };
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: rds.DatabaseClusterEngine.auroraPostgres({ version: AURORA_ENGINE_VERSION }),

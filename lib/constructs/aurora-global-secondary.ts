@@ -14,7 +14,7 @@ import {
   AURORA_ENGINE_VERSION,
   AURORA_MONITORING_INTERVAL,
   AURORA_PARAMETER_GROUP_FAMILY,
-  AURORA_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+  AURORA_PERFORMANCE_INSIGHTS_RETENTION,
   AURORA_PORT,
   enhancedMonitoringRole,
 } from './aurora-global-primary';
@@ -118,7 +118,7 @@ export class AuroraGlobalSecondary extends Construct {
         monitoringRoleArn: monitoringRole.roleArn,
         enablePerformanceInsights: true,
         performanceInsightsKmsKeyId: props.encryptionKey.keyArn,
-        performanceInsightsRetentionPeriod: AURORA_PERFORMANCE_INSIGHTS_RETENTION_DAYS,
+        performanceInsightsRetentionPeriod: AURORA_PERFORMANCE_INSIGHTS_RETENTION,
       });
       instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
       this.instances.push(instance);

@@ -35,8 +35,14 @@ export interface LoadBalancerFirewallProps {
  *
  * Rules, in order: requests from the Amazon IP reputation list; a per-IP rate limit; the AWS
  * managed core rule set, known bad inputs and SQL injection groups (an order API on PostgreSQL).
- * Route 53 health checkers and the failover orchestrator probe `/ready` through this ACL: their few
- * requests per IP stay far below the rate limit, and `/ready` carries no body for the managed rules.
+ * Route 53 health checkers and the failover orchestrator probe `/ready` through this ACL, so it must
+ * never block them: their few requests per IP stay far below the rate limit; `/ready` is a GET
+ * without a body; and both send a User-Agent, which the core rule set's `NoUserAgent_HEADER`
+ * requires (Route 53 sends "Amazon-Route53-Health-Check-Service (ref …)": AWS re:Post knowledge
+ * center, *route-53-fix-unwanted-health-checks*; Node's `fetch`, which the orchestrator uses, sends
+ * `node`, measured on Node 24). Should a rule still block the orchestrator's probe, it cannot
+ * promote on that alone: a promotion also needs Route 53 to hold the primary unhealthy. The
+ * failover rehearsal does not model the web ACL.
  */
 export class LoadBalancerFirewall extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;

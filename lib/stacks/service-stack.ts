@@ -142,7 +142,7 @@ export class ServiceStack extends RegionalStack {
       loadBalancer: this.trading.loadBalancer,
       webAclName: names.webAcl(role),
       logGroupName: names.webAclLogGroup(role),
-      logResourcePolicyName: `waf-log-delivery-trading-${role}-${names.suffix}`,
+      logResourcePolicyName: names.webAclLogDeliveryPolicy(role),
     });
     const taskRole = this.trading.taskRole;
     // The monitoring stacks imported the port-80 listener's ARN before they read the load balancer's
