@@ -10,6 +10,7 @@ import { DestroyableResources } from './aspects/destroyable';
 import { ProductionRetention } from './aspects/production-retention';
 import { protectionFor } from './protection';
 import { LogGroupEncryption } from './aspects/log-encryption';
+import { SingleRolePolicies } from './aspects/single-role-policies';
 import { LogRetentionPolicy } from './aspects/log-retention';
 import { PlatformConfig, RegionConfig, ROUTE53_METRICS_REGION } from './config';
 import { DashboardRegion } from './constructs/dr-dashboard';
@@ -343,6 +344,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     ),
   );
   Aspects.of(app).add(protection.retainRecords ? new ProductionRetention() : new DestroyableResources());
+  Aspects.of(app).add(new SingleRolePolicies());
   Tags.of(app).add('Project', 'trading-dr');
   Tags.of(app).add('Environment', config.environmentSuffix);
 

@@ -1,5 +1,6 @@
 import { App, Aspects, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +8,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DestroyableResources } from '../lib/aspects/destroyable';
 import { LogGroupEncryption } from '../lib/aspects/log-encryption';
 import { LogRetentionPolicy } from '../lib/aspects/log-retention';
+import { SingleRolePolicies } from '../lib/aspects/single-role-policies';
+import { nagFindings } from './helpers';
 
 function stackWith(build: (stack: Stack) => void, aspect: object): Template {
   const app = new App();
@@ -116,5 +119,36 @@ describe('LogGroupEncryption', () => {
     new logs.LogGroup(stack, 'Group');
     Aspects.of(app).add(new LogGroupEncryption(new Map()));
     expect(() => app.synth()).toThrow(/no key for eu-west-1, the region of Elsewhere\/Group/);
+  });
+});
+
+describe('SingleRolePolicies', () => {
+  /** The compliance packs' IAMNoInlinePolicy findings of a stack after the aspect ran. */
+  function inlinePolicyFindings(build: (stack: Stack) => void): string[] {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: { region: 'us-east-1' } });
+    build(stack);
+    Aspects.of(app).add(new SingleRolePolicies());
+    Template.fromStack(stack);
+    return nagFindings(stack).filter((finding) => finding.includes('IAMNoInlinePolicy'));
+  }
+  const role = (stack: Stack, id: string) => new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  const statement = new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] });
+
+  test('acknowledges a policy bound to exactly one role of its stack', () => {
+    expect(inlinePolicyFindings((stack) => role(stack, 'Role').addToPolicy(statement))).toEqual([]);
+  });
+
+  test('keeps the finding for a policy shared by two roles, or bound to a role given only by name', () => {
+    const findings = inlinePolicyFindings((stack) => {
+      new iam.Policy(stack, 'Shared', { statements: [statement], roles: [role(stack, 'One'), role(stack, 'Two')] });
+      new iam.Policy(stack, 'ByName', { statements: [statement], roles: [iam.Role.fromRoleName(stack, 'Imported', 'someone-elses-role')] });
+    });
+    expect(findings).toEqual([
+      'PCI.DSS.321-IAMNoInlinePolicy at Test/Shared/Resource',
+      'PCI.DSS.321-IAMNoInlinePolicy at Test/ByName/Resource',
+      'NIST.800.53.R5-IAMNoInlinePolicy at Test/Shared/Resource',
+      'NIST.800.53.R5-IAMNoInlinePolicy at Test/ByName/Resource',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { allResources, awsSolutionsFindings, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform } from './helpers';
+import { allResources, nagFindings, onlyResource, resolveIn, synthesizePlatform, SynthesizedPlatform } from './helpers';
 
 const SUFFIX = 'fo6';
 let platform: SynthesizedPlatform;
@@ -110,7 +110,7 @@ test('a confirmation that leaves no room for the promotion is rejected at synth 
 });
 
 test('cdk-nag: no unacknowledged finding', () => {
-  expect(awsSolutionsFindings(platform.stacks.failover)).toEqual([]);
+  expect(nagFindings(platform.stacks.failover)).toEqual([]);
   expect(allResources(platform).filter(({ stackId }) => stackId === 'FailoverAutomation').length).toBeGreaterThan(5);
 });
 

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { maxEnvironmentSuffixLength } from '../lib/naming';
-import { allResources, awsSolutionsFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
+import { allResources, nagFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
 
 const ACCOUNT = '123456789012';
 const CERT_EAST = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b`;
@@ -84,7 +84,6 @@ test('with the longest accepted suffix, ALB and target group names still fit 32 
   }
 });
 
-test('cdk-nag AwsSolutions: no unacknowledged finding with HTTPS and an explicit account', () => {
-  for (const stack of platform.allStacks)
-    expect({ stack: stack.node.id, findings: awsSolutionsFindings(stack) }).toEqual({ stack: stack.node.id, findings: [] });
+test('cdk-nag AwsSolutions, PCI DSS and NIST 800-53: no unacknowledged finding with HTTPS and an explicit account', () => {
+  for (const stack of platform.allStacks) expect({ stack: stack.node.id, findings: nagFindings(stack) }).toEqual({ stack: stack.node.id, findings: [] });
 });

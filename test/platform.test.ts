@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import {
   allResources,
-  awsSolutionsFindings,
+  nagFindings,
   onlyResource as onlyEntry,
   resolveIn,
   synthesizePlatform,
@@ -304,9 +304,8 @@ describe('app-wide guarantees', () => {
     expect(allResources(platform).filter(({ resource }) => resource.Type.startsWith('AWS::GuardDuty::'))).toEqual([]);
   });
 
-  test('cdk-nag AwsSolutions: no unacknowledged finding in any stack', () => {
-    for (const stack of platform.allStacks)
-      expect({ stack: stack.node.id, findings: awsSolutionsFindings(stack) }).toEqual({ stack: stack.node.id, findings: [] });
+  test('cdk-nag AwsSolutions, PCI DSS and NIST 800-53: no unacknowledged finding in any stack', () => {
+    for (const stack of platform.allStacks) expect({ stack: stack.node.id, findings: nagFindings(stack) }).toEqual({ stack: stack.node.id, findings: [] });
   });
 
   test('every cdk-nag acknowledgement carries a specific reason', () => {

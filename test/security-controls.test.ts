@@ -2,7 +2,9 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { LoadBalancerFirewall } from '../lib/constructs/load-balancer-firewall';
-import { allResources, resolveIn, SynthesizedPlatform, synthesizeEnvironment } from './helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { acknowledgedNagFindings, allResources, nagFindings, resolveIn, SynthesizedPlatform, synthesizeEnvironment } from './helpers';
 
 /**
  * The controls a bank's security review asks for (PCI DSS v4.0.1, NIST 800-53), read from the
@@ -153,6 +155,68 @@ describe.each(POSTURES)('%s posture', (posture) => {
       expect(alarm?.resource.Properties.AlarmActions).toHaveLength(1);
     },
   );
+});
+
+/**
+ * What each posture acknowledges, by rule: a new finding must be fixed or acknowledged (and then
+ * counted here and listed in the README's table of accepted trade-offs), never slip in unseen.
+ */
+const ACKNOWLEDGED_COMPLIANCE_FINDINGS: Record<string, Record<string, number>> = {
+  production: {
+    ELBv2ACMCertificateRequired: 2,
+    IAMNoInlinePolicy: 17,
+    LambdaConcurrency: 1,
+    LambdaDLQ: 2,
+    LambdaInsideVPC: 2,
+    RDSInBackupPlan: 3,
+    S3BucketReplicationEnabled: 3,
+    S3DefaultEncryptionKMS: 2,
+    SecretsManagerRotationEnabled: 1,
+    VPCNoUnrestrictedRouteToIGW: 6,
+  },
+  test: {
+    ALBHttpToHttpsRedirection: 2,
+    ELBDeletionProtectionEnabled: 2,
+    ELBv2ACMCertificateRequired: 2,
+    IAMNoInlinePolicy: 17,
+    LambdaConcurrency: 3,
+    LambdaDLQ: 4,
+    LambdaInsideVPC: 4,
+    RDSInBackupPlan: 3,
+    RDSInstanceDeletionProtectionEnabled: 2,
+    S3BucketReplicationEnabled: 3,
+    S3BucketVersioningEnabled: 2,
+    S3DefaultEncryptionKMS: 2,
+    SecretsManagerRotationEnabled: 1,
+    VPCNoUnrestrictedRouteToIGW: 6,
+  },
+};
+
+const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const acceptedTradeOffs = README.slice(README.indexOf('### Accepted trade-offs'), README.indexOf('\n## ', README.indexOf('### Accepted trade-offs')));
+
+describe.each(POSTURES)('rule packs, %s posture', (posture) => {
+  test('cdk-nag PCI DSS 3.2.1 and NIST 800-53 R5: no unacknowledged finding in any stack', () => {
+    for (const stack of postures[posture].allStacks) {
+      expect({ stack: stack.node.id, findings: nagFindings(stack) }).toEqual({ stack: stack.node.id, findings: [] });
+    }
+  });
+
+  test('the acknowledged compliance findings are exactly the counted ones, each listed in the README table of accepted trade-offs', () => {
+    const byRule: Record<string, number> = {};
+    const byPack: Record<string, Record<string, number>> = {};
+    for (const stack of postures[posture].allStacks) {
+      for (const finding of acknowledgedNagFindings(stack)) {
+        const match = /^(PCI\.DSS\.321|NIST\.800\.53\.R5)-(\w+) at /.exec(finding);
+        if (!match) continue;
+        const [, pack, rule] = match;
+        byPack[pack] = { ...byPack[pack], [rule]: (byPack[pack]?.[rule] ?? 0) + 1 };
+        byRule[rule] = Math.max(byRule[rule] ?? 0, byPack[pack][rule]);
+      }
+    }
+    expect(byRule).toEqual(ACKNOWLEDGED_COMPLIANCE_FINDINGS[posture]);
+    for (const rule of Object.keys(byRule)) expect({ rule, inReadme: acceptedTradeOffs.includes(`\`${rule}\``) }).toEqual({ rule, inReadme: true });
+  });
 });
 
 describe('LoadBalancerFirewall rejects bad input at synth time', () => {

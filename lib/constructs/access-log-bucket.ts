@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EMPTY_ON_DELETE_TAG } from '../../cleanup/src/bucket-emptier';
-import { acknowledgeWildcardResource } from '../nag';
+import { acknowledgeCompliance, acknowledgeCustomResourceHandler, acknowledgeWildcardResource, BOTH_COMPLIANCE_PACKS } from '../nag';
 
 const EMPTIER_ENTRY = path.join(__dirname, '..', '..', 'cleanup', 'src', 'handler.ts');
 
@@ -28,9 +28,13 @@ export interface AccessLogBucketProps {
 
 /**
  * The bucket for load balancer access logs and S3 server access logs. Both deliveries require
- * SSE-S3, and S3 server access logs cannot target a bucket with Object Lock ("S3 buckets with
- * Object Lock can't be used as destination buckets for server access logs", S3 User Guide,
- * *Managing Object Lock*): tamper evidence comes from versioning and a deny on deleting versions.
+ * SSE-S3: "Default server-side encryption with AWS Key Management Service (AWS KMS) keys (SSE-KMS) is
+ * not supported" (S3 User Guide, *Enabling Amazon S3 server access logging*); "The only server-side
+ * encryption option that's supported is Amazon S3-managed keys (SSE-S3)" (ALB User Guide, *Enable
+ * access logs for your Application Load Balancer*). S3 server access logs cannot target a bucket
+ * with Object Lock ("S3 buckets with Object Lock can't be used as destination buckets for server
+ * access logs", S3 User Guide, *Managing Object Lock*): tamper evidence comes from versioning and a
+ * deny on deleting versions.
  */
 export class AccessLogBucket extends Construct {
   public readonly bucket: s3.Bucket;
@@ -66,6 +70,26 @@ export class AccessLogBucket extends Construct {
       reason:
         'This bucket receives the access logs of the load balancer and the files bucket; logging its own access would need another bucket logging the next one.',
     });
+    acknowledgeCompliance(
+      this.bucket,
+      'S3DefaultEncryptionKMS',
+      BOTH_COMPLIANCE_PACKS,
+      'Both deliveries into this bucket require SSE-S3: S3 server access logs support only SSE-S3 on the destination bucket, and load balancer access logs only SSE-S3 (see the class comment for the sources).',
+    );
+    acknowledgeCompliance(
+      this.bucket,
+      'S3BucketReplicationEnabled',
+      BOTH_COMPLIANCE_PACKS,
+      "Accepted trade-off (README, Security review): a region's access logs stay in that region; losing the region loses them. Copying them would need a second destination per region that itself cannot log to a bucket.",
+    );
+    if (!auditTrail) {
+      acknowledgeCompliance(
+        this.bucket,
+        'S3BucketVersioningEnabled',
+        BOTH_COMPLIANCE_PACKS,
+        'Test posture only: the bucket must empty and delete itself on cdk destroy; the production posture versions it as a tamper-evident audit trail.',
+      );
+    }
 
     if (auditTrail) {
       // "If you want to block users or accounts from removing or deleting objects from your bucket,
@@ -135,6 +159,7 @@ export class AccessLogBucket extends Construct {
       this.bucket.arnForObjects('*'),
       'The emptier deletes every object of this one bucket, whose keys are written by the log deliveries.',
     );
+    acknowledgeCustomResourceHandler(emptierFunction);
     Validations.of(emptierFunction.role!).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'The AWS managed basic execution policy lets the emptier write its own log group; it grants nothing on data.',

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeCompliance, CompliancePack } from '../nag';
 import { taggedSecurityGroup } from './security-group';
 
 /**
@@ -55,16 +56,28 @@ export function enhancedMonitoringRole(scope: Construct): iam.Role {
 /** The cdk-nag findings both clusters of the global database acknowledge, with the same reasons. */
 export function acknowledgeAuroraDesignChoices(cluster: IConstruct, deletionProtection: boolean): void {
   if (!deletionProtection) {
-    Validations.of(cluster).acknowledge({
-      id: 'AwsSolutions-RDS10',
-      reason: 'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.',
-    });
+    const reason = 'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.';
+    Validations.of(cluster).acknowledge({ id: 'AwsSolutions-RDS10', reason });
+    acknowledgeCompliance(cluster, 'RDSInstanceDeletionProtectionEnabled', [CompliancePack.NIST_800_53_R5], reason);
   }
   Validations.of(cluster).acknowledge({
     id: 'AwsSolutions-RDS11',
     reason:
       'The standard PostgreSQL port is kept for client compatibility; access is limited by security group to the trading tasks of the region, not by port obscurity.',
   });
+}
+
+/**
+ * Acknowledges the backup-plan finding of Aurora instances: AWS Backup protects an Aurora cluster as
+ * a whole (cluster snapshots), so a plan selects the cluster, never its instances.
+ */
+export function acknowledgeAuroraInstanceBackups(instances: IConstruct): void {
+  acknowledgeCompliance(
+    instances,
+    'RDSInBackupPlan',
+    [CompliancePack.NIST_800_53_R5],
+    "Aurora is backed up per cluster (AWS Backup takes cluster snapshots; instances hold no storage of their own). The production posture selects this instance's cluster in the region's daily backup plan with a cross-region copy; the test posture keeps Aurora's automated backups only.",
+  );
 }
 
 export interface AuroraGlobalPrimaryProps {
@@ -204,10 +217,15 @@ export class AuroraGlobalPrimary extends Construct {
     this.secret = this.cluster.secret!;
 
     acknowledgeAuroraDesignChoices(this.cluster, deletionProtection);
+    for (const instance of [this.cluster.node.findChild('Writer'), this.cluster.node.findChild('Reader')]) acknowledgeAuroraInstanceBackups(instance);
     Validations.of(this.cluster).acknowledge({
-      id: 'AwsSolutions-SMG4',
+      id: 'CloudFormation-Validate::W3010',
       reason:
-        'Automatic rotation of a global database master secret must be coordinated with its cross-region replica; it is scheduled as a separate change (see README, Data layer). Only the task roles may read it.',
+        'The writer and the reader are placed in two different configured zones, so that losing one zone keeps a promotable instance; the zones come from the configuration, never from a lookup.',
     });
+    const noRotation =
+      'Automatic rotation of a global database master secret must be coordinated with its cross-region replica; it is scheduled as a separate change (see README, Data layer). Only the task roles may read it.';
+    Validations.of(this.cluster).acknowledge({ id: 'AwsSolutions-SMG4', reason: noRotation });
+    acknowledgeCompliance(this.cluster.node.findChild('Secret'), 'SecretsManagerRotationEnabled', [CompliancePack.NIST_800_53_R5], noRotation);
   }
 }

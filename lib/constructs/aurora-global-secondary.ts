@@ -9,6 +9,7 @@ import { DrMetrics } from '../metrics';
 import { taggedSecurityGroup } from './security-group';
 import {
   acknowledgeAuroraDesignChoices,
+  acknowledgeAuroraInstanceBackups,
   AURORA_CLUSTER_PARAMETERS,
   AURORA_ENGINE,
   AURORA_ENGINE_VERSION,
@@ -121,6 +122,7 @@ export class AuroraGlobalSecondary extends Construct {
         performanceInsightsRetentionPeriod: AURORA_PERFORMANCE_INSIGHTS_RETENTION,
       });
       instance.applyRemovalPolicy(RemovalPolicy.DESTROY);
+      acknowledgeAuroraInstanceBackups(instance);
       this.instances.push(instance);
     });
   }

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { acknowledgeCustomResourceHandler } from '../nag';
 import { BucketReplicationTarget, grantReplication } from './replicated-bucket';
 
 export interface LateBucketReplicationProps {
@@ -98,6 +99,7 @@ export class LateBucketReplication extends Construct {
     // S3 checks the role when the rule is applied; it must hold its permissions from the start.
     rule.node.addDependency(policy);
     // The acknowledgement goes on the stack's singleton function role, which grantPrincipal is.
+    acknowledgeCustomResourceHandler((rule.grantPrincipal as iam.Role).node.scope!);
     Validations.of(rule.grantPrincipal as iam.Role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: "The AWS managed basic execution policy lets the custom resource's function write its own log group; it grants nothing on data.",

@@ -1,7 +1,8 @@
-import { Tags } from 'aws-cdk-lib';
+import { Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance, BOTH_COMPLIANCE_PACKS } from '../nag';
 
 export interface TradingNetworkProps {
   /** Name tag of the VPC. */
@@ -47,6 +48,12 @@ export class TradingNetwork extends Construct {
       restrictDefaultSecurityGroup: true,
     });
 
+    Validations.of(this.vpc).acknowledge({
+      id: 'CloudFormation-Validate::W3010',
+      reason:
+        'The zones are named in the configuration on purpose: synthesis must never look them up in an AWS account, and each region is pinned to the three zones the capacity plan was made for.',
+    });
+
     // CDK names subnets (and the route tables and NAT gateways inside them) by construct path;
     // operators look for the VPC's own name in the console.
     const groups: Array<[string, ec2.ISubnet[]]> = [
@@ -58,6 +65,17 @@ export class TradingNetwork extends Construct {
       for (const subnet of subnets) {
         Tags.of(subnet).add('Name', `${props.vpcName}-${group}-${subnet.availabilityZone}`, { priority: 200 });
       }
+    }
+
+    // A public subnet is one whose default route leads to the internet gateway (VPC User Guide,
+    // *Subnets for your VPC*): the load balancer and the NAT gateways need exactly that route.
+    for (const subnet of this.vpc.publicSubnets) {
+      acknowledgeCompliance(
+        subnet.node.findChild('DefaultRoute'),
+        'VPCNoUnrestrictedRouteToIGW',
+        BOTH_COMPLIANCE_PACKS,
+        'Public subnet: its 0.0.0.0/0 route to the internet gateway is what lets the internet-facing load balancer answer traders and the NAT gateways reach AWS APIs; no task or database runs in it (tasks run in private subnets, databases in isolated ones).',
+      );
     }
 
     const flowLog = new ec2.FlowLog(this.vpc, 'FlowLog', {

@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance, BOTH_COMPLIANCE_PACKS, CompliancePack } from '../nag';
 import { taskExecutionRole } from './task-execution-role';
 import { taggedSecurityGroup } from './security-group';
 
@@ -175,6 +176,14 @@ export class TradingService extends Construct {
       deletionProtection: props.deletionProtection ?? false,
     });
     this.loadBalancer.logAccessLogs(props.accessLogBucket, 'alb');
+    if (!(props.deletionProtection ?? false)) {
+      acknowledgeCompliance(
+        this.loadBalancer,
+        'ELBDeletionProtectionEnabled',
+        [CompliancePack.NIST_800_53_R5],
+        'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.',
+      );
+    }
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
@@ -212,10 +221,20 @@ export class TradingService extends Construct {
       httpListener.addAction('RedirectToHttps', {
         action: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
+      acknowledgeCompliance(
+        httpListener,
+        'ELBv2ACMCertificateRequired',
+        BOTH_COMPLIANCE_PACKS,
+        'Port 80 only answers with a permanent redirect to HTTPS on 443 and forwards nothing; a certificate belongs to HTTPS listeners only (the HTTPS listener on 443 carries the ACM certificate).',
+      );
     } else {
       this.listenerProtocol = elbv2.ApplicationProtocol.HTTP;
       this.listenerPort = 80;
       httpListener.addTargetGroups('Service', { targetGroups: [this.targetGroup] });
+      const testPostureOnly =
+        'Plain HTTP without a certificate: the test posture only. The production posture refuses to synthesize without protocol=https and both certificates (config validation).';
+      acknowledgeCompliance(httpListener, 'ELBv2ACMCertificateRequired', BOTH_COMPLIANCE_PACKS, testPostureOnly);
+      acknowledgeCompliance(httpListener, 'ALBHttpToHttpsRedirection', BOTH_COMPLIANCE_PACKS, testPostureOnly);
     }
   }
 }

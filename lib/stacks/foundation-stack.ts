@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { acknowledgeCompliance, BOTH_COMPLIANCE_PACKS } from '../nag';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { PlatformEventBus } from '../constructs/platform-event-bus';
@@ -88,6 +89,14 @@ export class FoundationStack extends RegionalStack {
       },
       retainOnDelete: this.protection.retainRecords,
     }).bucket;
+    if (!props.replicateFilesTo) {
+      acknowledgeCompliance(
+        this.filesBucket,
+        'S3BucketReplicationEnabled',
+        BOTH_COMPLIANCE_PACKS,
+        "The standby's files bucket replicates back to the primary's through the SecondaryData stack's FilesReplicationToPrimary (Custom::BucketReplication), applied once both buckets exist; this template cannot name a destination that does not exist yet.",
+      );
+    }
     // On deletion the files bucket (whose own emptying writes access-log records) goes before the
     // access-log bucket is emptied.
     if (accessLogs.emptier) this.filesBucket.node.addDependency(accessLogs.emptier);

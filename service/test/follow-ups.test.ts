@@ -20,6 +20,10 @@ let sequence = 0;
 beforeAll(async () => {
   postgres = await startPostgres();
   pool = new Pool({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: postgres.database, max: 8 });
+  // node-postgres (API, *pg.Pool*, event 'error'): an idle client's backend error is emitted on the
+  // pool, and an unhandled 'error' event ends the test file. A lost idle client is replaced on the
+  // next query, so it is reported here, never fatal; a server that is really gone fails the queries.
+  pool.on('error', (error) => process.stderr.write(`idle test connection lost: ${error.message}\n`));
   sql = pgExecutor(pool);
   const client = await pool.connect();
   try {
