@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NagPack, NagPackProps, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
@@ -55,26 +55,59 @@ export function acknowledgeCompliance(construct: IConstruct, rule: string, packs
 /** Both compliance packs, for rules they share. */
 export const BOTH_COMPLIANCE_PACKS: CompliancePack[] = [CompliancePack.PCI_DSS_321, CompliancePack.NIST_800_53_R5];
 
+/** Name under which `@cdklabs/cdk-validator-cfnguard` reports its findings (the check command runs it). */
+export const GUARD_PLUGIN_NAME = 'cdk-validator-cfnguard';
+
 /**
- * Acknowledges the Lambda findings of a function that CloudFormation alone invokes, once per
- * create, update or delete of a custom resource: CloudFormation waits for its answer and fails the
- * stack operation when it does not come, so a dead-letter queue would hold nothing to act on, a
- * concurrency reservation would protect nothing, and a VPC would only add NAT gateways to the path
- * of a call to a public AWS API.
+ * Acknowledges one CloudFormation Guard rule (Control Tower proactive controls) on a construct and
+ * everything below it. `rule` is the Guard rule name, for example `sqs_dlq_check`, which the plugin
+ * reports; aws-cdk-lib matches it under the plugin's namespace.
+ */
+export function acknowledgeGuard(construct: IConstruct, rule: string, reason: string): void {
+  Validations.of(construct).acknowledge({ id: `${GUARD_PLUGIN_NAME}::${rule}`, reason });
+}
+
+/**
+ * Skips one checkov check on the construct's CloudFormation resource through the resource's
+ * `Metadata.checkov.skip`, which checkov reads with its comment. Skips of one resource accumulate.
+ */
+export function skipCheckov(construct: IConstruct, checkId: string, comment: string): void {
+  const resource = CfnResource.isCfnResource(construct) ? construct : construct.node.defaultChild;
+  if (!resource || !CfnResource.isCfnResource(resource)) {
+    throw new Error(`skipCheckov(${checkId}): ${construct.node.path} has no CloudFormation resource to carry the skip`);
+  }
+  const skips: Array<{ id: string; comment: string }> = resource.getMetadata('checkov')?.skip ?? [];
+  resource.addMetadata('checkov', { skip: [...skips.filter((skip) => skip.id !== checkId), { id: checkId, comment }] });
+}
+
+/**
+ * Acknowledges, in every scanner, the Lambda findings of a function that CloudFormation alone
+ * invokes, once per create, update or delete of a custom resource: CloudFormation waits for its
+ * answer and fails the stack operation when it does not come, so a dead-letter queue would hold
+ * nothing to act on, a concurrency reservation would protect nothing, and a VPC would only add NAT
+ * gateways to the path of a call to a public AWS API.
  */
 export function acknowledgeCustomResourceHandler(fn: IConstruct): void {
   const what = 'Custom-resource handler invoked only by CloudFormation during a stack operation, which reports its failure';
-  acknowledgeCompliance(
-    fn,
-    'LambdaInsideVPC',
-    BOTH_COMPLIANCE_PACKS,
-    `${what}; it calls only public AWS APIs, so a VPC would add the NAT gateways to its path and nothing else.`,
-  );
-  acknowledgeCompliance(fn, 'LambdaDLQ', [CompliancePack.NIST_800_53_R5], `${what} and retries it; a dead-letter queue would hold events nobody replays.`);
-  acknowledgeCompliance(
-    fn,
-    'LambdaConcurrency',
-    [CompliancePack.NIST_800_53_R5],
-    `${what}; it runs a handful of times per deployment, so a reservation would only take concurrency from the account.`,
-  );
+  const outsideVpc = `${what}; it calls only public AWS APIs, so a VPC would add the NAT gateways to its path and nothing else.`;
+  const noQueue = `${what} and retries it; a dead-letter queue would hold events nobody replays.`;
+  const noReservation = `${what}; it runs a handful of times per deployment, so a reservation would only take concurrency from the account.`;
+  acknowledgeCompliance(fn, 'LambdaInsideVPC', BOTH_COMPLIANCE_PACKS, outsideVpc);
+  acknowledgeCompliance(fn, 'LambdaDLQ', [CompliancePack.NIST_800_53_R5], noQueue);
+  acknowledgeCompliance(fn, 'LambdaConcurrency', [CompliancePack.NIST_800_53_R5], noReservation);
+  acknowledgeGuard(fn, 'lambda_inside_vpc_check', outsideVpc);
+  skipCheckov(fn, 'CKV_AWS_117', outsideVpc);
+  skipCheckov(fn, 'CKV_AWS_116', noQueue);
+  skipCheckov(fn, 'CKV_AWS_115', noReservation);
+}
+
+/**
+ * Acknowledges the findings of CDK's own custom-resource provider `providerId` (for example
+ * `Custom::VpcRestrictDefaultSGCustomResourceProvider`), a stack-level singleton whose handler is a
+ * plain `AWS::Lambda::Function` resource named `Handler`.
+ */
+export function acknowledgeCdkProviderHandler(scope: IConstruct, providerId: string): void {
+  const provider = Stack.of(scope).node.tryFindChild(providerId);
+  if (!provider) throw new Error(`no ${providerId} in ${Stack.of(scope).node.path}: CDK has renamed its provider`);
+  acknowledgeCustomResourceHandler(provider.node.findChild('Handler'));
 }

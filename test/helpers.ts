@@ -9,7 +9,7 @@ import { CONFIG_DIRECTORY, configDirectory, selectEnvironment } from '../lib/env
 import { createPlatform, PlatformStacks } from '../lib/platform';
 
 /** Feature flags of the real app, so tests synthesize what `cdk synth` synthesizes. */
-const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8')).context;
 
 export interface SynthesizedPlatform {
   readonly app: App;

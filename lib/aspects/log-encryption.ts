@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
+import { acknowledgeGuard } from '../nag';
 
 /**
  * Encrypts every CloudWatch Logs log group in scope with the customer-managed key of its region,
@@ -33,6 +34,14 @@ export class LogGroupEncryption implements IAspect {
     const key = this.keysByRegion.get(stack.region);
     if (!key) throw new Error(`LogGroupEncryption: no key for ${stack.region}, the region of ${node.node.path}`);
     node.kmsKeyId = key.keyArn;
+    if (Stack.of(key) !== stack) {
+      // Guard's rule accepts only a literal ARN or a reference to a key of the same template.
+      acknowledgeGuard(
+        node,
+        'cloudwatch_log_group_encrypted_check',
+        `Encrypted with the region key of ${Stack.of(key).stackName}, imported across stacks (Fn::ImportValue), which the rule cannot follow; test/security-controls.test.ts resolves every log group's key.`,
+      );
+    }
     // An L2 log group without a name holds a lazy physical name that resolves to nothing.
     this.admit(key, logGroupArnPattern(stack, stack.resolve(node.logGroupName)));
   }

@@ -2,6 +2,8 @@ import { CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { IConstruct } from 'constructs';
+import { PRODUCTION_MIN_LOG_RETENTION_DAYS } from '../config';
+import { acknowledgeGuard } from '../nag';
 
 /**
  * Gives every log group in scope the configured retention, including the ones CDK creates on its
@@ -13,7 +15,7 @@ export class LogRetentionPolicy implements IAspect {
 
   public visit(node: IConstruct): void {
     if (node instanceof logs.CfnLogGroup) {
-      node.retentionInDays = this.retentionDays;
+      this.retain(node);
       return;
     }
     if (node instanceof lambda.CfnFunction) {
@@ -30,7 +32,20 @@ export class LogRetentionPolicy implements IAspect {
 
   private logGroupFor(fn: CfnResource): logs.CfnLogGroup {
     // The function's Ref to the group makes CloudFormation create the group first.
-    return new logs.CfnLogGroup(fn.node.scope ?? Stack.of(fn), `${fn.node.id}LogGroup`, { retentionInDays: this.retentionDays });
+    const group = new logs.CfnLogGroup(fn.node.scope ?? Stack.of(fn), `${fn.node.id}LogGroup`);
+    this.retain(group);
+    return group;
+  }
+
+  private retain(group: logs.CfnLogGroup): void {
+    group.retentionInDays = this.retentionDays;
+    if (this.retentionDays < PRODUCTION_MIN_LOG_RETENTION_DAYS) {
+      acknowledgeGuard(
+        group,
+        'cloudwatch_log_group_retention_period_check',
+        `Test posture: logs are kept ${this.retentionDays} days; the production posture refuses to synthesize with less than ${PRODUCTION_MIN_LOG_RETENTION_DAYS} (config validation).`,
+      );
+    }
   }
 }
 

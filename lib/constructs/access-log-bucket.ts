@@ -7,7 +7,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { EMPTY_ON_DELETE_TAG } from '../../cleanup/src/bucket-emptier';
-import { acknowledgeCompliance, acknowledgeCustomResourceHandler, acknowledgeWildcardResource, BOTH_COMPLIANCE_PACKS } from '../nag';
+import {
+  acknowledgeCompliance,
+  acknowledgeCustomResourceHandler,
+  acknowledgeGuard,
+  acknowledgeWildcardResource,
+  BOTH_COMPLIANCE_PACKS,
+  skipCheckov,
+} from '../nag';
+
+const SSE_S3_ONLY =
+  'Both deliveries into this bucket require SSE-S3: S3 server access logs support only SSE-S3 on the destination bucket, and load balancer access logs only SSE-S3 (see the class comment for the sources).';
+const LOGS_ITS_OWN_ACCESS =
+  'This bucket receives the access logs of the load balancer and the files bucket; logging its own access would need another bucket logging the next one.';
 
 const EMPTIER_ENTRY = path.join(__dirname, '..', '..', 'cleanup', 'src', 'handler.ts');
 
@@ -65,30 +77,33 @@ export class AccessLogBucket extends Construct {
       ],
       removalPolicy: auditTrail ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    Validations.of(this.bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This bucket receives the access logs of the load balancer and the files bucket; logging its own access would need another bucket logging the next one.',
-    });
-    acknowledgeCompliance(
-      this.bucket,
-      'S3DefaultEncryptionKMS',
-      BOTH_COMPLIANCE_PACKS,
-      'Both deliveries into this bucket require SSE-S3: S3 server access logs support only SSE-S3 on the destination bucket, and load balancer access logs only SSE-S3 (see the class comment for the sources).',
-    );
+    Validations.of(this.bucket).acknowledge({ id: 'AwsSolutions-S1', reason: LOGS_ITS_OWN_ACCESS });
+    acknowledgeCompliance(this.bucket, 'S3DefaultEncryptionKMS', BOTH_COMPLIANCE_PACKS, SSE_S3_ONLY);
     acknowledgeCompliance(
       this.bucket,
       'S3BucketReplicationEnabled',
       BOTH_COMPLIANCE_PACKS,
       "Accepted trade-off (README, Security review): a region's access logs stay in that region; losing the region loses them. Copying them would need a second destination per region that itself cannot log to a bucket.",
     );
+    acknowledgeGuard(this.bucket, 's3_bucket_default_encryption_kms_check', SSE_S3_ONLY);
+    acknowledgeGuard(this.bucket, 's3_bucket_logging_enabled_check', LOGS_ITS_OWN_ACCESS);
+    skipCheckov(this.bucket, 'CKV_AWS_18', LOGS_ITS_OWN_ACCESS);
+    acknowledgeGuard(
+      this.bucket,
+      's3_event_notifications_enabled_check',
+      'Nothing consumes events of log deliveries; readers query the logs when investigating, and lifecycle expiry needs no notification.',
+    );
+    acknowledgeGuard(
+      this.bucket,
+      's3_bucket_object_lock_enabled_check',
+      "S3 server access logs cannot be delivered to a bucket with Object Lock (S3 User Guide, Managing Object Lock); tamper evidence comes from versioning and the bucket policy's deny on deleting versions.",
+    );
     if (!auditTrail) {
-      acknowledgeCompliance(
-        this.bucket,
-        'S3BucketVersioningEnabled',
-        BOTH_COMPLIANCE_PACKS,
-        'Test posture only: the bucket must empty and delete itself on cdk destroy; the production posture versions it as a tamper-evident audit trail.',
-      );
+      const destroyable =
+        'Test posture only: the bucket must empty and delete itself on cdk destroy; the production posture versions it as a tamper-evident audit trail.';
+      acknowledgeCompliance(this.bucket, 'S3BucketVersioningEnabled', BOTH_COMPLIANCE_PACKS, destroyable);
+      acknowledgeGuard(this.bucket, 's3_bucket_versioning_enabled_check', destroyable);
+      skipCheckov(this.bucket, 'CKV_AWS_21', destroyable);
     }
 
     if (auditTrail) {
@@ -160,6 +175,11 @@ export class AccessLogBucket extends Construct {
       'The emptier deletes every object of this one bucket, whose keys are written by the log deliveries.',
     );
     acknowledgeCustomResourceHandler(emptierFunction);
+    skipCheckov(
+      emptierFunction,
+      'CKV_AWS_173',
+      'Its only environment variable is NODE_OPTIONS=--enable-source-maps, no secret; Lambda encrypts it at rest with an AWS-managed key.',
+    );
     Validations.of(emptierFunction.role!).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'The AWS managed basic execution policy lets the emptier write its own log group; it grants nothing on data.',

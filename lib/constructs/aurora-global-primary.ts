@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeCompliance, CompliancePack } from '../nag';
+import { acknowledgeCompliance, acknowledgeGuard, CompliancePack } from '../nag';
 import { taggedSecurityGroup } from './security-group';
 
 /**
@@ -59,6 +59,7 @@ export function acknowledgeAuroraDesignChoices(cluster: IConstruct, deletionProt
     const reason = 'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.';
     Validations.of(cluster).acknowledge({ id: 'AwsSolutions-RDS10', reason });
     acknowledgeCompliance(cluster, 'RDSInstanceDeletionProtectionEnabled', [CompliancePack.NIST_800_53_R5], reason);
+    acknowledgeGuard(cluster, 'rds_cluster_deletion_protection_enabled_check', reason);
   }
   Validations.of(cluster).acknowledge({
     id: 'AwsSolutions-RDS11',

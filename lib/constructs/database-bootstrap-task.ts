@@ -7,6 +7,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { taskExecutionRole } from './task-execution-role';
 
+const BOOTSTRAP_MEMORY_MIB = 512;
+
 export interface DatabaseBootstrapTaskProps {
   /** The service's image: it carries the bootstrap entry point (`dist/bootstrap-cli.js`). */
   readonly image: ecs.ContainerImage;
@@ -51,13 +53,15 @@ export class DatabaseBootstrapTask extends Construct {
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       family: props.family,
       cpu: 256,
-      memoryLimitMiB: 512,
+      memoryLimitMiB: BOOTSTRAP_MEMORY_MIB,
       executionRole,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.taskDefinition.addContainer('bootstrap', {
       image: props.image,
       essential: true,
+      // The one container may use the whole task; an explicit hard limit makes that visible (CT.ECS.PR.7).
+      memoryLimitMiB: BOOTSTRAP_MEMORY_MIB,
       user: '1000:1000',
       command: ['node', 'dist/bootstrap-cli.js'],
       environment: props.environment,

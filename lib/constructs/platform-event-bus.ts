@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledgeGuard } from '../nag';
 
 export interface PlatformEventBusProps {
   /** Must be identical in every region that a global endpoint spans. */
@@ -58,6 +59,11 @@ export class PlatformEventBus extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    acknowledgeGuard(
+      this.deadLetterQueue,
+      'sqs_dlq_check',
+      'This is the dead-letter queue of the events queue and of the rule target; a dead-letter queue of its own would only move the same messages once more.',
+    );
     this.queue = new sqs.Queue(this, 'Queue', {
       queueName: props.queueName,
       encryptionMasterKey: props.encryptionKey,

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from '../nag';
+import { acknowledgeCdkProviderHandler, acknowledgeGuard, acknowledgeWildcardResource } from '../nag';
 
 /** Id of the replication rule; S3 replication metrics are dimensioned by it. */
 export const FILES_REPLICATION_RULE_ID = 'replicate-all-to-standby';
@@ -103,6 +103,17 @@ export class ReplicatedBucket extends Construct {
     if (target && this.replicationRole) {
       grantReplication(this, this.replicationRole, this.bucket, props.encryptionKey, target);
     }
+    if (!props.retainOnDelete) acknowledgeCdkProviderHandler(this, 'Custom::S3AutoDeleteObjectsCustomResourceProvider');
+    acknowledgeGuard(
+      this.bucket,
+      's3_event_notifications_enabled_check',
+      'The service writes and reads these objects itself and follows each one up through its outbox relay; no consumer needs S3 event notifications.',
+    );
+    acknowledgeGuard(
+      this.bucket,
+      's3_bucket_object_lock_enabled_check',
+      "Accepted trade-off (README, Security review): versioning and cross-region replication keep every version; Object Lock needs a retention mode and period from the firm's records policy, and would make a test environment impossible to destroy.",
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeCompliance, BOTH_COMPLIANCE_PACKS } from '../nag';
+import { acknowledgeCdkProviderHandler, acknowledgeCompliance, BOTH_COMPLIANCE_PACKS } from '../nag';
 
 export interface TradingNetworkProps {
   /** Name tag of the VPC. */
@@ -48,6 +48,7 @@ export class TradingNetwork extends Construct {
       restrictDefaultSecurityGroup: true,
     });
 
+    acknowledgeCdkProviderHandler(this, 'Custom::VpcRestrictDefaultSGCustomResourceProvider');
     Validations.of(this.vpc).acknowledge({
       id: 'CloudFormation-Validate::W3010',
       reason:

@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeCompliance, BOTH_COMPLIANCE_PACKS, CompliancePack } from '../nag';
+import { acknowledgeCompliance, acknowledgeGuard, BOTH_COMPLIANCE_PACKS, CompliancePack, skipCheckov } from '../nag';
 import { taskExecutionRole } from './task-execution-role';
 import { taggedSecurityGroup } from './security-group';
 
@@ -96,10 +96,11 @@ export class TradingService extends Construct {
       description: 'Permissions of the trading application itself; granted per data store',
     });
 
+    const memoryLimitMiB = props.memoryLimitMiB ?? 2048;
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       family: props.taskFamily,
       cpu: props.cpu ?? 1024,
-      memoryLimitMiB: props.memoryLimitMiB ?? 2048,
+      memoryLimitMiB,
       executionRole,
       taskRole: this.taskRole,
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
@@ -107,6 +108,8 @@ export class TradingService extends Construct {
     this.taskDefinition.addContainer('app', {
       image: props.image,
       essential: true,
+      // The one container may use the whole task; an explicit hard limit makes that visible (CT.ECS.PR.7).
+      memoryLimitMiB,
       user: '1000:1000',
       readonlyRootFilesystem: true,
       linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
@@ -136,10 +139,14 @@ export class TradingService extends Construct {
       name: props.loadBalancerSecurityGroupName,
       description: 'Trading ALB: listener ports from the internet, egress only to the service',
     });
-    Validations.of(loadBalancerSecurityGroup).acknowledge({
-      id: 'AwsSolutions-EC23',
-      reason: 'Internet-facing entry point of the trading platform: clients and Route 53 health checkers reach the listener ports from any address.',
-    });
+    const internetFacing =
+      'Internet-facing entry point of the trading platform: clients and Route 53 health checkers reach the listener ports from any address.';
+    Validations.of(loadBalancerSecurityGroup).acknowledge({ id: 'AwsSolutions-EC23', reason: internetFacing });
+    skipCheckov(
+      loadBalancerSecurityGroup,
+      'CKV_AWS_260',
+      `${internetFacing} With a certificate, port 80 only redirects to HTTPS; without one (test posture only) it serves.`,
+    );
     this.serviceSecurityGroup = taggedSecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: props.vpc,
       name: props.serviceSecurityGroupName,
@@ -176,13 +183,15 @@ export class TradingService extends Construct {
       deletionProtection: props.deletionProtection ?? false,
     });
     this.loadBalancer.logAccessLogs(props.accessLogBucket, 'alb');
+    acknowledgeGuard(
+      this.loadBalancer,
+      'elbv2_logging_enabled_check',
+      'Access logging is on (access_logs.s3.enabled=true) to the region access-log bucket, which comes from another stack (Fn::ImportValue): the rule accepts only a literal or a same-template bucket name.',
+    );
     if (!(props.deletionProtection ?? false)) {
-      acknowledgeCompliance(
-        this.loadBalancer,
-        'ELBDeletionProtectionEnabled',
-        [CompliancePack.NIST_800_53_R5],
-        'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.',
-      );
+      const destroyable = 'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.';
+      acknowledgeCompliance(this.loadBalancer, 'ELBDeletionProtectionEnabled', [CompliancePack.NIST_800_53_R5], destroyable);
+      acknowledgeGuard(this.loadBalancer, 'elbv2_deletion_protection_enabled_check', destroyable);
     }
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
@@ -235,6 +244,9 @@ export class TradingService extends Construct {
         'Plain HTTP without a certificate: the test posture only. The production posture refuses to synthesize without protocol=https and both certificates (config validation).';
       acknowledgeCompliance(httpListener, 'ELBv2ACMCertificateRequired', BOTH_COMPLIANCE_PACKS, testPostureOnly);
       acknowledgeCompliance(httpListener, 'ALBHttpToHttpsRedirection', BOTH_COMPLIANCE_PACKS, testPostureOnly);
+      acknowledgeGuard(httpListener, 'alb_http_to_https_redirection_check', testPostureOnly);
+      skipCheckov(httpListener, 'CKV_AWS_2', testPostureOnly);
+      skipCheckov(httpListener, 'CKV_AWS_103', testPostureOnly);
     }
   }
 }

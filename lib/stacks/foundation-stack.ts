@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -64,6 +65,19 @@ export class FoundationStack extends RegionalStack {
       pendingWindow: Duration.days(7),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Grants on this key exist only for AWS services using it for this platform (Aurora, DynamoDB,
+    // Secrets Manager, AWS Backup copies): AWS Control Tower control CT.KMS.PR.3 asks for this deny,
+    // and every grant the platform makes is created by a service (kms:GrantIsForAWSResource).
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'GrantsOnlyForAwsServices',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      }),
+    );
 
     this.alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: names.alarmTopic(role), encryptionKey: this.encryptionKey }).topic;
 

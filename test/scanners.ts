@@ -1,0 +1,120 @@
+/**
+ * The two independent template scanners of the check command, run the way a reviewer would run
+ * them: CloudFormation Guard with the AWS Control Tower proactive rules (through
+ * `@cdklabs/cdk-validator-cfnguard`, which ships the engine and the rules, as a CDK policy-validation
+ * plugin, so its acknowledgements are per construct) and checkov (pinned in the project's virtual
+ * environment, its skips read from each resource's `Metadata.checkov.skip`).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, IPolicyValidationContextBeta1, IPolicyValidationPluginBeta1, PolicyValidationPluginReportBeta1, Validations } from 'aws-cdk-lib';
+import { CDK_JSON_CONTEXT } from './helpers';
+
+const CHECKOV = path.join(__dirname, '..', '.venv', 'bin', 'checkov');
+
+/**
+ * The Guard plugin, with every finding marked as an error. The plugin leaves `severity` unset, and
+ * aws-cdk-lib 2.276 re-derives a report's success from severities once any finding of it is
+ * acknowledged: unmarked, one acknowledgement would let every other finding pass.
+ */
+export function guardPlugin(): IPolicyValidationPluginBeta1 {
+  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: true });
+  return {
+    name: guard.name,
+    version: guard.version,
+    ruleIds: guard.ruleIds,
+    validate: (context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 => {
+      const report = guard.validate(context);
+      return { ...report, violations: report.violations.map((violation) => ({ ...violation, severity: 'error' })) };
+    },
+  };
+}
+
+export interface GuardedSynthesis {
+  /** The cloud assembly directory. */
+  readonly outdir: string;
+  /** The synth error with Guard's report in it, when any finding is not acknowledged. */
+  readonly error?: string;
+  /** Unacknowledged findings, as `rule at construct path`. */
+  readonly findings: string[];
+  /** Acknowledged findings by Guard rule name. */
+  readonly acknowledged: Record<string, number>;
+}
+
+/** Synthesizes what `build` adds to a fresh app, with Guard validating the assembly. */
+export function guardedSynth(build: (app: App) => void): GuardedSynthesis {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'guarded-assembly-'));
+  const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+  build(app);
+  Validations.of(app).addPlugins(guardPlugin());
+  let error: string | undefined;
+  try {
+    app.synth();
+  } catch (caught) {
+    error = (caught as Error).message;
+  }
+  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+  const guard = report.pluginReports.find((plugin: any) => plugin.pluginName === 'cdk-validator-cfnguard');
+  if (!guard) throw new Error(`Guard did not report on ${outdir}: ${error ?? 'no error'}`);
+  const findings = guard.violations.flatMap((violation: any) =>
+    violation.violatingConstructs.map((construct: any) => `${violation.ruleName} at ${construct.constructPath}`),
+  );
+  return {
+    outdir,
+    error,
+    findings,
+    acknowledged: countBy((guard.suppressedViolations ?? []).flatMap((v: any) => v.violatingConstructs.map(() => v.ruleName))),
+  };
+}
+
+export interface CheckovResult {
+  /** Failed checks, as `check id (check name) at template: resource`. */
+  readonly failed: string[];
+  /** Skipped checks by id, with the comment of each skip. */
+  readonly skipped: Record<string, number>;
+  readonly skipComments: string[];
+}
+
+/** Runs checkov over every template of an assembly directory, offline, in the background. */
+export function checkov(directory: string): Promise<CheckovResult> {
+  if (!fs.existsSync(CHECKOV)) throw new Error(`${CHECKOV} not found: run scripts/setup-python.sh first`);
+  const child = spawn(CHECKOV, ['--directory', directory, '--framework', 'cloudformation', '--skip-download', '--compact', '--output', 'json'], {
+    // Never reach for PyPI's version check or Prisma Cloud's guidelines: the check runs offline.
+    env: { ...process.env, CKV_SKIP_PACKAGE_UPDATE_CHECK: 'true', BC_SKIP_MAPPING: 'TRUE' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      // checkov exits 1 when a check fails; the result lists which.
+      if (status !== 0 && status !== 1) return reject(new Error(`checkov exited with ${status}: ${Buffer.concat(stderr).toString()}`));
+      resolve(checkovResult(JSON.parse(Buffer.concat(stdout).toString())));
+    });
+  });
+}
+
+function checkovResult(output: unknown): CheckovResult {
+  const results = [output].flat().flatMap((report: any) => (report.results ? [report.results] : []));
+  const failed = results.flatMap((result) =>
+    result.failed_checks.map((check: any) => `${check.check_id} (${check.check_name}) at ${path.basename(check.file_path)}: ${check.resource}`),
+  );
+  const skippedChecks = results.flatMap((result) => result.skipped_checks);
+  return {
+    failed,
+    skipped: countBy(skippedChecks.map((check: any) => check.check_id)),
+    skipComments: skippedChecks.map((check: any) => check.check_result.suppress_comment ?? ''),
+  };
+}
+
+function countBy(keys: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of [...keys].sort()) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
+}
