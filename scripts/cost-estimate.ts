@@ -65,6 +65,7 @@ export const NOT_INCLUDED = [
   'NAT gateway data processing and inter-region data transfer',
   'CloudWatch Logs ingestion and storage, custom metrics',
   'EventBridge events and SNS notifications',
+  'WAF requests inspected and VPC endpoint data processed',
   'AWS Backup storage (production posture)',
   'free tiers (every price is the first paid tier)',
 ];
@@ -132,6 +133,17 @@ export function estimateCosts(templates: CostTemplate[], sheet: PriceSheet, assu
       'auroraServerlessV2AcuHour',
     );
 
+    // An interface endpoint is billed per zone it has a network interface in (AWS PrivateLink pricing).
+    const endpointZones = ofType('AWS::EC2::VPCEndpoint').reduce((sum, endpoint) => sum + (endpoint.Properties?.SubnetIds?.length ?? 0), 0);
+    add(region, 'VPC interface endpoints (per zone)', endpointZones * HOURS_PER_MONTH, 'vpcInterfaceEndpointHour');
+    const webAcls = ofType('AWS::WAFv2::WebACL');
+    add(region, 'WAF web ACLs', webAcls.length, 'wafWebAclMonth');
+    add(
+      region,
+      'WAF rules and managed rule groups',
+      webAcls.reduce((sum, acl) => sum + (acl.Properties?.Rules?.length ?? 0), 0),
+      'wafRuleMonth',
+    );
     add(region, 'KMS customer-managed keys', count('AWS::KMS::Key'), 'kmsKeyMonth');
     const secretReplicas = ofType('AWS::SecretsManager::Secret').reduce((sum, secret) => sum + 1 + (secret.Properties?.ReplicaRegions?.length ?? 0), 0);
     add(region, 'Secrets Manager secrets and replicas', secretReplicas, 'secretsManagerSecretMonth');

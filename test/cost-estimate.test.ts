@@ -36,6 +36,11 @@ test('quantities are counted from the synthesized templates, per region', () => 
     const nat = lines.find((line) => line.region === region && line.priceKey === 'natGatewayHour')!;
     expect(nat.quantity).toBe(natGateways * HOURS_PER_MONTH);
     expect(nat.monthly).toBeCloseTo(natGateways * HOURS_PER_MONTH * (sheet.prices.natGatewayHour[region] as number));
+    // Seven interface endpoints, each with a network interface in three zones; gateway endpoints are free.
+    const endpoints = lines.find((line) => line.region === region && line.priceKey === 'vpcInterfaceEndpointHour')!;
+    expect(endpoints.quantity).toBe(7 * 3 * HOURS_PER_MONTH);
+    const wafRules = lines.find((line) => line.region === region && line.priceKey === 'wafRuleMonth')!;
+    expect(wafRules.quantity).toBe(5);
   }
   const health = lines.filter((line) => line.priceKey === 'route53HealthCheckAwsEndpointMonth').reduce((sum, line) => sum + line.quantity, 0);
   expect(health).toBe(allResources(platform).filter(({ resource }) => resource.Type === 'AWS::Route53::HealthCheck').length);

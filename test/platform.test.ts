@@ -266,9 +266,11 @@ describe('app-wide guarantees', () => {
     const named = allResources(platform).flatMap(({ stackId, logicalId, resource }) => {
       const nameTag = tagValue(resource, 'Name');
       const isReference = (value: any): boolean => typeof value === 'object' && ('Ref' in value || 'Fn::GetAtt' in value);
-      // `Family` names an ECS task family; on a parameter group it is the engine family.
+      // `Family` names an ECS task family; on a parameter group it is the engine family. A VPC
+      // endpoint's `ServiceName` is the AWS service it reaches (its Name tag names it).
       const values = nameKeys
         .filter((key) => key !== 'Family' || resource.Type === 'AWS::ECS::TaskDefinition')
+        .filter((key) => key !== 'ServiceName' || resource.Type !== 'AWS::EC2::VPCEndpoint')
         .map((key) => resource.Properties?.[key])
         .concat(nameTag)
         .filter((value) => value !== undefined && !isReference(value));

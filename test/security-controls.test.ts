@@ -157,6 +157,46 @@ describe.each(POSTURES)('%s posture', (posture) => {
   );
 });
 
+describe.each(POSTURES)('VPC endpoints, %s posture', (posture) => {
+  test.each(['PrimaryFoundation', 'SecondaryFoundation'])(
+    '%s: the AWS APIs the tasks call are reached through endpoints in every private subnet, private DNS on, HTTPS from the VPC only',
+    (stackId) => {
+      const platform = postures[posture];
+      const region = regionOf(platform, stackId);
+      const resources = platform.templates[stackId].toJSON().Resources;
+      const endpoints = Object.values<any>(resources).filter((resource) => resource.Type === 'AWS::EC2::VPCEndpoint');
+      const serviceName = (endpoint: any) =>
+        typeof endpoint.Properties.ServiceName === 'string'
+          ? endpoint.Properties.ServiceName
+          : endpoint.Properties.ServiceName['Fn::Join'][1].map((part: any) => (part.Ref === 'AWS::Region' ? region : part)).join('');
+      const privateSubnets = Object.entries<any>(resources)
+        .filter(
+          ([, resource]) =>
+            resource.Type === 'AWS::EC2::Subnet' && resource.Properties.Tags.some((tag: any) => tag.Key === 'aws-cdk:subnet-type' && tag.Value === 'Private'),
+        )
+        .map(([logicalId]) => logicalId)
+        .sort();
+      expect(privateSubnets).toHaveLength(3);
+
+      const interfaces = endpoints.filter((endpoint) => endpoint.Properties.VpcEndpointType === 'Interface' || endpoint.Properties.SubnetIds);
+      expect(interfaces.map(serviceName).sort()).toEqual(
+        ['ecr.api', 'ecr.dkr', 'events', 'logs', 'rds', 'secretsmanager', 'sts'].map((service) => `com.amazonaws.${region}.${service}`),
+      );
+      for (const endpoint of interfaces) {
+        expect(endpoint.Properties.PrivateDnsEnabled).toBe(true);
+        expect(endpoint.Properties.SubnetIds.map((subnet: any) => subnet.Ref).sort()).toEqual(privateSubnets);
+        const [group] = endpoint.Properties.SecurityGroupIds.map((id: any) => resources[id['Fn::GetAtt'][0]]);
+        const vpcCidr = Object.values<any>(resources).find((resource) => resource.Type === 'AWS::EC2::VPC').Properties.CidrBlock;
+        expect(group.Properties.SecurityGroupIngress).toEqual([expect.objectContaining({ CidrIp: vpcCidr, FromPort: 443, ToPort: 443, IpProtocol: 'tcp' })]);
+      }
+
+      const gateways = endpoints.filter((endpoint) => endpoint.Properties.RouteTableIds);
+      expect(gateways.map(serviceName).sort()).toEqual([`com.amazonaws.${region}.dynamodb`, `com.amazonaws.${region}.s3`]);
+      for (const gateway of gateways) expect(gateway.Properties.RouteTableIds).toHaveLength(3);
+    },
+  );
+});
+
 /**
  * What each posture acknowledges, by rule: a new finding must be fixed or acknowledged (and then
  * counted here and listed in the README's table of accepted trade-offs), never slip in unseen.

@@ -28,6 +28,8 @@ export interface TradingNetworkProps {
  */
 export class TradingNetwork extends Construct {
   public readonly vpc: ec2.Vpc;
+  /** The VPC's IPv4 range, as a literal (the VPC's own attribute is a token until deployment). */
+  public readonly cidr: string;
 
   constructor(scope: Construct, id: string, props: TradingNetworkProps) {
     super(scope, id);
@@ -35,9 +37,10 @@ export class TradingNetwork extends Construct {
       throw new Error(`TradingNetwork needs at least 2 availability zones, got ${props.availabilityZones.length}`);
     }
 
+    this.cidr = props.cidr ?? '10.0.0.0/16';
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       vpcName: props.vpcName,
-      ipAddresses: ec2.IpAddresses.cidr(props.cidr ?? '10.0.0.0/16'),
+      ipAddresses: ec2.IpAddresses.cidr(this.cidr),
       availabilityZones: props.availabilityZones,
       natGateways: props.natGateways ?? props.availabilityZones.length,
       subnetConfiguration: [

@@ -12,6 +12,7 @@ import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { PlatformEventBus } from '../constructs/platform-event-bus';
 import { ReplicatedBucket } from '../constructs/replicated-bucket';
+import { AwsServiceEndpoints } from '../constructs/aws-service-endpoints';
 import { TradingNetwork } from '../constructs/trading-network';
 import { DeploymentRole, PlatformNames } from '../naming';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
@@ -51,12 +52,19 @@ export class FoundationStack extends RegionalStack {
     super(scope, id, props);
     const { names, role } = props;
 
-    this.vpc = new TradingNetwork(this, 'Network', {
+    const network = new TradingNetwork(this, 'Network', {
       vpcName: names.vpc(role),
       availabilityZones: props.availabilityZones,
       cidr: props.vpcCidr,
       flowLogGroup: new logs.LogGroup(this, 'FlowLogGroup', { logGroupName: names.logGroup('vpc-flow-logs', role) }),
-    }).vpc;
+    });
+    this.vpc = network.vpc;
+    new AwsServiceEndpoints(this, 'ServiceEndpoints', {
+      vpc: this.vpc,
+      clientCidr: network.cidr,
+      namePrefix: names.vpc(role),
+      securityGroupName: names.securityGroup('aws-endpoints', role),
+    });
 
     this.encryptionKey = new kms.Key(this, 'DataKey', {
       alias: names.kmsAlias(role),
