@@ -183,7 +183,7 @@ export const NAME_RULES: readonly NameRule[] = [
   { kind: 'Aurora instance identifier', maxLength: 63, render: (n) => ROLES.map((r) => n.auroraInstance(r, 'reader')) },
   { kind: 'IAM role (replication)', maxLength: 64, render: (n) => [n.iamRole('s3-replication', 'primary')] },
   { kind: 'EventBridge endpoint', maxLength: 64, render: (n) => [n.eventEndpoint()] },
-  { kind: 'EventBridge rule', maxLength: 64, render: (n) => [n.eventRule('platform-events')] },
+  { kind: 'EventBridge rule', maxLength: 64, render: (n) => [n.eventRule('platform-events'), n.eventRule('master-secret-reads')] },
   { kind: 'Scheduler schedule', maxLength: 64, render: (n) => [n.schedule('events-heartbeat')] },
   { kind: 'SQS queue', maxLength: 80, render: (n) => ROLES.flatMap((r) => [n.queue('events', r), n.queue('events-dlq', r)]) },
   { kind: 'IAM role (events)', maxLength: 64, render: (n) => [n.iamRole('events-replication', 'primary'), n.iamRole('events-heartbeat', 'primary')] },

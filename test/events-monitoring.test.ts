@@ -62,11 +62,16 @@ describe('EventBridge buses and rules', () => {
         .flat();
       expect(queuePolicies).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
       const { resource: key } = onlyResource(platform.templates[stackId], 'AWS::KMS::Key');
-      // Exactly one statement for EventBridge: the key also protects Aurora, DynamoDB, S3 and the secret.
+      // The key also protects Aurora, DynamoDB, S3 and the secret: every statement for EventBridge
+      // names the rules it is for, the bus's rules (queues) and the secret-read rule (alarm topic).
       const grants = key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
-      expect(grants).toHaveLength(1);
-      expect(actionsOf(grants[0]).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
-      expect(JSON.stringify(grants[0].Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/${BUS}/*`);
+      expect(grants).toHaveLength(2);
+      for (const grant of grants) expect(JSON.stringify(grant.Condition?.ArnLike ?? grant.Condition?.ArnEquals)).toMatch(/:rule\/[^*"]+/);
+      const queues = grants.find((grant: any) => grant.Sid === 'AllowEventBridgeToDeliverToEncryptedQueues');
+      expect(actionsOf(queues).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+      expect(JSON.stringify(queues.Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/${BUS}/*`);
+      const secretReads = grants.find((grant: any) => grant.Sid === 'AllowSecretReadAlarmToPublishToEncryptedTopic');
+      expect(JSON.stringify(secretReads.Condition.ArnEquals['aws:SourceArn'])).toContain(':rule/rule-trading-master-secret-reads-');
       // Each queue (the queue and its dead-letter queue) admits EventBridge only for the platform rule.
       for (const [, policy] of resources(stackId, 'AWS::SQS::QueuePolicy')) {
         const [queue] = policy.Properties.Queues;

@@ -20,6 +20,11 @@ beforeAll(() => {
 const POSTURES = ['production', 'test'];
 const ofType = (platform: SynthesizedPlatform, type: string) => allResources(platform).filter(({ resource }) => resource.Type === type);
 const regionOf = (platform: SynthesizedPlatform, stackId: string) => platform.allStacks.find((stack) => stack.node.id === stackId)!.region;
+const onlyOfType = (platform: SynthesizedPlatform, stackId: string, type: string) => {
+  const found = Object.entries<any>(platform.templates[stackId].toJSON().Resources).filter(([, resource]) => resource.Type === type);
+  if (found.length !== 1) throw new Error(`expected one ${type} in ${stackId}, found ${found.length}`);
+  return found[0][0];
+};
 const stackNameOf = (platform: SynthesizedPlatform, stackId: string) => platform.allStacks.find((stack) => stack.node.id === stackId)!.stackName;
 
 /** A rendered ARN (pattern) of a key policy, with the account pseudo parameter spelled out. */
@@ -195,6 +200,38 @@ describe.each(POSTURES)('VPC endpoints, %s posture', (posture) => {
       for (const gateway of gateways) expect(gateway.Properties.RouteTableIds).toHaveLength(3);
     },
   );
+});
+
+describe.each(POSTURES)('break-glass master secret, %s posture', (posture) => {
+  test.each(['PrimaryFoundation', 'SecondaryFoundation'])('%s: every read of the master secret in the region pages its alarm topic', (stackId) => {
+    const platform = postures[posture];
+    const resources = platform.templates[stackId].toJSON().Resources;
+    const secretName = resolveIn(platform, { Ref: onlyOfType(platform, 'PrimaryData', 'AWS::SecretsManager::Secret') }, 'PrimaryData').resource.Properties.Name;
+    const rules = Object.values<any>(resources).filter(
+      (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.EventPattern?.source?.includes('aws.secretsmanager'),
+    );
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule.Properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    expect(rule.Properties.EventPattern.detail.eventName).toEqual(['GetSecretValue']);
+    expect(rule.Properties.EventPattern.detail.requestParameters.secretId[0]).toEqual({ prefix: secretName });
+    const [target] = rule.Properties.Targets;
+    const topic = resources[target.Arn.Ref];
+    expect(topic.Type).toBe('AWS::SNS::Topic');
+    expect(topic.Properties.TopicName).toMatch(/alarm/);
+    const key = resources[topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0]];
+    expect(key.Properties.KeyPolicy.Statement.some((statement: any) => statement.Principal?.Service === 'events.amazonaws.com')).toBe(true);
+  });
+
+  test('only the one-off bootstrap task may read the secret: no other policy grants GetSecretValue on it', () => {
+    const readers = ofType(postures[posture], 'AWS::IAM::Policy').filter(({ resource }) =>
+      resource.Properties.PolicyDocument.Statement.some((statement: any) => [statement.Action].flat().includes('secretsmanager:GetSecretValue')),
+    );
+    expect(
+      readers.map(({ stackId, resource }) => `${stackId}:${JSON.stringify(resource.Properties.Roles)}`).every((reader) => /DatabaseBootstrap/.test(reader)),
+    ).toBe(true);
+    expect(readers).toHaveLength(2);
+  });
 });
 
 /**

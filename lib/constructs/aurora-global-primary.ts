@@ -225,7 +225,7 @@ export class AuroraGlobalPrimary extends Construct {
         'The writer and the reader are placed in two different configured zones, so that losing one zone keeps a promotable instance; the zones come from the configuration, never from a lookup.',
     });
     const noRotation =
-      'Automatic rotation of a global database master secret must be coordinated with its cross-region replica; it is scheduled as a separate change (see README, Data layer). Only the task roles may read it.';
+      'Break-glass instead of rotation: only the one-off bootstrap task reads it, every read in either region pages (SecretReadAlarm), and the service logs in with IAM. Secrets Manager-managed master passwords are not supported for global clusters.';
     Validations.of(this.cluster).acknowledge({ id: 'AwsSolutions-SMG4', reason: noRotation });
     acknowledgeCompliance(this.cluster.node.findChild('Secret'), 'SecretsManagerRotationEnabled', [CompliancePack.NIST_800_53_R5], noRotation);
   }

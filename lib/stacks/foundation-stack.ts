@@ -13,6 +13,7 @@ import { AlarmTopic } from '../constructs/alarm-topic';
 import { PlatformEventBus } from '../constructs/platform-event-bus';
 import { ReplicatedBucket } from '../constructs/replicated-bucket';
 import { AwsServiceEndpoints } from '../constructs/aws-service-endpoints';
+import { SecretReadAlarm } from '../constructs/secret-read-alarm';
 import { TradingNetwork } from '../constructs/trading-network';
 import { DeploymentRole, PlatformNames } from '../naming';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
@@ -87,7 +88,16 @@ export class FoundationStack extends RegionalStack {
       }),
     );
 
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: names.alarmTopic(role), encryptionKey: this.encryptionKey }).topic;
+    const alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: names.alarmTopic(role), encryptionKey: this.encryptionKey }).topic;
+    this.alarmTopic = alarmTopic;
+    // The master secret is break-glass (only the one-off bootstrap task reads it): every read in
+    // this region, of the secret or its replica, pages.
+    new SecretReadAlarm(this, 'MasterSecretReads', {
+      secretName: names.databaseSecret(),
+      ruleName: names.eventRule('master-secret-reads'),
+      alarmTopic,
+      alarmTopicKey: this.encryptionKey,
+    });
 
     const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', {
       bucketName: names.bucket('access-logs', this.account, this.region),

@@ -1,0 +1,118 @@
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { SecretReadAlarm } from '../lib/constructs/secret-read-alarm';
+import { MOTO_CREDENTIALS, MotoServer, startMoto } from '../orchestrator/test/moto-server';
+
+/**
+ * The rule's event pattern, as synthesized, installed on moto's EventBridge (which implements the
+ * pattern operators used here, `prefix` included) and fed CloudTrail events shaped like the
+ * documented Secrets Manager entries (Secrets Manager User Guide, *AWS CloudTrail entries for
+ * Secrets Manager*): what reaches the rule's queue is what would page.
+ */
+const ACCOUNT = '111122223333';
+const REGION = 'us-west-2';
+const SECRET = 'secret-trading-db-dev';
+
+let moto: MotoServer;
+let events: EventBridgeClient;
+let sqs: SQSClient;
+let queueUrl: string;
+let properties: any;
+let resources: any[];
+
+/** A synthesized value with the partition and account pseudo parameters filled in. */
+function render(value: any): any {
+  if (Array.isArray(value)) return value.map(render);
+  if (value?.Ref === 'AWS::Partition') return 'aws';
+  if (value?.Ref === 'AWS::AccountId') return ACCOUNT;
+  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, render(inner)]));
+  return value;
+}
+
+beforeAll(async () => {
+  const app = new App();
+  const stack = new Stack(app, 'Alarms', { env: { account: ACCOUNT, region: REGION } });
+  const key = new kms.Key(stack, 'Key');
+  new SecretReadAlarm(stack, 'Reads', {
+    secretName: SECRET,
+    ruleName: 'rule-master-secret-reads',
+    alarmTopic: new sns.Topic(stack, 'Topic', { masterKey: key }),
+    alarmTopicKey: key,
+  });
+  const template = Template.fromStack(stack).toJSON();
+  resources = Object.values<any>(template.Resources);
+  properties = resources.find((resource) => resource.Type === 'AWS::Events::Rule').Properties;
+  moto = await startMoto();
+  const common = { region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS };
+  events = new EventBridgeClient(common);
+  sqs = new SQSClient(common);
+  queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'pages' }))).QueueUrl!;
+  const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
+  await events.send(new PutRuleCommand({ Name: properties.Name, EventPattern: JSON.stringify(render(properties.EventPattern)) }));
+  await events.send(new PutTargetsCommand({ Rule: properties.Name, Targets: [{ Id: 'pages', Arn: queueArn }] }));
+}, 60_000);
+
+afterAll(async () => moto?.stop());
+
+/** Puts a CloudTrail-shaped Secrets Manager event and says whether the rule passed it on. */
+async function pages(eventName: string, secretId: string): Promise<boolean> {
+  const detail = {
+    eventVersion: '1.08',
+    userIdentity: { type: 'AssumedRole', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/role-db-bootstrap-execution/abc` },
+    eventTime: '2026-12-04T10:00:00Z',
+    eventSource: 'secretsmanager.amazonaws.com',
+    eventName,
+    awsRegion: REGION,
+    sourceIPAddress: '10.0.17.5',
+    requestParameters: { secretId },
+    responseElements: null,
+    readOnly: true,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+  };
+  await events.send(
+    new PutEventsCommand({ Entries: [{ Source: 'aws.secretsmanager', DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(detail) }] }),
+  );
+  const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  return (received.Messages ?? []).length > 0;
+}
+
+test.each([
+  ['by its ARN (as the ECS agent reads it for the bootstrap task)', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${SECRET}-AbCdEf`],
+  ['by its name', SECRET],
+])('a read of the secret %s pages', async (_how, secretId) => {
+  expect(await pages('GetSecretValue', secretId)).toBe(true);
+});
+
+test.each([
+  ['a read of another secret', 'GetSecretValue', `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-secret-AbCdEf`],
+  ['a description of the secret (no value read)', 'DescribeSecret', SECRET],
+])('%s does not page', async (_what, eventName, secretId) => {
+  expect(await pages(eventName, secretId)).toBe(false);
+});
+
+test('read-only management events reach the rule: its state admits them, and it notifies the topic with who read it', () => {
+  expect(properties.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+  expect(properties.Targets).toHaveLength(1);
+  expect(properties.Targets[0].InputTransformer.InputPathsMap).toMatchObject({ reader: '$.detail.userIdentity.arn' });
+});
+
+test('the topic and its key admit EventBridge for this one rule only', () => {
+  const ruleArn = `arn:aws:events:${REGION}:${ACCOUNT}:rule/rule-master-secret-reads`;
+  const topicStatements = resources
+    .filter((resource) => resource.Type === 'AWS::SNS::TopicPolicy')
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    .filter((statement: any) => statement.Principal?.Service === 'events.amazonaws.com');
+  const keyStatements = resources
+    .find((resource) => resource.Type === 'AWS::KMS::Key')
+    .Properties.KeyPolicy.Statement.filter((statement: any) => statement.Principal?.Service === 'events.amazonaws.com');
+  for (const statements of [topicStatements, keyStatements]) {
+    expect(statements).toHaveLength(1);
+    expect(render(statements[0].Condition.ArnEquals['aws:SourceArn'])).toBe(ruleArn);
+  }
+});
