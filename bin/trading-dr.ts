@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { ConfigError } from '../lib/config';
 import { CONFIG_DIRECTORY, configDirectory, selectEnvironment } from '../lib/environments';
-import { platformRulePacks } from '../lib/nag';
+import { blockingPlugin, platformRulePacks } from '../lib/nag';
 import { createPlatform } from '../lib/platform';
 import { checkWorkloadDirectory } from '../lib/workload';
 import { REPOSITORY_ROOT } from '../lib/workload-image';
@@ -31,4 +31,4 @@ try {
 }
 
 createPlatform(app, environment.config);
-Validations.of(app).addPlugins(...platformRulePacks(app, { writeSuppressionsToCloudFormation: true }));
+Validations.of(app).addPlugins(...platformRulePacks(app, { writeSuppressionsToCloudFormation: true }).map(blockingPlugin));

@@ -1,4 +1,4 @@
-import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NagPack, NagPackProps, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 
@@ -10,6 +10,24 @@ import { IConstruct } from 'constructs';
 export function platformRulePacks(scope?: IConstruct, props?: NagPackProps): NagPack[] {
   // One pack with the scope is enough: it adds the aspect that writes every pack's acknowledgements.
   return [new AwsSolutionsChecks(scope, props), new PCIDSS321Checks(undefined, props), new NIST80053R5Checks(undefined, props)];
+}
+
+/**
+ * A policy-validation plugin whose every unacknowledged finding fails the synth. aws-cdk-lib 2.276
+ * re-derives a plugin's success from the findings' severities once any of its findings is
+ * acknowledged; cdk-nag reports WARN-level rules as `warning`, and the Guard plugin sets no severity
+ * at all, so without this one acknowledgement would let every other finding through.
+ */
+export function blockingPlugin(plugin: IPolicyValidationPlugin): IPolicyValidationPlugin {
+  return {
+    name: plugin.name,
+    version: plugin.version,
+    ruleIds: plugin.ruleIds,
+    validate: (context: IPolicyValidationContext): PolicyValidationPluginReport => {
+      const report = plugin.validate(context);
+      return { ...report, violations: report.violations.map((violation) => ({ ...violation, severity: 'error' })) };
+    },
+  };
 }
 
 /**

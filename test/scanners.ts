@@ -10,27 +10,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, IPolicyValidationContextBeta1, IPolicyValidationPluginBeta1, PolicyValidationPluginReportBeta1, Validations } from 'aws-cdk-lib';
+import { App, IPolicyValidationPlugin, Validations } from 'aws-cdk-lib';
+import { blockingPlugin } from '../lib/nag';
 import { CDK_JSON_CONTEXT } from './helpers';
 
 const CHECKOV = path.join(__dirname, '..', '.venv', 'bin', 'checkov');
 
-/**
- * The Guard plugin, with every finding marked as an error. The plugin leaves `severity` unset, and
- * aws-cdk-lib 2.276 re-derives a report's success from severities once any finding of it is
- * acknowledged: unmarked, one acknowledgement would let every other finding pass.
- */
-export function guardPlugin(): IPolicyValidationPluginBeta1 {
-  const guard = new CfnGuardValidator({ controlTowerRulesEnabled: true });
-  return {
-    name: guard.name,
-    version: guard.version,
-    ruleIds: guard.ruleIds,
-    validate: (context: IPolicyValidationContextBeta1): PolicyValidationPluginReportBeta1 => {
-      const report = guard.validate(context);
-      return { ...report, violations: report.violations.map((violation) => ({ ...violation, severity: 'error' })) };
-    },
-  };
+/** The Guard plugin with the Control Tower rules, every finding blocking (see `blockingPlugin`). */
+export function guardPlugin(): IPolicyValidationPlugin {
+  return blockingPlugin(new CfnGuardValidator({ controlTowerRulesEnabled: true }));
 }
 
 export interface GuardedSynthesis {
@@ -76,6 +64,9 @@ export interface CheckovResult {
   /** Skipped checks by id, with the comment of each skip. */
   readonly skipped: Record<string, number>;
   readonly skipComments: string[];
+  /** Templates checkov could not parse (and so did not scan), and the resources it did scan. */
+  readonly parsingErrors: number;
+  readonly resourceCount: number;
 }
 
 /** Runs checkov over every template of an assembly directory, offline, in the background. */
@@ -106,7 +97,10 @@ function checkovResult(output: unknown): CheckovResult {
     result.failed_checks.map((check: any) => `${check.check_id} (${check.check_name}) at ${path.basename(check.file_path)}: ${check.resource}`),
   );
   const skippedChecks = results.flatMap((result) => result.skipped_checks);
+  const summaries = [output].flat().map((report: any) => report.summary ?? {});
   return {
+    parsingErrors: summaries.reduce((sum, summary) => sum + (summary.parsing_errors ?? 0), 0),
+    resourceCount: summaries.reduce((sum, summary) => sum + (summary.resource_count ?? 0), 0),
     failed,
     skipped: countBy(skippedChecks.map((check: any) => check.check_id)),
     skipComments: skippedChecks.map((check: any) => check.check_result.suppress_comment ?? ''),

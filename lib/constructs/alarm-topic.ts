@@ -25,6 +25,19 @@ export class AlarmTopic extends Construct {
       masterKey: props.encryptionKey,
       enforceSSL: true,
     });
+    const alarmArns = Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: without this
+    // allow CloudWatch alarms are "not authorized to perform: SNS:Publish" (AWS re:Post, *Why didn't
+    // I receive an SNS notification for my CloudWatch alarm trigger?*).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account }, ArnLike: { 'aws:SourceArn': alarmArns } },
+      }),
+    );
     // The key also protects the data stores: CloudWatch may use it only for alarms of this account.
     props.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -34,14 +47,7 @@ export class AlarmTopic extends Construct {
         resources: ['*'],
         conditions: {
           StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-          ArnLike: {
-            'aws:SourceArn': Stack.of(this).formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
+          ArnLike: { 'aws:SourceArn': alarmArns },
         },
       }),
     );

@@ -75,8 +75,8 @@ export class FoundationStack extends RegionalStack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Grants on this key exist only for AWS services using it for this platform (Aurora, DynamoDB,
-    // Secrets Manager, AWS Backup copies): AWS Control Tower control CT.KMS.PR.3 asks for this deny,
-    // and every grant the platform makes is created by a service (kms:GrantIsForAWSResource).
+    // AWS Backup copies): AWS Control Tower control CT.KMS.PR.3 asks for this deny, and every grant
+    // the platform makes is created by a service on a caller's behalf (kms:GrantIsForAWSResource).
     this.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'GrantsOnlyForAwsServices',
