@@ -70,6 +70,10 @@ export function acknowledgeCompliance(construct: IConstruct, rule: string, packs
   for (const pack of packs) Validations.of(construct).acknowledge({ id: `${pack}-${rule}`, reason });
 }
 
+/** Why a resource of the test posture goes without deletion protection, in every scanner. */
+export const NO_DELETION_PROTECTION_IN_TEST_POSTURE =
+  'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.';
+
 /** Both compliance packs, for rules they share. */
 export const BOTH_COMPLIANCE_PACKS: CompliancePack[] = [CompliancePack.PCI_DSS_321, CompliancePack.NIST_800_53_R5];
 

@@ -71,7 +71,7 @@ describe('EventBridge buses and rules', () => {
       expect(actionsOf(queues).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
       expect(JSON.stringify(queues.Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/${BUS}/*`);
       const secretReads = grants.find((grant: any) => grant.Sid === 'AllowSecretReadAlarmToPublishToEncryptedTopic');
-      expect(JSON.stringify(secretReads.Condition.ArnEquals['aws:SourceArn'])).toContain(':rule/rule-trading-master-secret-reads-');
+      expect(JSON.stringify(secretReads.Condition.ArnLike['aws:SourceArn'])).toContain(':rule/rule-trading-master-secret-reads-');
       // Each queue (the queue and its dead-letter queue) admits EventBridge only for the platform rule.
       for (const [, policy] of resources(stackId, 'AWS::SQS::QueuePolicy')) {
         const [queue] = policy.Properties.Queues;

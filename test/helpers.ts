@@ -26,16 +26,43 @@ export function synthesizePlatform(raw: RawPlatformConfig = {}): SynthesizedPlat
 
 /** Builds and synthesizes a checked-in environment, `config/<name>.json`, as `cdk synth -c config=<name>` does. */
 export function synthesizeEnvironment(name: string): SynthesizedPlatform {
-  return synthesizeConfig(selectEnvironment({ context: { config: name }, files: configDirectory(CONFIG_DIRECTORY) }).config);
+  return synthesizeConfig(environmentConfig(name));
+}
+
+/** The configuration of a checked-in environment, `config/<name>.json`, as `cdk synth -c config=<name>` selects it. */
+export function environmentConfig(name: string): PlatformConfig {
+  return selectEnvironment({ context: { config: name }, files: configDirectory(CONFIG_DIRECTORY) }).config;
 }
 
 function synthesizeConfig(config: PlatformConfig): SynthesizedPlatform {
   const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  const stacks = createPlatform(app, config);
+  return platformOf(app, createPlatform(app, config));
+}
+
+/** The templates of a platform built in `app` (synthesizing it, unless it already was). */
+export function platformOf(app: App, stacks: PlatformStacks): SynthesizedPlatform {
   const allStacks = app.node.children.filter((child): child is Stack => Stack.isStack(child));
   const templates: Record<string, Template> = {};
   for (const stack of allStacks) templates[stack.node.id] = Template.fromStack(stack);
   return { app, stacks, allStacks, templates };
+}
+
+/** The account that stands for `AWS::AccountId` where a test renders a template's values. */
+export const TEST_ACCOUNT = '111122223333';
+
+/**
+ * A synthesized value with `Fn::Join` and the account and partition pseudo parameters rendered, as
+ * CloudFormation would for `account`; any other intrinsic is an error rather than a guess.
+ */
+export function renderIntrinsics(value: any, account = TEST_ACCOUNT): any {
+  if (Array.isArray(value)) return value.map((item) => renderIntrinsics(item, account));
+  if (typeof value !== 'object' || value === null) return value;
+  if (value.Ref === 'AWS::AccountId') return account;
+  if (value.Ref === 'AWS::Partition') return 'aws';
+  if (value['Fn::Join']) return value['Fn::Join'][1].map((part: any) => renderIntrinsics(part, account)).join(value['Fn::Join'][0]);
+  const keys = Object.keys(value);
+  if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) throw new Error(`cannot render ${JSON.stringify(value)}`);
+  return Object.fromEntries(keys.map((key) => [key, renderIntrinsics(value[key], account)]));
 }
 
 /** Every resource of every template, with the stack it belongs to. */

@@ -21,7 +21,10 @@ export function guardPlugin(): IPolicyValidationPlugin {
   return blockingPlugin(new CfnGuardValidator({ controlTowerRulesEnabled: true }));
 }
 
-export interface GuardedSynthesis {
+export interface GuardedSynthesis<T = void> {
+  /** The synthesized app, and what `build` returned. */
+  readonly app: App;
+  readonly built: T;
   /** The cloud assembly directory. */
   readonly outdir: string;
   /** The synth error with Guard's report in it, when any finding is not acknowledged. */
@@ -33,10 +36,10 @@ export interface GuardedSynthesis {
 }
 
 /** Synthesizes what `build` adds to a fresh app, with Guard validating the assembly. */
-export function guardedSynth(build: (app: App) => void): GuardedSynthesis {
+export function guardedSynth<T>(build: (app: App) => T): GuardedSynthesis<T> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'guarded-assembly-'));
   const app = new App({ outdir, context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  build(app);
+  const built = build(app);
   Validations.of(app).addPlugins(guardPlugin());
   let error: string | undefined;
   try {
@@ -51,6 +54,8 @@ export function guardedSynth(build: (app: App) => void): GuardedSynthesis {
     violation.violatingConstructs.map((construct: any) => `${violation.ruleName} at ${construct.constructPath}`),
   );
   return {
+    app,
+    built,
     outdir,
     error,
     findings,

@@ -3,8 +3,9 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import { AlarmTopic } from '../lib/constructs/alarm-topic';
 import { SecretReadAlarm } from '../lib/constructs/secret-read-alarm';
+import { renderIntrinsics, TEST_ACCOUNT } from './helpers';
 import { MOTO_CREDENTIALS, MotoServer, startMoto } from '../orchestrator/test/moto-server';
 
 /**
@@ -13,7 +14,7 @@ import { MOTO_CREDENTIALS, MotoServer, startMoto } from '../orchestrator/test/mo
  * documented Secrets Manager entries (Secrets Manager User Guide, *AWS CloudTrail entries for
  * Secrets Manager*): what reaches the rule's queue is what would page.
  */
-const ACCOUNT = '111122223333';
+const ACCOUNT = TEST_ACCOUNT;
 const REGION = 'us-west-2';
 const SECRET = 'secret-trading-db-dev';
 
@@ -24,25 +25,13 @@ let queueUrl: string;
 let properties: any;
 let resources: any[];
 
-/** A synthesized value with the partition and account pseudo parameters filled in. */
-function render(value: any): any {
-  if (Array.isArray(value)) return value.map(render);
-  if (value?.Ref === 'AWS::Partition') return 'aws';
-  if (value?.Ref === 'AWS::AccountId') return ACCOUNT;
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, render(inner)]));
-  return value;
-}
-
 beforeAll(async () => {
   const app = new App();
   const stack = new Stack(app, 'Alarms', { env: { account: ACCOUNT, region: REGION } });
-  const key = new kms.Key(stack, 'Key');
   new SecretReadAlarm(stack, 'Reads', {
     secretName: SECRET,
     ruleName: 'rule-master-secret-reads',
-    alarmTopic: new sns.Topic(stack, 'Topic', { masterKey: key }),
-    alarmTopicKey: key,
+    alarmTopic: new AlarmTopic(stack, 'Alarms', { topicName: 'alarms', encryptionKey: new kms.Key(stack, 'Key') }),
   });
   const template = Template.fromStack(stack).toJSON();
   resources = Object.values<any>(template.Resources);
@@ -53,7 +42,7 @@ beforeAll(async () => {
   sqs = new SQSClient(common);
   queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'pages' }))).QueueUrl!;
   const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn;
-  await events.send(new PutRuleCommand({ Name: properties.Name, EventPattern: JSON.stringify(render(properties.EventPattern)) }));
+  await events.send(new PutRuleCommand({ Name: properties.Name, EventPattern: JSON.stringify(renderIntrinsics(properties.EventPattern)) }));
   await events.send(new PutTargetsCommand({ Rule: properties.Name, Targets: [{ Id: 'pages', Arn: queueArn }] }));
 }, 60_000);
 
@@ -113,6 +102,7 @@ test('the topic and its key admit EventBridge for this one rule only', () => {
     .Properties.KeyPolicy.Statement.filter((statement: any) => statement.Principal?.Service === 'events.amazonaws.com');
   for (const statements of [topicStatements, keyStatements]) {
     expect(statements).toHaveLength(1);
-    expect(render(statements[0].Condition.ArnEquals['aws:SourceArn'])).toBe(ruleArn);
+    expect(renderIntrinsics(statements[0].Condition.ArnLike['aws:SourceArn'])).toBe(ruleArn);
+    expect(renderIntrinsics(statements[0].Condition.StringEquals['aws:SourceAccount'])).toBe(ACCOUNT);
   }
 });

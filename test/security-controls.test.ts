@@ -1,39 +1,60 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { LoadBalancerFirewall } from '../lib/constructs/load-balancer-firewall';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { acknowledgedNagFindings, allResources, nagFindings, resolveIn, SynthesizedPlatform, synthesizeEnvironment } from './helpers';
+import { createPlatform } from '../lib/platform';
+import {
+  acknowledgedNagFindings,
+  allResources,
+  environmentConfig,
+  nagFindings,
+  onlyResource,
+  platformOf,
+  renderIntrinsics,
+  resolveIn,
+  SynthesizedPlatform,
+  TEST_ACCOUNT,
+} from './helpers';
+import { checkov, CheckovResult, GuardedSynthesis, guardedSynth } from './scanners';
 
 /**
  * The controls a bank's security review asks for (PCI DSS v4.0.1, NIST 800-53), read from the
- * synthesized templates of both postures: config/prod.json (production) and config/dev.json (test).
+ * synthesized templates of both postures: config/prod.json (production) and config/dev.json (test),
+ * and the independent scanners of that review over the same templates: cdk-nag's compliance packs,
+ * CloudFormation Guard with the AWS Control Tower proactive rules, and checkov. Every finding is
+ * fixed or acknowledged beside its resource; the acknowledged ones are counted here and listed in
+ * the README's table of accepted trade-offs. Each posture is synthesized once, with Guard attached.
  */
+const ENVIRONMENTS: Record<string, string> = { production: 'prod', test: 'dev' };
 const postures: Record<string, SynthesizedPlatform> = {};
+const guard: Record<string, GuardedSynthesis<unknown>> = {};
+const checkovResults: Record<string, CheckovResult> = {};
 
-beforeAll(() => {
-  postures.production = synthesizeEnvironment('prod');
-  postures.test = synthesizeEnvironment('dev');
+beforeAll(async () => {
+  const scans: Array<Promise<void>> = [];
+  for (const [posture, environment] of Object.entries(ENVIRONMENTS)) {
+    const synthesis = guardedSynth((app) => createPlatform(app, environmentConfig(environment)));
+    guard[posture] = synthesis;
+    // A Guard finding fails the synth; every test then reports Guard's own message.
+    if (synthesis.error) throw new Error(synthesis.error);
+    postures[posture] = platformOf(synthesis.app, synthesis.built);
+    // checkov of one posture runs while the next one synthesizes.
+    scans.push(checkov(synthesis.outdir).then((result) => void (checkovResults[posture] = result)));
+  }
+  await Promise.all(scans);
+}, 120_000);
+
+afterAll(() => {
+  for (const synthesis of Object.values(guard)) fs.rmSync(synthesis.outdir, { recursive: true, force: true });
 });
 
-const POSTURES = ['production', 'test'];
+const POSTURES = Object.keys(ENVIRONMENTS);
 const ofType = (platform: SynthesizedPlatform, type: string) => allResources(platform).filter(({ resource }) => resource.Type === type);
 const regionOf = (platform: SynthesizedPlatform, stackId: string) => platform.allStacks.find((stack) => stack.node.id === stackId)!.region;
-const onlyOfType = (platform: SynthesizedPlatform, stackId: string, type: string) => {
-  const found = Object.entries<any>(platform.templates[stackId].toJSON().Resources).filter(([, resource]) => resource.Type === type);
-  if (found.length !== 1) throw new Error(`expected one ${type} in ${stackId}, found ${found.length}`);
-  return found[0][0];
-};
 const stackNameOf = (platform: SynthesizedPlatform, stackId: string) => platform.allStacks.find((stack) => stack.node.id === stackId)!.stackName;
-
-/** A rendered ARN (pattern) of a key policy, with the account pseudo parameter spelled out. */
-function renderArn(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value?.Ref === 'AWS::AccountId') return '111122223333';
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(renderArn).join(value['Fn::Join'][0]);
-  throw new Error(`cannot render ${JSON.stringify(value)}`);
-}
 
 const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
@@ -52,13 +73,13 @@ describe.each(POSTURES)('%s posture', (posture) => {
         (statement: any) => statement.Principal?.Service === `logs.${region}.amazonaws.com`,
       );
       expect(statements).toHaveLength(1);
-      const admitted: string[] = statements[0].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'].map(renderArn);
+      const admitted: string[] = statements[0].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'].map((value: any) => renderIntrinsics(value));
       // CloudFormation names an unnamed group "<stack name>-<logical id>-<random>".
       const name = group.resource.Properties.LogGroupName ?? `${stackNameOf(platform, group.stackId)}-${group.logicalId}-ABCDEF123456`;
-      const arn = `arn:aws:logs:${region}:111122223333:log-group:${name}`;
+      const arn = `arn:aws:logs:${region}:${TEST_ACCOUNT}:log-group:${name}`;
       expect({ at, admitted: admitted.some((pattern) => globToRegExp(pattern).test(arn)) }).toEqual({ at, admitted: true });
       // Never a wildcard wider than one stack's generated names.
-      for (const pattern of admitted) expect(pattern).toMatch(new RegExp(`^arn:aws:logs:${region}:111122223333:log-group:[^*]+(-\\*)?$`));
+      for (const pattern of admitted) expect(pattern).toMatch(new RegExp(`^arn:aws:logs:${region}:${TEST_ACCOUNT}:log-group:[^*]+(-\\*)?$`));
     }
   });
 
@@ -126,23 +147,23 @@ describe.each(POSTURES)('%s posture', (posture) => {
 
       const [logging] = inStack('AWS::WAFv2::LoggingConfiguration');
       expect(logging.resource.Properties.ResourceArn).toEqual({ 'Fn::GetAtt': [acl.logicalId, 'Arn'] });
-      const destination = renderArn(logging.resource.Properties.LogDestinationConfigs[0]);
+      const destination = renderIntrinsics(logging.resource.Properties.LogDestinationConfigs[0]);
       const region = regionOf(platform, stackId);
       const logGroup = inStack('AWS::Logs::LogGroup').find(
-        (group) => destination === `arn:aws:logs:${region}:111122223333:log-group:${group.resource.Properties.LogGroupName}`,
+        (group) => destination === `arn:aws:logs:${region}:${TEST_ACCOUNT}:log-group:${group.resource.Properties.LogGroupName}`,
       );
       expect(logGroup?.resource.Properties.LogGroupName).toMatch(/^aws-waf-logs-/);
       expect(logGroup?.resource.Properties.KmsKeyId).toBeDefined();
       expect(logging.resource.Properties.RedactedFields).toEqual(expect.arrayContaining([{ SingleHeader: { Name: 'authorization' } }]));
 
       const [policy] = inStack('AWS::Logs::ResourcePolicy');
-      const document = JSON.parse(renderArn(policy.resource.Properties.PolicyDocument));
+      const document = JSON.parse(renderIntrinsics(policy.resource.Properties.PolicyDocument));
       expect(document.Statement).toEqual([
         expect.objectContaining({
           Principal: { Service: 'delivery.logs.amazonaws.com' },
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: `${destination}:log-stream:*`,
-          Condition: { StringEquals: { 'aws:SourceAccount': '111122223333' }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:111122223333:*` } },
+          Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:logs:${region}:${TEST_ACCOUNT}:*` } },
         }),
       ]);
 
@@ -222,8 +243,8 @@ describe.each(POSTURES)('alarm delivery, %s posture', (posture) => {
           );
         const at = `${alarm.stackId}/${alarm.logicalId} -> ${topic.stackId}/${topic.logicalId}`;
         expect({ at, allows: allows.length }).toEqual({ at, allows: 1 });
-        const pattern = renderArn(allows[0].Condition.ArnLike['aws:SourceArn']);
-        const alarmArn = `arn:aws:cloudwatch:${regionOf(platform, alarm.stackId)}:111122223333:alarm:${alarm.resource.Properties.AlarmName}`;
+        const pattern = renderIntrinsics(allows[0].Condition.ArnLike['aws:SourceArn']);
+        const alarmArn = `arn:aws:cloudwatch:${regionOf(platform, alarm.stackId)}:${TEST_ACCOUNT}:alarm:${alarm.resource.Properties.AlarmName}`;
         expect({ at, region, admitted: globToRegExp(pattern).test(alarmArn) }).toEqual({ at, region, admitted: true });
       }
     }
@@ -234,7 +255,7 @@ describe.each(POSTURES)('break-glass master secret, %s posture', (posture) => {
   test.each(['PrimaryFoundation', 'SecondaryFoundation'])('%s: every read of the master secret in the region pages its alarm topic', (stackId) => {
     const platform = postures[posture];
     const resources = platform.templates[stackId].toJSON().Resources;
-    const secretName = resolveIn(platform, { Ref: onlyOfType(platform, 'PrimaryData', 'AWS::SecretsManager::Secret') }, 'PrimaryData').resource.Properties.Name;
+    const secretName = onlyResource(platform.templates.PrimaryData, 'AWS::SecretsManager::Secret').resource.Properties.Name;
     const rules = Object.values<any>(resources).filter(
       (resource) => resource.Type === 'AWS::Events::Rule' && resource.Properties.EventPattern?.source?.includes('aws.secretsmanager'),
     );
@@ -356,5 +377,88 @@ describe('LoadBalancerFirewall rejects bad input at synth time', () => {
       () =>
         new LoadBalancerFirewall(stack, 'Acl', { loadBalancer, webAclName: 'acl', logGroupName: 'aws-waf-logs-x', logResourcePolicyName: 'p', ...override }),
     ).toThrow(message);
+  });
+});
+
+const ACKNOWLEDGED_GUARD_FINDINGS: Record<string, Record<string, number>> = {
+  production: {
+    cloudwatch_log_group_encrypted_check: 10,
+    elbv2_logging_enabled_check: 2,
+    lambda_inside_vpc_check: 4,
+    s3_bucket_default_encryption_kms_check: 2,
+    s3_bucket_logging_enabled_check: 2,
+    s3_bucket_object_lock_enabled_check: 4,
+    s3_event_notifications_enabled_check: 4,
+    sqs_dlq_check: 2,
+  },
+  test: {
+    alb_http_to_https_redirection_check: 2,
+    cloudwatch_log_group_encrypted_check: 10,
+    cloudwatch_log_group_retention_period_check: 18,
+    elbv2_deletion_protection_enabled_check: 2,
+    elbv2_logging_enabled_check: 2,
+    lambda_inside_vpc_check: 8,
+    rds_cluster_deletion_protection_enabled_check: 2,
+    s3_bucket_default_encryption_kms_check: 2,
+    s3_bucket_logging_enabled_check: 2,
+    s3_bucket_object_lock_enabled_check: 4,
+    s3_bucket_versioning_enabled_check: 2,
+    s3_event_notifications_enabled_check: 4,
+    sqs_dlq_check: 2,
+  },
+};
+
+const SKIPPED_CHECKOV_CHECKS: Record<string, Record<string, number>> = {
+  production: { CKV_AWS_115: 3, CKV_AWS_116: 4, CKV_AWS_117: 4, CKV_AWS_173: 1, CKV_AWS_18: 2, CKV_AWS_260: 2 },
+  test: { CKV_AWS_103: 2, CKV_AWS_115: 7, CKV_AWS_116: 8, CKV_AWS_117: 8, CKV_AWS_173: 3, CKV_AWS_18: 2, CKV_AWS_2: 2, CKV_AWS_21: 2, CKV_AWS_260: 2 },
+};
+
+describe.each(POSTURES)('Guard and checkov, %s posture', (posture) => {
+  test('CloudFormation Guard (Control Tower rules): no unacknowledged finding, and the synth passes', () => {
+    expect(guard[posture].findings).toEqual([]);
+    expect(guard[posture].error).toBeUndefined();
+  });
+
+  test('Guard: the acknowledged findings are exactly the counted ones, each rule listed in the README table', () => {
+    expect(guard[posture].acknowledged).toEqual(ACKNOWLEDGED_GUARD_FINDINGS[posture]);
+    for (const rule of Object.keys(guard[posture].acknowledged))
+      expect({ rule, inReadme: acceptedTradeOffs.includes(`\`${rule}\``) }).toEqual({ rule, inReadme: true });
+  });
+
+  test('checkov: every template parsed and scanned, no failed check', () => {
+    expect(checkovResults[posture].parsingErrors).toBe(0);
+    expect(checkovResults[posture].resourceCount).toBeGreaterThan(250);
+    expect(checkovResults[posture].failed).toEqual([]);
+  });
+
+  test('checkov: the skipped checks are exactly the counted ones, each with a specific comment and listed in the README table', () => {
+    expect(checkovResults[posture].skipped).toEqual(SKIPPED_CHECKOV_CHECKS[posture]);
+    for (const comment of checkovResults[posture].skipComments) expect(comment.length).toBeGreaterThanOrEqual(60);
+    for (const id of Object.keys(checkovResults[posture].skipped))
+      expect({ id, inReadme: acceptedTradeOffs.includes(`\`${id}\``) }).toEqual({ id, inReadme: true });
+  });
+});
+
+describe('a deliberately weakened template fails both scanners with their messages', () => {
+  let weakened: GuardedSynthesis;
+  let weakenedCheckov: CheckovResult;
+  beforeAll(async () => {
+    // A log group whose encryption an escape hatch removed, as a careless change would.
+    weakened = guardedSynth((app) => {
+      const stack = new Stack(app, 'Weakened', { env: { account: TEST_ACCOUNT, region: 'us-east-1' } });
+      new logs.LogGroup(stack, 'Unencrypted', { logGroupName: 'weakened', retention: logs.RetentionDays.ONE_YEAR });
+    });
+    weakenedCheckov = await checkov(weakened.outdir);
+  }, 60_000);
+  afterAll(() => fs.rmSync(weakened.outdir, { recursive: true, force: true }));
+
+  test('Guard fails the synth, naming the rule, the control and the construct', () => {
+    expect(weakened.findings).toEqual(['cloudwatch_log_group_encrypted_check at Weakened/Unencrypted/Resource']);
+    expect(weakened.error).toMatch(/CT\.CLOUDWATCH\.PR\.3/);
+    expect(weakened.error).toMatch(/Weakened\/Unencrypted/);
+  });
+
+  test('checkov fails the check, naming the check and the resource', () => {
+    expect(weakenedCheckov.failed).toEqual([expect.stringMatching(/^CKV_AWS_158 \(.*KMS.*\) at Weakened\.template\.json: AWS::Logs::LogGroup\.Unencrypted/)]);
   });
 });

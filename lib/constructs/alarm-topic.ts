@@ -16,6 +16,7 @@ export interface AlarmTopicProps {
 /** The SNS topic every alarm of a region notifies: KMS-encrypted, TLS-only. */
 export class AlarmTopic extends Construct {
   public readonly topic: sns.Topic;
+  private readonly encryptionKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
@@ -25,31 +26,28 @@ export class AlarmTopic extends Construct {
       masterKey: props.encryptionKey,
       enforceSSL: true,
     });
-    const alarmArns = Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    // enforceSSL gives the topic a policy of its own, which replaces SNS's default one: without this
-    // allow CloudWatch alarms are "not authorized to perform: SNS:Publish" (AWS re:Post, *Why didn't
-    // I receive an SNS notification for my CloudWatch alarm trigger?*).
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account }, ArnLike: { 'aws:SourceArn': alarmArns } },
-      }),
+    this.encryptionKey = props.encryptionKey;
+    this.admitPublisher(
+      'AllowCloudWatchAlarmsToPublish',
+      'cloudwatch.amazonaws.com',
+      Stack.of(this).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
-    // The key also protects the data stores: CloudWatch may use it only for alarms of this account.
-    props.encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopic',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
-          ArnLike: { 'aws:SourceArn': alarmArns },
-        },
-      }),
+  }
+
+  /**
+   * Lets an AWS service publish to the topic for the sources `sourceArn` matches, in this account:
+   * an allow in the topic's own policy, which replaces SNS's default one (`enforceSSL` creates it;
+   * without the allow CloudWatch alarms are "not authorized to perform: SNS:Publish", AWS re:Post,
+   * *Why didn't I receive an SNS notification for my CloudWatch alarm trigger?*), and an allow in
+   * the key's policy to encrypt the messages. The key also protects the data stores, so the service
+   * may use it only for these sources.
+   */
+  public admitPublisher(sid: string, service: string, sourceArn: string): void {
+    const conditions = { StringEquals: { 'aws:SourceAccount': Stack.of(this).account }, ArnLike: { 'aws:SourceArn': sourceArn } };
+    const principals = [new iam.ServicePrincipal(service)];
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({ sid, principals, actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions }));
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({ sid: `${sid}ToEncryptedTopic`, principals, actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions }),
     );
   }
 }

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeCompliance, acknowledgeGuard, CompliancePack } from '../nag';
+import { acknowledgeCompliance, acknowledgeGuard, CompliancePack, NO_DELETION_PROTECTION_IN_TEST_POSTURE } from '../nag';
 import { taggedSecurityGroup } from './security-group';
 
 /**
@@ -56,7 +56,7 @@ export function enhancedMonitoringRole(scope: Construct): iam.Role {
 /** The cdk-nag findings both clusters of the global database acknowledge, with the same reasons. */
 export function acknowledgeAuroraDesignChoices(cluster: IConstruct, deletionProtection: boolean): void {
   if (!deletionProtection) {
-    const reason = 'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.';
+    const reason = NO_DELETION_PROTECTION_IN_TEST_POSTURE;
     Validations.of(cluster).acknowledge({ id: 'AwsSolutions-RDS10', reason });
     acknowledgeCompliance(cluster, 'RDSInstanceDeletionProtectionEnabled', [CompliancePack.NIST_800_53_R5], reason);
     acknowledgeGuard(cluster, 'rds_cluster_deletion_protection_enabled_check', reason);
@@ -72,9 +72,9 @@ export function acknowledgeAuroraDesignChoices(cluster: IConstruct, deletionProt
  * Acknowledges the backup-plan finding of Aurora instances: AWS Backup protects an Aurora cluster as
  * a whole (cluster snapshots), so a plan selects the cluster, never its instances.
  */
-export function acknowledgeAuroraInstanceBackups(instances: IConstruct): void {
+export function acknowledgeAuroraInstanceBackups(instance: IConstruct): void {
   acknowledgeCompliance(
-    instances,
+    instance,
     'RDSInBackupPlan',
     [CompliancePack.NIST_800_53_R5],
     "Aurora is backed up per cluster (AWS Backup takes cluster snapshots; instances hold no storage of their own). The production posture selects this instance's cluster in the region's daily backup plan with a cross-region copy; the test posture keeps Aurora's automated backups only.",

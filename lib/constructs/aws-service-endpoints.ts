@@ -3,6 +3,29 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { taggedSecurityGroup } from './security-group';
 
+export interface AwsServiceEndpointsProps {
+  readonly vpc: ec2.IVpc;
+  /** The range allowed to reach the interface endpoints over HTTPS, as a literal CIDR: the VPC's. */
+  readonly clientCidr: string;
+  /** Prefix of the endpoints' Name tags: `<namePrefix>-<service>`. */
+  readonly namePrefix: string;
+  /** Name tag of the interface endpoints' security group. */
+  readonly securityGroupName: string;
+  /** Subnets of the interface endpoints and route tables of the gateway endpoints. @default - the VPC's private subnets with egress */
+  readonly subnets?: ec2.SubnetSelection;
+}
+
+/** Interface endpoints of the AWS APIs the tasks call, by construct id. */
+const INTERFACE_ENDPOINT_SERVICES: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+  ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+  ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+  ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+  ['Rds', ec2.InterfaceVpcEndpointAwsService.RDS],
+  ['Sts', ec2.InterfaceVpcEndpointAwsService.STS],
+  ['Events', ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE],
+];
+
 /**
  * The AWS APIs the trading tasks call, each reached through a VPC endpoint of its region rather
  * than the NAT gateways, so that this traffic never leaves the AWS network:
@@ -23,29 +46,6 @@ import { taggedSecurityGroup } from './security-group';
  * EventBridge guide documents no VPC endpoint for global endpoints), and anything the workload
  * itself calls outside AWS.
  */
-export interface AwsServiceEndpointsProps {
-  readonly vpc: ec2.IVpc;
-  /** The range allowed to reach the interface endpoints over HTTPS, as a literal CIDR: the VPC's. */
-  readonly clientCidr: string;
-  /** Prefix of the endpoints' Name tags: `<namePrefix>-<service>`. */
-  readonly namePrefix: string;
-  /** Name tag of the interface endpoints' security group. */
-  readonly securityGroupName: string;
-  /** Subnets of the interface endpoints and route tables of the gateway endpoints. @default - the VPC's private subnets with egress */
-  readonly subnets?: ec2.SubnetSelection;
-}
-
-/** Interface endpoints of the AWS APIs the tasks call, by construct id. */
-export const INTERFACE_ENDPOINT_SERVICES: ReadonlyArray<[string, ec2.InterfaceVpcEndpointAwsService]> = [
-  ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
-  ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
-  ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
-  ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
-  ['Rds', ec2.InterfaceVpcEndpointAwsService.RDS],
-  ['Sts', ec2.InterfaceVpcEndpointAwsService.STS],
-  ['Events', ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE],
-];
-
 export class AwsServiceEndpoints extends Construct {
   /** Admits HTTPS from inside the VPC to the interface endpoints. */
   public readonly securityGroup: ec2.SecurityGroup;

@@ -1,18 +1,14 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AlarmTopic } from './alarm-topic';
 
 export interface SecretReadAlarmProps {
   /** Name of the secret (its replica in another region keeps the name). */
   readonly secretName: string;
   readonly ruleName: string;
-  /** The region's alarm topic; it must be in the same stack, so that its policy admits the rule. */
-  readonly alarmTopic: sns.Topic;
-  /** The key of the alarm topic. */
-  readonly alarmTopicKey: kms.Key;
+  /** The region's alarm topic; it must be in the same stack, so that its policies admit the rule. */
+  readonly alarmTopic: AlarmTopic;
 }
 
 /**
@@ -27,8 +23,8 @@ export interface SecretReadAlarmProps {
  * - `GetSecretValue` is a read-only management event, which a rule matches only in the state
  *   `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` (EventBridge User Guide, *Receiving read-only
  *   management events from AWS services*).
- * - The topic is encrypted with a customer-managed key, so the key admits EventBridge for this rule
- *   only (EventBridge User Guide, *Amazon SNS permissions*).
+ * - The topic is encrypted with a customer-managed key, so its key and its policy admit EventBridge
+ *   for this rule only (EventBridge User Guide, *Amazon SNS permissions*; `AlarmTopic.admitPublisher`).
  */
 export class SecretReadAlarm extends Construct {
   public readonly rule: events.Rule;
@@ -59,36 +55,19 @@ export class SecretReadAlarm extends Construct {
     // The L2 rule has only ENABLED and DISABLED; read-only CloudTrail events need this third state.
     (this.rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
     // L1 target: the L2 SnsTopic target would also grant EventBridge the topic's key for every rule
-    // of every account's events; here the key and the topic admit this one rule only.
+    // of every account's events; here the key and the topic admit this one rule only, by its name
+    // (a reference would be circular: the rule already depends on the key through the topic).
     const ruleArn = stack.formatArn({ service: 'events', resource: 'rule', resourceName: props.ruleName });
     (this.rule.node.defaultChild as events.CfnRule).targets = [
       {
         id: 'AlarmTopic',
-        arn: props.alarmTopic.topicArn,
+        arn: props.alarmTopic.topic.topicArn,
         inputTransformer: {
           inputPathsMap: { reader: '$.detail.userIdentity.arn', time: '$.detail.eventTime', sourceIp: '$.detail.sourceIPAddress' },
           inputTemplate: `"ALARM: break-glass secret ${props.secretName} read in ${stack.region} by <reader> at <time> from <sourceIp>"`,
         },
       },
     ];
-    props.alarmTopic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowSecretReadAlarmToPublish',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['sns:Publish'],
-        resources: [props.alarmTopic.topicArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': ruleArn } },
-      }),
-    );
-    props.alarmTopicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowSecretReadAlarmToPublishToEncryptedTopic',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        // By name, not by reference: the rule already depends on the key through the topic.
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': ruleArn } },
-      }),
-    );
+    props.alarmTopic.admitPublisher('AllowSecretReadAlarmToPublish', 'events.amazonaws.com', ruleArn);
   }
 }

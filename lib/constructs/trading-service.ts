@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeCompliance, acknowledgeGuard, BOTH_COMPLIANCE_PACKS, CompliancePack, skipCheckov } from '../nag';
+import { acknowledgeCompliance, acknowledgeGuard, BOTH_COMPLIANCE_PACKS, CompliancePack, NO_DELETION_PROTECTION_IN_TEST_POSTURE, skipCheckov } from '../nag';
 import { taskExecutionRole } from './task-execution-role';
 import { taggedSecurityGroup } from './security-group';
 
@@ -189,9 +189,8 @@ export class TradingService extends Construct {
       'Access logging is on (access_logs.s3.enabled=true) to the region access-log bucket, which comes from another stack (Fn::ImportValue): the rule accepts only a literal or a same-template bucket name.',
     );
     if (!(props.deletionProtection ?? false)) {
-      const destroyable = 'Deletion protection is off in the test posture only, by requirement: a test environment must be removable with cdk destroy.';
-      acknowledgeCompliance(this.loadBalancer, 'ELBDeletionProtectionEnabled', [CompliancePack.NIST_800_53_R5], destroyable);
-      acknowledgeGuard(this.loadBalancer, 'elbv2_deletion_protection_enabled_check', destroyable);
+      acknowledgeCompliance(this.loadBalancer, 'ELBDeletionProtectionEnabled', [CompliancePack.NIST_800_53_R5], NO_DELETION_PROTECTION_IN_TEST_POSTURE);
+      acknowledgeGuard(this.loadBalancer, 'elbv2_deletion_protection_enabled_check', NO_DELETION_PROTECTION_IN_TEST_POSTURE);
     }
 
     this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {

@@ -76,7 +76,11 @@ export class FoundationStack extends RegionalStack {
     });
     // Grants on this key exist only for AWS services using it for this platform (Aurora, DynamoDB,
     // AWS Backup copies): AWS Control Tower control CT.KMS.PR.3 asks for this deny, and every grant
-    // the platform makes is created by a service on a caller's behalf (kms:GrantIsForAWSResource).
+    // the platform makes is created by a service on a caller's behalf. `kms:GrantIsForAWSResource`
+    // allows CreateGrant "only when an AWS service that is integrated with AWS KMS sends the request
+    // on the principal's behalf" (AWS KMS Developer Guide, *Controlling access to grants*);
+    // `aws:PrincipalIsAWSService` is true when a service principal calls with its own credentials
+    // (IAM User Guide, *AWS global condition context keys*).
     this.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'GrantsOnlyForAwsServices',
@@ -88,15 +92,14 @@ export class FoundationStack extends RegionalStack {
       }),
     );
 
-    const alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: names.alarmTopic(role), encryptionKey: this.encryptionKey }).topic;
-    this.alarmTopic = alarmTopic;
+    const alarmTopic = new AlarmTopic(this, 'Alarms', { topicName: names.alarmTopic(role), encryptionKey: this.encryptionKey });
+    this.alarmTopic = alarmTopic.topic;
     // The master secret is break-glass (only the one-off bootstrap task reads it): every read in
     // this region, of the secret or its replica, pages.
     new SecretReadAlarm(this, 'MasterSecretReads', {
       secretName: names.databaseSecret(),
       ruleName: names.eventRule('master-secret-reads'),
       alarmTopic,
-      alarmTopicKey: this.encryptionKey,
     });
 
     const accessLogs = new AccessLogBucket(this, 'AccessLogBucket', {
