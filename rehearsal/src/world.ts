@@ -19,8 +19,8 @@ import { OrchestratorDependencies, runOnce } from '../../orchestrator/src/orches
 import { switchover, SwitchoverDependencies } from '../../orchestrator/src/switchover';
 import { AuroraGlobalDatabase, apiError } from './aws/aurora';
 import { ScheduledFunction, Invocation } from './aws/lambda';
-import { RegionalService } from './aws/load-balancer';
-import { withStandardRetries } from './aws/sdk';
+import { RegionalService, RequestResult, ServiceTask } from './aws/load-balancer';
+import { operationName, withStandardRetries } from './aws/sdk';
 import { Network, Origin } from './aws/network';
 import { chooseWeighted, HealthCheck } from './aws/route53';
 import { Ledger } from './ledger';
@@ -53,15 +53,30 @@ export const DEFAULT_WORLD_OPTIONS: WorldOptions = {
 /** The order every rehearsal client places once a second (its trader id is the client's). */
 const REHEARSAL_ORDER = { symbol: 'RHSL', side: 'buy', quantity: 1, limitPrice: '100.25' };
 
-interface Client {
-  /** Trader id and idempotency-key prefix of its orders. */
-  readonly id: string;
-  service: RegionalService | undefined;
-  expiresAt: number;
-  lastAck: number;
-  lastReachedReady: number;
-  longestWriteGap: number;
-  longestTrafficGap: number;
+/**
+ * The trading clients, as parallel arrays indexed by client: every simulated second loops over all
+ * of them, the rehearsal's hottest loop after the order path itself.
+ */
+class Clients {
+  /** Trader id and idempotency-key prefix of each client's orders. */
+  public readonly ids: string[] = [];
+  /** The body of the order each client places every second. */
+  public readonly orderBodies: string[] = [];
+  /** The load balancer each client's resolver has cached. */
+  public readonly services: Array<RegionalService | undefined> = [];
+  public readonly expiresAt: Float64Array;
+  public readonly lastAck: Float64Array;
+  public readonly lastReachedReady: Float64Array;
+  public readonly longestWriteGap: Float64Array;
+  public readonly longestTrafficGap: Float64Array;
+
+  constructor(public readonly count: number) {
+    this.expiresAt = new Float64Array(count);
+    this.lastAck = new Float64Array(count);
+    this.lastReachedReady = new Float64Array(count);
+    this.longestWriteGap = new Float64Array(count);
+    this.longestTrafficGap = new Float64Array(count);
+  }
 }
 
 /** Everything a run observed, for the invariants and the report. */
@@ -93,7 +108,7 @@ export class World {
   public faultAt = Number.POSITIVE_INFINITY;
   /** Outcome of the operator's planned failback, when a scenario runs one. */
   public operatorResult: string | undefined;
-  private readonly clients: Client[] = [];
+  private readonly clients: Clients;
   /**
    * The batch behind each order in flight, by idempotency key: how many rows its upsert commits, and
    * the cluster that committed them (the simulated SQL adapter fills it in for the client's ledger).
@@ -104,6 +119,7 @@ export class World {
   private readonly random: Random;
   private readonly dnsRandom: Random;
   private readonly addresses = new Map<RegionalService, string>();
+  private readonly servicesByName = new Map<string, RegionalService | undefined>();
 
   constructor(
     public readonly wiring: PlatformWiring,
@@ -179,22 +195,19 @@ export class World {
     );
 
     const clientRandom = this.sim.random.fork();
+    this.clients = new Clients(options.clients);
     for (let i = 0; i < options.clients; i++) {
       const { service, ttlMs } = this.resolveApplication();
+      const id = `trader-${i + 1}`;
+      this.clients.ids.push(id);
+      this.clients.orderBodies.push(JSON.stringify({ ...REHEARSAL_ORDER, traderId: id }));
+      this.clients.services.push(service);
       // Each client's resolver holds the answer at a random age.
-      this.clients.push({
-        id: `trader-${i + 1}`,
-        service,
-        expiresAt: clientRandom.uniform(0, ttlMs),
-        lastAck: 0,
-        lastReachedReady: 0,
-        longestWriteGap: 0,
-        longestTrafficGap: 0,
-      });
+      this.clients.expiresAt[i] = clientRandom.uniform(0, ttlMs);
     }
     const tick = (): void => {
       this.sim.schedule(1000, tick);
-      void this.clientsWrite();
+      this.clientsWrite();
     };
     this.sim.schedule(1000, tick);
   }
@@ -288,35 +301,35 @@ export class World {
     if (!this.network.regionUp(region)) throw Object.assign(new Error(`connect ECONNREFUSED rds.${region}.amazonaws.com`), { name: 'Error' });
     const fault = this.rdsFaults.get(region);
     if (fault && this.sim.now() < fault.until && this.random.chance(fault.probability)) throw apiError('ThrottlingException', 'Rate exceeded');
-    switch (command.constructor.name) {
-      case 'DescribeGlobalClustersCommand':
+    switch (operationName(command)) {
+      case 'DescribeGlobalClusters':
         return { ...this.aurora.describe(region), $metadata: {} };
-      case 'FailoverGlobalClusterCommand':
+      case 'FailoverGlobalCluster':
         this.checkPromotionAllowed();
         this.observations.promotionsRequested.push(this.sim.now());
         this.aurora.failover(command.input.TargetDbClusterIdentifier, command.input.AllowDataLoss === true, region);
         return { $metadata: {} };
-      case 'SwitchoverGlobalClusterCommand':
+      case 'SwitchoverGlobalCluster':
         this.aurora.switchover(command.input.TargetDbClusterIdentifier);
         return { $metadata: {} };
       default:
-        throw new Error(`the rehearsal does not model RDS ${command.constructor.name}`);
+        throw new Error(`the rehearsal does not model RDS ${operationName(command)}`);
     }
   }
 
   public async ssmApi(command: { constructor: { name: string }; input: any }): Promise<any> {
     await this.sim.sleep(5);
-    switch (command.constructor.name) {
-      case 'GetParameterCommand': {
+    switch (operationName(command)) {
+      case 'GetParameter': {
         const value = this.parameters.get(command.input.Name);
         if (value === undefined) throw apiError('ParameterNotFound', command.input.Name);
         return { Parameter: { Name: command.input.Name, Value: value }, $metadata: {} };
       }
-      case 'PutParameterCommand':
+      case 'PutParameter':
         this.parameters.set(command.input.Name, command.input.Value);
         return { $metadata: {} };
       default:
-        throw new Error(`the rehearsal does not model SSM ${command.constructor.name}`);
+        throw new Error(`the rehearsal does not model SSM ${operationName(command)}`);
     }
   }
 
@@ -354,8 +367,14 @@ export class World {
 
   /** Alias targets carry the load balancer's dual-stack name (`dualstack.` + its DNS name), as route53-targets renders them. */
   private serviceByName(name: string): RegionalService | undefined {
-    const bare = name.replace(/^dualstack\./, '').replace(/\.$/, '');
-    return this.services.find((service) => service.dnsName === bare);
+    if (!this.servicesByName.has(name)) {
+      const bare = name.replace(/^dualstack\./, '').replace(/\.$/, '');
+      this.servicesByName.set(
+        name,
+        this.services.find((service) => service.dnsName === bare),
+      );
+    }
+    return this.servicesByName.get(name);
   }
 
   // ---------------------------------------------------------------- the service's ports
@@ -459,72 +478,95 @@ export class World {
    * same load balancer in the same instant share one write-path call carrying all their rows (they
    * see the same state); each write is acknowledged or failed on its own client's ledger.
    */
-  private async clientsWrite(): Promise<void> {
+  private clientsWrite(): void {
     const now = this.sim.now();
-    const batches = new Map<RegionalService | undefined, Client[]>();
-    for (const client of this.clients) {
-      if (now >= client.expiresAt) {
+    const clients = this.clients;
+    // Batches in the order of their first client; consecutive clients mostly share a batch.
+    const batches = new Map<RegionalService | undefined, number[]>();
+    let previous: { service: RegionalService | undefined; batch: number[] } | undefined;
+    for (let i = 0; i < clients.count; i++) {
+      if (now >= clients.expiresAt[i]) {
         const { service, ttlMs } = this.resolveApplication();
         this.checkAnswer(service);
-        if (service !== client.service && this.sim.tracing) {
-          this.sim.trace('resolver', `client ${this.clients.indexOf(client) + 1} now resolves the application to ${service?.region ?? 'nothing'}`);
+        if (service !== clients.services[i] && this.sim.tracing) {
+          this.sim.trace('resolver', `client ${i + 1} now resolves the application to ${service?.region ?? 'nothing'}`);
         }
-        client.service = service;
-        client.expiresAt = now + ttlMs;
+        clients.services[i] = service;
+        clients.expiresAt[i] = now + ttlMs;
       }
-      let batch = batches.get(client.service);
-      if (!batch) batches.set(client.service, (batch = []));
-      batch.push(client);
+      const service = clients.services[i];
+      if (!previous || previous.service !== service) {
+        let batch = batches.get(service);
+        if (!batch) batches.set(service, (batch = []));
+        previous = { service, batch };
+      }
+      previous.batch.push(i);
     }
-    await Promise.all(
-      [...batches].map(async ([service, batch]) => {
-        const sent = this.sim.now();
-        const result = service
-          ? await service.write('internet', async (task) => {
-              // The batch's order goes through the service's order API: validation, the upsert, and
-              // its error handling (503 with Retry-After when the region cannot take the write). One
-              // call stands for the batch, whose rows it commits: an order per client would multiply
-              // the run time by the client count (50 clients: about 16 times) for the same outcome.
-              const orders = task.core.orders;
-              if (!orders) throw new Error('the service has no order API');
-              const key = `${batch[0].id}-${sent}`;
-              const inFlight: { rows: number; cluster?: string } = { rows: batch.length };
-              this.batchesInFlight.set(key, inFlight);
-              const response = await orders
-                .create(key, JSON.stringify({ ...REHEARSAL_ORDER, traderId: batch[0].id }))
-                .finally(() => this.batchesInFlight.delete(key));
-              if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${JSON.stringify(response.body)}`);
-              return inFlight.cluster ?? '';
-            })
-          : ({ answered: false, error: 'no answer' } as const);
-        // Acknowledged when the answer arrives: at or after the commit.
-        const answeredAt = this.sim.now();
-        const reachedReady = result.answered && service !== undefined && service.readyNow();
-        if (result.answered && result.status === 201) {
-          let acks = this.observations.acksByCluster.get(result.cluster!);
-          if (!acks) this.observations.acksByCluster.set(result.cluster!, (acks = new Ledger()));
-          acks.add(answeredAt, batch.length);
-        }
-        if (result.answered && result.status === 201) this.checkAcknowledgement(service!, result.cluster!);
-        for (const client of batch) {
-          if (result.answered && result.status === 201) {
-            if (sent >= this.faultAt) client.longestWriteGap = Math.max(client.longestWriteGap, sent - Math.max(client.lastAck, this.faultAt));
-            client.lastAck = sent;
-          }
-          if (reachedReady) {
-            if (now >= this.faultAt) client.longestTrafficGap = Math.max(client.longestTrafficGap, now - Math.max(client.lastReachedReady, this.faultAt));
-            client.lastReachedReady = now;
-          }
-        }
-      }),
+    for (const [service, batch] of batches) {
+      if (!service) {
+        this.recordWrites(undefined, batch, now, { answered: false, error: 'no answer' });
+        continue;
+      }
+      void service.write('internet', (task) => this.placeOrder(task, batch, now)).then((result) => this.recordWrites(service, batch, now, result));
+    }
+  }
+
+  /**
+   * The batch's order, through the service's order API: validation, the upsert, and its error
+   * handling (503 with Retry-After when the region cannot take the write). One call stands for the
+   * batch, whose rows it commits: an order per client would multiply the run time by the client
+   * count (50 clients: about 16 times) for the same outcome. Resolves with the committing cluster.
+   */
+  private placeOrder(task: ServiceTask, batch: readonly number[], sent: number): Promise<string> {
+    const orders = task.core.orders;
+    if (!orders) return Promise.reject(new Error('the service has no order API'));
+    const key = `${this.clients.ids[batch[0]]}-${sent}`;
+    const inFlight: { rows: number; cluster?: string } = { rows: batch.length };
+    this.batchesInFlight.set(key, inFlight);
+    return orders.create(key, this.clients.orderBodies[batch[0]]).then(
+      (response) => {
+        this.batchesInFlight.delete(key);
+        if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${JSON.stringify(response.body)}`);
+        return inFlight.cluster ?? '';
+      },
+      (error: unknown) => {
+        this.batchesInFlight.delete(key);
+        throw error;
+      },
     );
+  }
+
+  /** Each client of a batch sees its write acknowledged (at or after the commit: when the answer arrives) or failed. */
+  private recordWrites(service: RegionalService | undefined, batch: readonly number[], sent: number, result: RequestResult): void {
+    const answeredAt = this.sim.now();
+    const acknowledged = result.answered && result.status === 201;
+    const reachedReady = result.answered && service !== undefined && service.readyNow();
+    if (acknowledged) {
+      let acks = this.observations.acksByCluster.get(result.cluster!);
+      if (!acks) this.observations.acksByCluster.set(result.cluster!, (acks = new Ledger()));
+      acks.add(answeredAt, batch.length);
+      this.checkAcknowledgement(service!, result.cluster!);
+    }
+    const { lastAck, longestWriteGap, lastReachedReady, longestTrafficGap } = this.clients;
+    const measured = sent >= this.faultAt;
+    for (const i of batch) {
+      if (acknowledged) {
+        if (measured) longestWriteGap[i] = Math.max(longestWriteGap[i], sent - Math.max(lastAck[i], this.faultAt));
+        lastAck[i] = sent;
+      }
+      if (reachedReady) {
+        if (measured) longestTrafficGap[i] = Math.max(longestTrafficGap[i], sent - Math.max(lastReachedReady[i], this.faultAt));
+        lastReachedReady[i] = sent;
+      }
+    }
   }
 
   /** Per client, after the run: the longest window without an acknowledged write (and without reaching a ready region), from the fault on. */
   public clientRecovery(endAt: number): Array<{ writesMs: number; trafficMs: number }> {
-    return this.clients.map((client) => ({
-      writesMs: Math.max(client.longestWriteGap, endAt - Math.max(client.lastAck, this.faultAt)),
-      trafficMs: Math.max(client.longestTrafficGap, endAt - Math.max(client.lastReachedReady, this.faultAt)),
+    const { lastAck, longestWriteGap, lastReachedReady, longestTrafficGap } = this.clients;
+    return this.clients.ids.map((_, i) => ({
+      writesMs: Math.max(longestWriteGap[i], endAt - Math.max(lastAck[i], this.faultAt)),
+      trafficMs: Math.max(longestTrafficGap[i], endAt - Math.max(lastReachedReady[i], this.faultAt)),
     }));
   }
 

@@ -1,6 +1,8 @@
 import { RegionalService } from '../src/aws/load-balancer';
 import { Network } from '../src/aws/network';
-import { isRetryable, SDK_RETRY_BASE_MS, withStandardRetries } from '../src/aws/sdk';
+import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { isRetryable, operationName, SDK_RETRY_BASE_MS, withStandardRetries } from '../src/aws/sdk';
 import { Random } from '../src/random';
 import { Readiness } from '../../service/src/readiness';
 import { ServiceCore } from '../../service/src/main';
@@ -103,5 +105,16 @@ describe('SDK standard retry mode (SDKs and Tools Reference Guide: retry behavio
     expect(await settled).toMatchObject({ name: 'ThrottlingException' });
     expect(calls).toBe(3);
     expect(isRetryable(Object.assign(new Error('no'), { name: 'InvalidGlobalClusterStateFault' }))).toBe(false);
+  });
+});
+
+describe('SDK commands seen by the simulated APIs', () => {
+  test('the operation comes from the command class, whichever copy of the SDK built it, bundled or not', () => {
+    expect(operationName(new DescribeGlobalClustersCommand({}))).toBe('DescribeGlobalClusters');
+    expect(operationName(new GetParameterCommand({ Name: 'x' }))).toBe('GetParameter');
+    // esbuild renames colliding classes of a second SDK copy in one bundle by appending a number.
+    class FailoverGlobalClusterCommand2 {}
+    expect(operationName(new FailoverGlobalClusterCommand2())).toBe('FailoverGlobalCluster');
+    expect(() => operationName({})).toThrow('not an AWS SDK command: Object');
   });
 });

@@ -29,15 +29,22 @@ export function every(clock: Clock, ms: number, callback: () => void): () => voi
   return () => cancel();
 }
 
-/** Rejects with `timed out after <ms> ms` unless `work` settles first. */
-export async function withTimeout<T>(clock: Clock, ms: number, work: Promise<T>): Promise<T> {
-  let cancel: (() => void) | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    cancel = clock.schedule(ms, () => reject(new Error(`timed out after ${ms} ms`)));
+/**
+ * Rejects with `timed out after <ms> ms` unless `work` settles first. One promise, no race: it sits
+ * on every order request and readiness check.
+ */
+export function withTimeout<T>(clock: Clock, ms: number, work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = clock.schedule(ms, () => reject(new Error(`timed out after ${ms} ms`)));
+    work.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    cancel?.();
-  }
 }

@@ -78,7 +78,7 @@ export class OrderApi {
       acceptedAt: new Date(this.options.clock.now()).toISOString(),
       ...validation.request,
     };
-    return this.guard('create', async () => {
+    return await this.guard('create', async () => {
       const result = await this.options.store.accept(validation.idempotencyKey, requestFingerprint(validation.request), order);
       switch (result.outcome) {
         case 'created':

@@ -341,9 +341,11 @@ export class AuroraGlobalDatabase {
   }
 
   private checkSplitBrain(): void {
-    const accepting = this.clustersAcceptingWrites();
-    if (accepting.length > 1 && !this.inSplitBrain) this.splitBrains.push({ at: this.sim.now(), clusters: accepting });
-    this.inSplitBrain = accepting.length > 1;
+    // Counted before listed: this runs on every commit.
+    let accepting = 0;
+    for (const cluster of this.clusters) if (cluster.acceptsWrites && cluster.up && this.network.regionUp(cluster.spec.region)) accepting++;
+    if (accepting > 1 && !this.inSplitBrain) this.splitBrains.push({ at: this.sim.now(), clusters: this.clustersAcceptingWrites() });
+    this.inSplitBrain = accepting > 1;
   }
 
   /**

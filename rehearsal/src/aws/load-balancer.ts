@@ -99,16 +99,14 @@ export class RegionalService {
   }
 
   /** A write request: the load balancer picks a target and the task's database write path runs. */
-  public async write(origin: Origin, execute: (task: ServiceTask) => Promise<string>): Promise<RequestResult> {
-    if (!this.reachable(origin)) return { answered: false, error: 'connect timeout' };
+  public write(origin: Origin, execute: (task: ServiceTask) => Promise<string>): Promise<RequestResult> {
+    if (!this.reachable(origin)) return Promise.resolve({ answered: false, error: 'connect timeout' });
     const task = this.target();
-    if (!task) return { answered: true, status: 503, error: 'no registered targets' };
-    try {
-      const cluster = await execute(task);
-      return { answered: true, status: 201, task, cluster };
-    } catch (error) {
-      return { answered: true, status: 503, task, error: error instanceof Error ? error.message : String(error) };
-    }
+    if (!task) return Promise.resolve({ answered: true, status: 503, error: 'no registered targets' });
+    return execute(task).then(
+      (cluster): RequestResult => ({ answered: true, status: 201, task, cluster }),
+      (error: unknown): RequestResult => ({ answered: true, status: 503, task, error: error instanceof Error ? error.message : String(error) }),
+    );
   }
 
   /** Round robin over healthy targets; over every registered target when none is healthy (fail-open). */

@@ -46,9 +46,11 @@ export function probePasses(outcome: ProbeOutcome): boolean {
 
 /** Aggregate status from the checkers' own verdicts: healthy when more than 18 % say healthy. */
 export function aggregateHealthy(checkerVerdicts: readonly boolean[]): boolean {
-  if (checkerVerdicts.length === 0) return true;
-  const healthy = checkerVerdicts.filter(Boolean).length;
-  return healthy / checkerVerdicts.length > ROUTE53.healthyFractionAbove;
+  return aggregateHealthyCount(checkerVerdicts.filter(Boolean).length, checkerVerdicts.length);
+}
+
+function aggregateHealthyCount(healthy: number, checkers: number): boolean {
+  return checkers === 0 || healthy / checkers > ROUTE53.healthyFractionAbove;
 }
 
 /** One checker's verdict, changed only by `failureThreshold` consecutive passes or failures. */
@@ -119,8 +121,9 @@ export class HealthCheck {
   }
 
   public healthy(): boolean {
-    const verdicts = this.checkers.map((checker) => checker.healthy);
-    const healthy = aggregateHealthy(verdicts);
+    let healthyCheckers = 0;
+    for (const checker of this.checkers) if (checker.healthy) healthyCheckers++;
+    const healthy = aggregateHealthyCount(healthyCheckers, this.checkers.length);
     return this.options.inverted ? !healthy : healthy;
   }
 

@@ -40,3 +40,22 @@ export async function withStandardRetries<T>(sim: Simulator, random: Random, max
     }
   }
 }
+
+/**
+ * The API operation an SDK command object stands for (`DescribeGlobalClustersCommand` →
+ * `DescribeGlobalClusters`), read from its class name: the service and the orchestrator each
+ * install their own copy of the SDK, so `instanceof` cannot tell. A bundle holding several copies
+ * renames the classes of all but one (esbuild: `DescribeGlobalClustersCommand2`), hence the digits.
+ */
+export function operationName(command: { constructor: { name: string } }): string {
+  const className = command.constructor.name;
+  let operation = OPERATIONS.get(className);
+  if (operation === undefined) {
+    const match = /^(\w+?)Command\d*$/.exec(className);
+    if (!match) throw new Error(`not an AWS SDK command: ${className}`);
+    OPERATIONS.set(className, (operation = match[1]));
+  }
+  return operation;
+}
+
+const OPERATIONS = new Map<string, string>();
