@@ -3,7 +3,7 @@
  * and summarises what traders saw: recovery time of writes and traffic (p50, p95, max over every
  * client of every run), the recovery point, promotions, invariant violations and missed outcomes.
  */
-import { fork } from 'node:child_process';
+import { ChildProcess, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -85,6 +85,7 @@ export async function runInProcess(
 async function runInWorkers(options: MatrixOptions, tasks: ReadonlyArray<{ scenario: string; seed: number }>, workers: number): Promise<RunResult[]> {
   const shares = Array.from({ length: workers }, (_, index) => tasks.filter((_, taskIndex) => taskIndex % workers === index));
   const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-worker-'));
+  const children: ChildProcess[] = [];
   try {
     const worker = await bundleWorker(buildDir);
     const parts = await Promise.all(
@@ -93,9 +94,10 @@ async function runInWorkers(options: MatrixOptions, tasks: ReadonlyArray<{ scena
           new Promise<RunResult[]>((resolve, reject) => {
             // A larger young generation: runs allocate many short-lived promises (measured: ~4 % faster).
             const child = fork(worker, [], { execArgv: ['--max-semi-space-size=64'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+            children.push(child);
             child.once('message', (message: { results?: RunResult[]; error?: string }) => {
               child.kill();
-              if (message.error) reject(new Error(message.error));
+              if (message.error) reject(new Error(`a rehearsal worker failed: ${message.error}`));
               else resolve(message.results!);
             });
             child.once('exit', (code) => {
@@ -107,6 +109,8 @@ async function runInWorkers(options: MatrixOptions, tasks: ReadonlyArray<{ scena
     );
     return parts.flat();
   } finally {
+    // After a failure the other workers have nothing left to report to.
+    for (const child of children) child.kill();
     fs.rmSync(buildDir, { recursive: true, force: true });
   }
 }

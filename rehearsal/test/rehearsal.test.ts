@@ -109,6 +109,15 @@ describe('the rehearsal matrix (fixed seeds)', () => {
 });
 
 describe('the rehearsal proves what it claims', () => {
+  test('worker processes run the bundled sources and report exactly what this process computes', async () => {
+    // The failback scenario drives every simulated API (RDS failover and switchover, SSM) through SDK
+    // command objects, whose class names the bundle must not break.
+    const matrix = { assemblyDir, scenarios: ['primary-region-lost', 'failover-then-planned-failback'], seeds: [3, 4] };
+    const [inWorkers, inProcess] = [await runMatrix({ ...matrix, workers: 2 }), await runMatrix({ ...matrix, workers: 1 })];
+    expect(inWorkers.ok).toBe(true);
+    expect(inWorkers.summaries).toEqual(inProcess.summaries);
+  });
+
   test('one seed replays exactly; another seed differs', async () => {
     const scenario = scenarioNamed('primary-region-lost')!;
     const [a, b, c] = [await runScenario(wiring, scenario, 42), await runScenario(wiring, scenario, 42), await runScenario(wiring, scenario, 43)];
