@@ -19,7 +19,7 @@ import { OrchestratorDependencies, runOnce } from '../../orchestrator/src/orches
 import { switchover, SwitchoverDependencies } from '../../orchestrator/src/switchover';
 import { AuroraGlobalDatabase, apiError } from './aws/aurora';
 import { ScheduledFunction, Invocation } from './aws/lambda';
-import { RegionalService, RequestResult, ServiceTask } from './aws/load-balancer';
+import { RegionalService, RequestResult, ServiceTask, WriteAnswer } from './aws/load-balancer';
 import { operationName, withStandardRetries } from './aws/sdk';
 import { Network, Origin } from './aws/network';
 import { chooseWeighted, HealthCheck } from './aws/route53';
@@ -415,11 +415,15 @@ export class World {
    */
   private sessionSqlPort(region: string): SessionSqlPort {
     return {
-      execute: async (endpoint, statement, parameters) => {
-        if (!statement.startsWith('INSERT INTO orders')) throw new Error(`the rehearsal models only the order insert, not: ${statement.slice(0, 40)}`);
+      // A failed statement is a rejected promise, never a throw: a failing write happens every
+      // simulated second of an outage, and each throw costs microseconds.
+      execute: (endpoint, statement, parameters) => {
+        if (!statement.startsWith('INSERT INTO orders'))
+          return Promise.reject(new Error(`the rehearsal models only the order insert, not: ${statement.slice(0, 40)}`));
         // One order stands for the clients of its batch: it commits their rows (see clientsWrite).
         const batch = this.batchesInFlight.get(String(parameters[1]));
         const result = this.commitRows(region, endpoint, batch?.rows ?? 1);
+        if (result instanceof Error) return Promise.reject(result);
         if (batch) batch.cluster = result.cluster;
         const [orderId, , fingerprint, traderId, symbol, side, quantity, limitPrice, status, orderRegion, acceptedAt] = parameters;
         const row = {
@@ -435,7 +439,7 @@ export class World {
           accepted_at: acceptedAt,
           inserted: true,
         };
-        return { rowCount: 1, rows: [row] };
+        return Promise.resolve({ rowCount: 1, rows: [row] });
       },
       probe: (endpoint) => this.connectPrivate(region, endpoint),
       withSession: () => Promise.reject(new Error('the rehearsal does not migrate')),
@@ -443,31 +447,33 @@ export class World {
     };
   }
 
-  /** Resolves a database name from inside `region`, by the Aurora model's endpoint rules. */
-  private databaseEndpoint(region: string, host: string): { cluster: string; attribute: string; reachable: boolean } {
+  /** Resolves a database name from inside `region`, by the Aurora model's endpoint rules; an error when it does not resolve. */
+  private databaseEndpoint(region: string, host: string): { cluster: string; attribute: string; reachable: boolean } | Error {
     const named = this.wiring.renderer.lookup(host);
-    if (!named || named.resource.type !== 'AWS::RDS::DBCluster') throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    const cluster = named.resource.properties.DBClusterIdentifier as string;
-    if (!this.aurora.endpointActive(cluster, named.attribute)) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    const cluster = named?.resource.type === 'AWS::RDS::DBCluster' ? (named.resource.properties.DBClusterIdentifier as string) : undefined;
+    if (!named || !cluster || !this.aurora.endpointActive(cluster, named.attribute)) {
+      return Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    }
     return { cluster, attribute: named.attribute, reachable: this.network.reachesPrivate(region, named.resource.stack.region) };
   }
 
   private async connectPrivate(region: string, endpoint: Endpoint): Promise<void> {
-    const { cluster, reachable } = this.databaseEndpoint(region, endpoint.host);
-    if (!reachable || !this.network.regionUp(region)) return this.sim.never();
+    const resolved = this.databaseEndpoint(region, endpoint.host);
+    if (resolved instanceof Error) throw resolved;
+    if (!resolved.reachable || !this.network.regionUp(region)) return this.sim.never();
     await this.sim.sleep(this.network.latencyMs(region, region));
-    if (!this.aurora.clusterAvailable(cluster)) throw new Error(`connect ECONNREFUSED ${endpoint.host}:${endpoint.port}`);
+    if (!this.aurora.clusterAvailable(resolved.cluster)) throw new Error(`connect ECONNREFUSED ${endpoint.host}:${endpoint.port}`);
   }
 
-  /** A statement committing `rows` rows through `endpoint` from `region`, answered by the Aurora model. */
-  private commitRows(region: string, endpoint: Endpoint, rows: number): { cluster: string } {
-    const { cluster, attribute, reachable } = this.databaseEndpoint(region, endpoint.host);
-    if (!reachable) throw new Error(`connect ETIMEDOUT ${endpoint.host}`);
+  /** A statement committing `rows` rows through `endpoint` from `region`, answered by the Aurora model; an error when it fails. */
+  private commitRows(region: string, endpoint: Endpoint, rows: number): { cluster: string } | Error {
+    const resolved = this.databaseEndpoint(region, endpoint.host);
+    if (resolved instanceof Error) return resolved;
+    if (!resolved.reachable) return new Error(`connect ETIMEDOUT ${endpoint.host}`);
     // The statement commits in the same instant: a few milliseconds of database latency change
     // nothing a failover decides, and an extra event per write would double the run time.
-    const result = this.aurora.write(cluster, attribute, rows);
-    if (!result.ok) throw new Error(result.error);
-    return { cluster: result.cluster };
+    const result = this.aurora.write(resolved.cluster, resolved.attribute, rows);
+    return result.ok ? { cluster: result.cluster } : new Error(result.error);
   }
 
   // ---------------------------------------------------------------- clients
@@ -517,17 +523,16 @@ export class World {
    * batch, whose rows it commits: an order per client would multiply the run time by the client
    * count (50 clients: about 16 times) for the same outcome. Resolves with the committing cluster.
    */
-  private placeOrder(task: ServiceTask, batch: readonly number[], sent: number): Promise<string> {
+  private placeOrder(task: ServiceTask, batch: readonly number[], sent: number): Promise<WriteAnswer> {
     const orders = task.core.orders;
     if (!orders) return Promise.reject(new Error('the service has no order API'));
     const key = `${this.clients.ids[batch[0]]}-${sent}`;
     const inFlight: { rows: number; cluster?: string } = { rows: batch.length };
     this.batchesInFlight.set(key, inFlight);
     return orders.create(key, this.clients.orderBodies[batch[0]]).then(
-      (response) => {
+      (response): WriteAnswer => {
         this.batchesInFlight.delete(key);
-        if (response.status !== 201) throw new Error(`HTTP ${response.status}: ${JSON.stringify(response.body)}`);
-        return inFlight.cluster ?? '';
+        return response.status === 201 ? { status: 201, cluster: inFlight.cluster } : { status: response.status, error: JSON.stringify(response.body) };
       },
       (error: unknown) => {
         this.batchesInFlight.delete(key);

@@ -44,7 +44,11 @@ describe('ALB and ECS model (ALB Guide: health checks for target groups; ECS ser
     const lb = service(sim, 2);
     await sim.run(10_000);
     lb.crashTasks(true);
-    expect(await lb.write('internet', async () => 'cluster')).toMatchObject({ answered: true, status: 503, error: 'no registered targets' });
+    expect(await lb.write('internet', async () => ({ status: 201, cluster: 'cluster' }))).toMatchObject({
+      answered: true,
+      status: 503,
+      error: 'no registered targets',
+    });
     await sim.run(300_000);
     expect(lb.registeredTasks()).toHaveLength(0);
     lb.recoverTasks();

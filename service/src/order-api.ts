@@ -78,21 +78,22 @@ export class OrderApi {
       acceptedAt: new Date(this.options.clock.now()).toISOString(),
       ...validation.request,
     };
-    return await this.guard('create', async () => {
-      const result = await this.options.store.accept(validation.idempotencyKey, requestFingerprint(validation.request), order);
-      switch (result.outcome) {
-        case 'created':
-          this.options.onCreated?.(result.order);
-          return { status: 201, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };
-        case 'replayed':
-          return { status: 200, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };
-        case 'conflict':
-          return {
-            status: 409,
-            body: { error: 'this Idempotency-Key was used for a different order', fields: { 'Idempotency-Key': 'was used with a different body' } },
-          };
-      }
-    });
+    return await this.guard('create', () =>
+      this.options.store.accept(validation.idempotencyKey, requestFingerprint(validation.request), order).then((result): ApiResponse => {
+        switch (result.outcome) {
+          case 'created':
+            this.options.onCreated?.(result.order);
+            return { status: 201, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };
+          case 'replayed':
+            return { status: 200, body: result.order, headers: { Location: `/orders/${result.order.orderId}` } };
+          case 'conflict':
+            return {
+              status: 409,
+              body: { error: 'this Idempotency-Key was used for a different order', fields: { 'Idempotency-Key': 'was used with a different body' } },
+            };
+        }
+      }),
+    );
   }
 
   /** `GET /orders/{orderId}`. */
@@ -110,10 +111,19 @@ export class OrderApi {
     return this.guard('list', async () => ({ status: 200, body: { orders: await this.options.store.listByTrader(traderId, parsed.limit) } }));
   }
 
-  private async guard(operation: string, work: () => Promise<ApiResponse>): Promise<ApiResponse> {
+  /**
+   * Runs one request's database work within the timeout and maps its failure to a response. Promise
+   * style, not try/await: during an outage every request fails, and each rethrow through an await
+   * is a JavaScript throw (microseconds each).
+   */
+  private guard(operation: string, work: () => Promise<ApiResponse>): Promise<ApiResponse> {
+    let pending: Promise<ApiResponse>;
     try {
-      return await withTimeout(this.options.clock, this.options.timeoutMs ?? 5000, work());
+      pending = work();
     } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return withTimeout(this.options.clock, this.options.timeoutMs ?? 5000, pending).catch((error: unknown): ApiResponse => {
       const unavailable = isUnavailable(error);
       this.options.log({ level: unavailable ? 'warn' : 'error', msg: 'order request failed', operation, error: String(error) });
       if (unavailable) {
@@ -124,6 +134,6 @@ export class OrderApi {
         };
       }
       return { status: 500, body: { error: 'internal error' } };
-    }
+    });
   }
 }

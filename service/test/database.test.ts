@@ -242,4 +242,18 @@ describe('writes through the region database', () => {
     expect(inputs).toHaveLength(2);
     expect(db.role()).toBe('writer');
   });
+
+  test('an adapter that throws instead of rejecting is a failed write too: rejected, and the role re-read', async () => {
+    const inputs: unknown[] = [];
+    const db = await promotedStandby(inputs);
+    const throwing = {
+      execute: (): Promise<never> => {
+        throw new Error('connection terminated');
+      },
+    };
+    await expect(db.write(throwing, 'INSERT 1', [])).rejects.toThrow('connection terminated');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inputs).toHaveLength(2);
+    expect(db.role()).toBe('writer');
+  });
 });

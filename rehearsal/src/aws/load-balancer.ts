@@ -24,6 +24,13 @@ export interface ServiceTask {
   healthy: boolean;
 }
 
+/** A task's answer to a write: the HTTP status, the committing cluster when it is 201, what went wrong otherwise. */
+export interface WriteAnswer {
+  readonly status: number;
+  readonly cluster?: string;
+  readonly error?: string;
+}
+
 /** What a client's write through the load balancer came to. */
 export type RequestResult =
   | { readonly answered: false; readonly error: string }
@@ -98,13 +105,16 @@ export class RegionalService {
     return task?.core.readiness.current()?.ready === true;
   }
 
-  /** A write request: the load balancer picks a target and the task's database write path runs. */
-  public write(origin: Origin, execute: (task: ServiceTask) => Promise<string>): Promise<RequestResult> {
+  /**
+   * A write request: the load balancer picks a target and the task answers it. A task whose handler
+   * throws answers 503.
+   */
+  public write(origin: Origin, execute: (task: ServiceTask) => Promise<WriteAnswer>): Promise<RequestResult> {
     if (!this.reachable(origin)) return Promise.resolve({ answered: false, error: 'connect timeout' });
     const task = this.target();
     if (!task) return Promise.resolve({ answered: true, status: 503, error: 'no registered targets' });
     return execute(task).then(
-      (cluster): RequestResult => ({ answered: true, status: 201, task, cluster }),
+      (answer): RequestResult => ({ answered: true, task, ...answer }),
       (error: unknown): RequestResult => ({ answered: true, status: 503, task, error: error instanceof Error ? error.message : String(error) }),
     );
   }
