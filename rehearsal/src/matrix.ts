@@ -100,9 +100,10 @@ async function runInWorkers(options: MatrixOptions, tasks: ReadonlyArray<{ scena
               if (message.error) reject(new Error(`a rehearsal worker failed: ${message.error}`));
               else resolve(message.results!);
             });
-            child.once('exit', (code) => {
-              if (code !== 0 && code !== null) reject(new Error(`rehearsal worker exited with ${code}`));
-            });
+            // Whatever ends a worker before it reported (a crash, a signal, running out of memory)
+            // fails the matrix rather than leaving it waiting; after a report this is a no-op.
+            child.once('error', reject);
+            child.once('exit', (code, signal) => reject(new Error(`a rehearsal worker exited (${signal ?? `code ${code}`}) before reporting`)));
             child.send({ assemblyDir: options.assemblyDir, world: options.world, tasks: share });
           }),
       ),

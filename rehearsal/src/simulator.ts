@@ -138,7 +138,8 @@ function before(a: Timer, b: Timer): boolean {
 }
 
 /**
- * Calls `next` after every queued promise continuation has run, however deeply they chain, without
+ * Calls `next` after every queued promise continuation has run, however deeply promises chain
+ * (work queued with `process.nextTick` itself is not waited for; the simulated code uses none), without
  * a turn of the event loop and without a promise of its own. Node drains the next-tick queue only
  * once the microtask queue it is draining is empty ("since ESM modules are processed already as part
  * of the microtask queue, there queueMicrotask() callbacks are always executed before

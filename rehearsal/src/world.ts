@@ -532,7 +532,7 @@ export class World {
     return orders.create(key, this.clients.orderBodies[batch[0]]).then(
       (response): WriteAnswer => {
         this.batchesInFlight.delete(key);
-        return response.status === 201 ? { status: 201, cluster: inFlight.cluster } : { status: response.status, error: JSON.stringify(response.body) };
+        return response.status === 201 ? { status: 201, cluster: inFlight.cluster ?? '' } : { status: response.status, error: JSON.stringify(response.body) };
       },
       (error: unknown) => {
         this.batchesInFlight.delete(key);

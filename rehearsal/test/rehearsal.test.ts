@@ -118,6 +118,13 @@ describe('the rehearsal proves what it claims', () => {
     expect(inWorkers.summaries).toEqual(inProcess.summaries);
   });
 
+  test("a worker's failure fails the matrix with the worker's reason, instead of leaving it waiting", async () => {
+    const missing = path.join(os.tmpdir(), 'no-such-assembly');
+    await expect(runMatrix({ assemblyDir: missing, scenarios: ['primary-region-lost'], seeds: [1, 2], workers: 2 })).rejects.toThrow(
+      /a rehearsal worker failed: .*no cloud assembly/,
+    );
+  });
+
   test('one seed replays exactly; another seed differs', async () => {
     const scenario = scenarioNamed('primary-region-lost')!;
     const [a, b, c] = [await runScenario(wiring, scenario, 42), await runScenario(wiring, scenario, 42), await runScenario(wiring, scenario, 43)];

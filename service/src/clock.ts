@@ -31,12 +31,14 @@ export function every(clock: Clock, ms: number, callback: () => void): () => voi
 
 /**
  * Rejects with `timed out after <ms> ms` unless `work` settles first. One promise, no race: it sits
- * on every order request and readiness check.
+ * on every order request and readiness check. When the work settles in the same instant as the
+ * timer fires, the work wins, as it would in a race: the rejection waits one microtask, behind the
+ * work's own settlement.
  */
 export function withTimeout<T>(clock: Clock, ms: number, work: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const cancel = clock.schedule(ms, () => reject(new Error(`timed out after ${ms} ms`)));
-    work.then(
+    let cancel = (): void => undefined;
+    Promise.resolve(work).then(
       (value) => {
         cancel();
         resolve(value);
@@ -46,5 +48,6 @@ export function withTimeout<T>(clock: Clock, ms: number, work: Promise<T>): Prom
         reject(error);
       },
     );
+    cancel = clock.schedule(ms, () => queueMicrotask(() => reject(new Error(`timed out after ${ms} ms`))));
   });
 }

@@ -199,7 +199,7 @@ export class RegionDatabase {
     // through an await is a JavaScript throw (microseconds each).
     let executed: Promise<SqlPortResult>;
     try {
-      executed = sql.execute(endpoint, statement, parameters);
+      executed = Promise.resolve(sql.execute(endpoint, statement, parameters));
     } catch (error) {
       executed = Promise.reject(error);
     }

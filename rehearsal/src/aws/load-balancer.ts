@@ -113,10 +113,12 @@ export class RegionalService {
     if (!this.reachable(origin)) return Promise.resolve({ answered: false, error: 'connect timeout' });
     const task = this.target();
     if (!task) return Promise.resolve({ answered: true, status: 503, error: 'no registered targets' });
-    return execute(task).then(
-      (answer): RequestResult => ({ answered: true, task, ...answer }),
-      (error: unknown): RequestResult => ({ answered: true, status: 503, task, error: error instanceof Error ? error.message : String(error) }),
-    );
+    const failed = (error: unknown): RequestResult => ({ answered: true, status: 503, task, error: error instanceof Error ? error.message : String(error) });
+    try {
+      return execute(task).then((answer): RequestResult => ({ answered: true, task, ...answer }), failed);
+    } catch (error) {
+      return Promise.resolve(failed(error));
+    }
   }
 
   /** Round robin over healthy targets; over every registered target when none is healthy (fail-open). */
