@@ -161,9 +161,11 @@ export class AuroraGlobalDatabase {
 
   /** Clusters acting as the writer right now (more than one is split brain). */
   public clustersAcceptingWrites(): string[] {
-    return this.clusters
-      .filter((cluster) => cluster.acceptsWrites && cluster.up && this.network.regionUp(cluster.spec.region))
-      .map((cluster) => cluster.spec.identifier);
+    return this.clusters.filter((cluster) => this.actsAsWriter(cluster)).map((cluster) => cluster.spec.identifier);
+  }
+
+  private actsAsWriter(cluster: Cluster): boolean {
+    return cluster.acceptsWrites && cluster.up && this.network.regionUp(cluster.spec.region);
   }
 
   /** Each episode in which two clusters accepted writes at once, from its start. */
@@ -343,7 +345,7 @@ export class AuroraGlobalDatabase {
   private checkSplitBrain(): void {
     // Counted before listed: this runs on every commit.
     let accepting = 0;
-    for (const cluster of this.clusters) if (cluster.acceptsWrites && cluster.up && this.network.regionUp(cluster.spec.region)) accepting++;
+    for (const cluster of this.clusters) if (this.actsAsWriter(cluster)) accepting++;
     if (accepting > 1 && !this.inSplitBrain) this.splitBrains.push({ at: this.sim.now(), clusters: this.clustersAcceptingWrites() });
     this.inSplitBrain = accepting > 1;
   }
