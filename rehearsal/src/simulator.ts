@@ -1,10 +1,12 @@
 import { Random } from './random';
 
-interface Timer {
-  readonly at: number;
-  readonly seq: number;
-  readonly callback: () => void;
-  cancelled: boolean;
+class Timer {
+  public cancelled = false;
+  constructor(
+    public readonly at: number,
+    public readonly seq: number,
+    public readonly callback: () => void,
+  ) {}
 }
 
 /** One line of a run's timeline: what an actor saw or did, at a virtual time. */
@@ -41,15 +43,17 @@ export class Simulator {
 
   /** Calls `callback` after `ms` of virtual time; returns a cancel function. */
   public schedule(ms: number, callback: () => void): () => void {
-    const timer: Timer = { at: this.time + Math.max(0, ms), seq: this.seq++, callback, cancelled: false };
-    this.push(timer);
+    const timer = this.add(ms, callback);
     return () => {
       timer.cancelled = true;
     };
   }
 
   public sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => void this.schedule(ms, resolve));
+    // Without a cancel function: a sleep is never cancelled, and a closure per sleep adds up.
+    return new Promise((resolve) => {
+      this.add(ms, resolve);
+    });
   }
 
   /** A promise that never settles: what a call sees when its execution environment was killed. */
@@ -73,6 +77,18 @@ export class Simulator {
   /** Runs every event up to and including `untilMs`, then leaves the clock there. */
   public run(untilMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // Steps after every queued promise continuation has run, however deeply promises chain (work queued
+      // with `process.nextTick` itself is not waited for; the simulated code uses none), without a turn of
+      // the event loop and without a promise of its own. Node drains the next-tick queue only once the
+      // microtask queue it is draining is empty ("since ESM modules are processed already as part of the
+      // microtask queue, there queueMicrotask() callbacks are always executed before process.nextTick() ones
+      // since Node.js is already in the process of draining the microtask queue", Node.js docs, process,
+      // *When to use queueMicrotask() vs. process.nextTick()*). The microtask puts the tick request inside
+      // that drain, behind the continuations already queued. A `setImmediate` per instant did the same
+      // through a full event-loop turn (with its I/O poll) and cost about a quarter of a run; awaiting a
+      // promise per instant cost six promises an instant.
+      const afterContinuations = (): void => queueMicrotask(nextTick);
+      const nextTick = (): void => process.nextTick(step);
       const step = (): void => {
         try {
           while (this.heap.length > 0 && this.heap[0].at <= untilMs) {
@@ -87,7 +103,7 @@ export class Simulator {
             }
             // Continuations of the promises these events resolved run before time moves on. Instants
             // whose timers were all cancelled (timeouts that did not fire) have none.
-            if (fired) return afterContinuations(step);
+            if (fired) return afterContinuations();
           }
           this.time = Math.max(this.time, untilMs);
           resolve();
@@ -95,39 +111,44 @@ export class Simulator {
           reject(error);
         }
       };
-      afterContinuations(step);
+      afterContinuations();
     });
   }
 
-  private push(timer: Timer): void {
+  private add(ms: number, callback: () => void): Timer {
+    const timer = new Timer(this.time + Math.max(0, ms), this.seq++, callback);
+    // Sift up with a hole: each level moves one parent down instead of swapping.
     const heap = this.heap;
+    let index = heap.length;
     heap.push(timer);
-    let index = heap.length - 1;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (!before(heap[index], heap[parent])) break;
-      [heap[index], heap[parent]] = [heap[parent], heap[index]];
+      const above = heap[parent];
+      if (!before(timer, above)) break;
+      heap[index] = above;
       index = parent;
     }
+    heap[index] = timer;
+    return timer;
   }
 
   private pop(): Timer {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
+    const size = heap.length;
+    if (size > 0) {
       let index = 0;
       for (;;) {
         const left = 2 * index + 1;
+        if (left >= size) break;
         const right = left + 1;
-        let smallest = index;
-        if (left < heap.length && before(heap[left], heap[smallest])) smallest = left;
-        if (right < heap.length && before(heap[right], heap[smallest])) smallest = right;
-        if (smallest === index) break;
-        [heap[index], heap[smallest]] = [heap[smallest], heap[index]];
-        index = smallest;
+        const child = right < size && before(heap[right], heap[left]) ? right : left;
+        if (!before(heap[child], last)) break;
+        heap[index] = heap[child];
+        index = child;
       }
+      heap[index] = last;
     }
     return top;
   }
@@ -135,20 +156,4 @@ export class Simulator {
 
 function before(a: Timer, b: Timer): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
-
-/**
- * Calls `next` after every queued promise continuation has run, however deeply promises chain
- * (work queued with `process.nextTick` itself is not waited for; the simulated code uses none), without
- * a turn of the event loop and without a promise of its own. Node drains the next-tick queue only
- * once the microtask queue it is draining is empty ("since ESM modules are processed already as part
- * of the microtask queue, there queueMicrotask() callbacks are always executed before
- * process.nextTick() ones since Node.js is already in the process of draining the microtask queue",
- * Node.js docs, process, *When to use queueMicrotask() vs. process.nextTick()*). The microtask puts
- * the tick request inside that drain, behind the continuations already queued. A `setImmediate` per
- * instant did the same through a full event-loop turn (with its I/O poll) and cost about a quarter
- * of a run; awaiting a promise per instant cost six promises an instant.
- */
-function afterContinuations(next: () => void): void {
-  queueMicrotask(() => process.nextTick(next));
 }

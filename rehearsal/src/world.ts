@@ -487,9 +487,12 @@ export class World {
   private clientsWrite(): void {
     const now = this.sim.now();
     const clients = this.clients;
-    // Batches in the order of their first client; consecutive clients mostly share a batch.
-    const batches = new Map<RegionalService | undefined, number[]>();
-    let previous: { service: RegionalService | undefined; batch: number[] } | undefined;
+    // Batches in the order of their first client; consecutive clients mostly share a batch, and
+    // there are at most as many batches as answers (two regions, or none).
+    const batchServices: Array<RegionalService | undefined> = [];
+    const batches: number[][] = [];
+    let previousService: RegionalService | undefined;
+    let previousBatch: number[] | undefined;
     for (let i = 0; i < clients.count; i++) {
       if (now >= clients.expiresAt[i]) {
         const { service, ttlMs } = this.resolveApplication();
@@ -501,14 +504,21 @@ export class World {
         clients.expiresAt[i] = now + ttlMs;
       }
       const service = clients.services[i];
-      if (!previous || previous.service !== service) {
-        let batch = batches.get(service);
-        if (!batch) batches.set(service, (batch = []));
-        previous = { service, batch };
+      if (previousBatch === undefined || previousService !== service) {
+        const known = batchServices.indexOf(service);
+        if (known >= 0) previousBatch = batches[known];
+        else {
+          previousBatch = [];
+          batchServices.push(service);
+          batches.push(previousBatch);
+        }
+        previousService = service;
       }
-      previous.batch.push(i);
+      previousBatch.push(i);
     }
-    for (const [service, batch] of batches) {
+    for (let b = 0; b < batches.length; b++) {
+      const service = batchServices[b];
+      const batch = batches[b];
       if (!service) {
         this.recordWrites(undefined, batch, now, { answered: false, error: 'no answer' });
         continue;
@@ -553,14 +563,16 @@ export class World {
       this.checkAcknowledgement(service!, result.cluster!);
     }
     const { lastAck, longestWriteGap, lastReachedReady, longestTrafficGap } = this.clients;
-    const measured = sent >= this.faultAt;
-    for (const i of batch) {
+    const faultAt = this.faultAt;
+    const measured = sent >= faultAt;
+    for (let k = 0; k < batch.length; k++) {
+      const i = batch[k];
       if (acknowledged) {
-        if (measured) longestWriteGap[i] = Math.max(longestWriteGap[i], sent - Math.max(lastAck[i], this.faultAt));
+        if (measured) longestWriteGap[i] = Math.max(longestWriteGap[i], sent - Math.max(lastAck[i], faultAt));
         lastAck[i] = sent;
       }
       if (reachedReady) {
-        if (measured) longestTrafficGap[i] = Math.max(longestTrafficGap[i], sent - Math.max(lastReachedReady[i], this.faultAt));
+        if (measured) longestTrafficGap[i] = Math.max(longestTrafficGap[i], sent - Math.max(lastReachedReady[i], faultAt));
         lastReachedReady[i] = sent;
       }
     }

@@ -121,15 +121,28 @@ export class RegionalService {
     }
   }
 
-  /** Round robin over healthy targets; over every registered target when none is healthy (fail-open). */
+  /**
+   * Round robin over healthy targets; over every registered target when none is healthy (fail-open).
+   * Counts and picks in place: every request and probe asks.
+   */
   public target(): ServiceTask | undefined {
-    const registered = this.registeredTasks();
-    if (registered.length === 0) return undefined;
-    const healthy = registered.filter((task) => task.healthy);
-    const candidates = healthy.length > 0 ? healthy : registered;
-    const task = candidates[this.nextTarget % candidates.length];
+    let registered = 0;
+    let healthy = 0;
+    for (const task of this.tasks) {
+      if (!task.running) continue;
+      registered++;
+      if (task.healthy) healthy++;
+    }
+    if (registered === 0) return undefined;
+    const healthyOnly = healthy > 0;
+    let remaining = this.nextTarget % (healthyOnly ? healthy : registered);
     this.nextTarget++;
-    return task;
+    for (const task of this.tasks) {
+      if (!task.running || (healthyOnly && !task.healthy)) continue;
+      if (remaining === 0) return task;
+      remaining--;
+    }
+    return undefined;
   }
 
   private launch(): void {

@@ -34,7 +34,8 @@ export class Network {
   }
 
   public partitioned(a: string, b: string): boolean {
-    return this.isolatedPairs.has([a, b].sort().join('|'));
+    // Asked on every forwarded write: no key to build while nothing is cut.
+    return this.isolatedPairs.size > 0 && this.isolatedPairs.has([a, b].sort().join('|'));
   }
 
   /** Whether a public endpoint in `region` can be reached from `origin`. */
