@@ -191,6 +191,27 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+/**
+ * One scenario for each fault class the issue names ("Faults to inject, one scenario each"), in its
+ * order: whole primary region lost; primary database lost; primary service or load balancer lost;
+ * the regions cut off from each other; a flapping primary; primary lost while the secondary is
+ * unhealthy; RDS API throttling or errors in the secondary; the orchestrator paused; failover then
+ * planned failback; a second regional failure. The speed goal (at least 10 scenarios x 200 seeds)
+ * is timed on these; the other scenarios are variations the rehearsal adds on top.
+ */
+export const FAULT_CLASS_SCENARIOS: readonly string[] = [
+  'primary-region-lost',
+  'primary-database-lost',
+  'primary-load-balancer-lost',
+  'regions-partitioned',
+  'primary-flapping',
+  'primary-lost-secondary-unhealthy',
+  'rds-api-throttled',
+  'orchestrator-paused',
+  'failover-then-planned-failback',
+  'second-regional-failure',
+];
+
 /** The pure outage scenarios: what the analytic worst case, the levers and the goal sweep are about. */
 export const OUTAGE_SCENARIOS: readonly string[] = ['primary-region-lost', 'primary-database-lost', 'primary-load-balancer-lost'];
 

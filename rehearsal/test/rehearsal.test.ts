@@ -6,7 +6,7 @@ import { DECISION_REASONS } from '../../orchestrator/src/decision';
 import { runInProcess, runMatrix } from '../src/matrix';
 import { PlatformWiring, readPlatformWiring } from '../src/platform-wiring';
 import { runScenario } from '../src/run';
-import { SCENARIOS, scenarioNamed } from '../src/scenarios';
+import { FAULT_CLASS_SCENARIOS, SCENARIOS, scenarioNamed } from '../src/scenarios';
 import { Assembly } from '../src/wiring';
 
 /** The fixed seeds of the CI matrix; `npm run rehearse` runs 200. */
@@ -95,6 +95,12 @@ describe('the rehearsal matrix (fixed seeds)', () => {
     } else {
       expect(summary.runsWithPromotion).toBe(0);
     }
+  });
+
+  test('the speed benchmark times ten distinct scenarios of the matrix, one per fault class, covering every expected outcome', () => {
+    expect(new Set(FAULT_CLASS_SCENARIOS).size).toBe(10);
+    for (const name of FAULT_CLASS_SCENARIOS) expect(report.summaries.map((summary) => summary.scenario)).toContain(name);
+    expect(new Set(FAULT_CLASS_SCENARIOS.map((name) => scenarioNamed(name)!.expected))).toEqual(new Set(['recover', 'no-promotion', 'no-promotion-and-page']));
   });
 
   test('every decision the orchestrator can make occurs across the batch (the rare paths ran)', () => {

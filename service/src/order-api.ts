@@ -78,7 +78,7 @@ export class OrderApi {
       acceptedAt: new Date(this.options.clock.now()).toISOString(),
       ...validation.request,
     };
-    return await this.guard('create', () =>
+    return this.guard('create', () =>
       this.options.store.accept(validation.idempotencyKey, requestFingerprint(validation.request), order).then((result): ApiResponse => {
         switch (result.outcome) {
           case 'created':
