@@ -33,6 +33,32 @@ describe('simulator', () => {
     expect(order).toEqual(['zero-delay at 10', 'later at 10.5']);
   });
 
+  test('timers fire in time order, equal times in the order they were scheduled, cancelled ones never', async () => {
+    const sim = new Simulator(3);
+    const expected: Array<{ at: number; id: number }> = [];
+    const fired: Array<{ at: number; id: number }> = [];
+    for (let id = 0; id < 2000; id++) {
+      // Few distinct times, so that many timers share an instant; sleeps and cancellable timers mixed.
+      const at = sim.random.int(50);
+      const record = (): void => void fired.push({ at: sim.now(), id });
+      if (id % 3 === 0) void sim.sleep(at).then(record);
+      else {
+        const cancel = sim.schedule(at, record);
+        if (id % 7 === 0) cancel();
+        else expected.push({ at, id });
+      }
+      if (id % 3 === 0) expected.push({ at, id });
+    }
+    await sim.run(100);
+    // Sleeps resolve through a continuation, after the instant's plain timers; within each kind the order is exact.
+    const plain = (list: typeof fired) => list.filter(({ id }) => id % 3 !== 0);
+    const slept = (list: typeof fired) => list.filter(({ id }) => id % 3 === 0);
+    const byTimeThenId = (a: { at: number; id: number }, b: { at: number; id: number }) => a.at - b.at || a.id - b.id;
+    expect(plain(fired)).toEqual(plain(expected).sort(byTimeThenId));
+    expect(slept(fired)).toEqual(slept(expected).sort(byTimeThenId));
+    expect(fired.every(({ at }, index) => index === 0 || at >= fired[index - 1].at)).toBe(true);
+  });
+
   test('the same seed gives the same run', async () => {
     const draws = async (seed: number): Promise<number[]> => {
       const sim = new Simulator(seed);
