@@ -6,22 +6,29 @@
  * By default it times one scenario per fault class of the issue (`FAULT_CLASS_SCENARIOS`, 10);
  * `--all` times every scenario of the rehearsal (13), the matrix `npm run rehearse` runs.
  *
- * Usage: npm run bench:rehearsal [-- [--all] [<assembly dir>]] (synthesize first: npm run synth)
+ * Usage: npm run bench:rehearsal [-- [--all] [--assembly <dir>]] (synthesize first: npm run synth)
  */
 import * as path from 'node:path';
 import { defaultWorkers, runMatrix, SCENARIO_NAMES } from '../rehearsal/src/matrix';
 import { FAULT_CLASS_SCENARIOS } from '../rehearsal/src/scenarios';
 
-const USAGE = 'usage: npm run bench:rehearsal [-- [--all] [<assembly dir>]]';
+const USAGE = 'usage: npm run bench:rehearsal [-- [--all] [--assembly <dir>]]';
 
 async function main(args: readonly string[]): Promise<void> {
-  const all = args.includes('--all');
-  const rest = args.filter((arg) => arg !== '--all');
-  if (rest.length > 1 || rest.some((arg) => arg.startsWith('-'))) {
-    process.stderr.write(`unexpected arguments: ${rest.join(' ')}\n${USAGE}\n`);
-    process.exit(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
   }
-  const assemblyDir = rest[0] ?? path.join(__dirname, '..', 'cdk.out');
+  let all = false;
+  let assemblyDir = path.join(__dirname, '..', 'cdk.out');
+  for (let index = 0; index < args.length; index++) {
+    if (args[index] === '--all') all = true;
+    else if (args[index] === '--assembly' && args[index + 1] !== undefined && !args[index + 1].startsWith('-')) assemblyDir = args[++index];
+    else {
+      process.stderr.write(`unexpected argument ${JSON.stringify(args[index])}${args[index] === '--assembly' ? ' (it needs a directory)' : ''}\n${USAGE}\n`);
+      process.exit(2);
+    }
+  }
   const scenarios = all ? SCENARIO_NAMES : FAULT_CLASS_SCENARIOS;
   const seeds = Array.from({ length: 200 }, (_, index) => index + 1);
   const workers = defaultWorkers();
@@ -35,4 +42,8 @@ async function main(args: readonly string[]): Promise<void> {
   if (!report.ok) process.exitCode = 1;
 }
 
-void main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // A missing assembly or a failed worker: its reason, without a stack trace.
+  process.stderr.write(`bench:rehearsal failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

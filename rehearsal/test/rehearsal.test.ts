@@ -97,7 +97,7 @@ describe('the rehearsal matrix (fixed seeds)', () => {
     }
   });
 
-  test('the speed benchmark times ten distinct scenarios of the matrix, one per fault class, covering every expected outcome', () => {
+  test("the speed benchmark's scenarios are ten distinct scenarios of the matrix and cover every expected outcome", () => {
     expect(new Set(FAULT_CLASS_SCENARIOS).size).toBe(10);
     for (const name of FAULT_CLASS_SCENARIOS) expect(report.summaries.map((summary) => summary.scenario)).toContain(name);
     expect(new Set(FAULT_CLASS_SCENARIOS.map((name) => scenarioNamed(name)!.expected))).toEqual(new Set(['recover', 'no-promotion', 'no-promotion-and-page']));

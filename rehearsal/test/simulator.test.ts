@@ -33,29 +33,36 @@ describe('simulator', () => {
     expect(order).toEqual(['zero-delay at 10', 'later at 10.5']);
   });
 
-  test('timers fire in time order, equal times in the order they were scheduled, cancelled ones never', async () => {
+  test('timers fire in time order, equal times in the order they were scheduled, cancelled ones never, also when scheduled while the heap drains', async () => {
     const sim = new Simulator(3);
-    const expected: Array<{ at: number; id: number }> = [];
-    const fired: Array<{ at: number; id: number }> = [];
-    for (let id = 0; id < 2000; id++) {
-      // Few distinct times, so that many timers share an instant; sleeps and cancellable timers mixed.
-      const at = sim.random.int(50);
-      const record = (): void => void fired.push({ at: sim.now(), id });
-      if (id % 3 === 0) void sim.sleep(at).then(record);
+    const scheduled: Array<{ at: number; seq: number; sleep: boolean }> = [];
+    const fired: Array<{ at: number; seq: number; sleep: boolean }> = [];
+    let seq = 0;
+    // Few distinct times, so that many timers share an instant; sleeps and cancellable timers mixed;
+    // a third of the callbacks schedule more timers, so that pushes and pops interleave.
+    const add = (): void => {
+      const timer = { at: sim.now() + sim.random.int(50), seq: seq++, sleep: seq % 3 === 0 };
+      const record = (): void => {
+        fired.push({ ...timer, at: sim.now() });
+        if (seq < 4000 && timer.seq % 3 === 1) for (let more = 0; more < 2; more++) add();
+      };
+      if (timer.sleep) void sim.sleep(timer.at - sim.now()).then(record);
       else {
-        const cancel = sim.schedule(at, record);
-        if (id % 7 === 0) cancel();
-        else expected.push({ at, id });
+        const cancel = sim.schedule(timer.at - sim.now(), record);
+        if (timer.seq % 7 === 0) return cancel();
       }
-      if (id % 3 === 0) expected.push({ at, id });
-    }
-    await sim.run(100);
+      scheduled.push(timer);
+    };
+    for (let index = 0; index < 1000; index++) add();
+    const beforeRun = scheduled.length;
+    await sim.run(10_000);
     // Sleeps resolve through a continuation, after the instant's plain timers; within each kind the order is exact.
-    const plain = (list: typeof fired) => list.filter(({ id }) => id % 3 !== 0);
-    const slept = (list: typeof fired) => list.filter(({ id }) => id % 3 === 0);
-    const byTimeThenId = (a: { at: number; id: number }, b: { at: number; id: number }) => a.at - b.at || a.id - b.id;
-    expect(plain(fired)).toEqual(plain(expected).sort(byTimeThenId));
-    expect(slept(fired)).toEqual(slept(expected).sort(byTimeThenId));
+    const byTimeThenSeq = (a: { at: number; seq: number }, b: { at: number; seq: number }) => a.at - b.at || a.seq - b.seq;
+    for (const sleep of [false, true]) {
+      const kind = (list: typeof fired) => list.filter((timer) => timer.sleep === sleep);
+      expect(kind(fired)).toEqual(kind(scheduled).sort(byTimeThenSeq));
+    }
+    expect(scheduled.length - beforeRun).toBeGreaterThan(500);
     expect(fired.every(({ at }, index) => index === 0 || at >= fired[index - 1].at)).toBe(true);
   });
 
