@@ -443,7 +443,7 @@ describe('a deliberately weakened template fails both scanners with their messag
   let weakened: GuardedSynthesis;
   let weakenedCheckov: CheckovResult;
   beforeAll(async () => {
-    // A log group whose encryption an escape hatch removed, as a careless change would.
+    // A log group without a KMS key, as a careless change would leave it.
     weakened = guardedSynth((app) => {
       const stack = new Stack(app, 'Weakened', { env: { account: TEST_ACCOUNT, region: 'us-east-1' } });
       new logs.LogGroup(stack, 'Unencrypted', { logGroupName: 'weakened', retention: logs.RetentionDays.ONE_YEAR });

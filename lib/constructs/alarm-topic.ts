@@ -40,7 +40,10 @@ export class AlarmTopic extends Construct {
    * without the allow CloudWatch alarms are "not authorized to perform: SNS:Publish", AWS re:Post,
    * *Why didn't I receive an SNS notification for my CloudWatch alarm trigger?*), and an allow in
    * the key's policy to encrypt the messages. The key also protects the data stores, so the service
-   * may use it only for these sources.
+   * may use it only for these sources. `ArnLike` matches each colon-separated part of the ARN
+   * case-sensitively, with `*` and `?` as the only wildcards, exactly as `ArnEquals` does (IAM User
+   * Guide, *IAM JSON policy elements: Condition operators*, ARN condition operators): a source ARN
+   * without wildcards (one EventBridge rule) admits that source alone.
    */
   public admitPublisher(sid: string, service: string, sourceArn: string): void {
     const conditions = { StringEquals: { 'aws:SourceAccount': Stack.of(this).account }, ArnLike: { 'aws:SourceArn': sourceArn } };

@@ -197,7 +197,9 @@ export const SCENARIOS: readonly Scenario[] = [
  * the regions cut off from each other; a flapping primary; primary lost while the secondary is
  * unhealthy; RDS API throttling or errors in the secondary; the orchestrator paused; failover then
  * planned failback; a second regional failure. The speed goal (at least 10 scenarios x 200 seeds)
- * is timed on these; the other scenarios are variations the rehearsal adds on top.
+ * is timed on these. The RDS class has a second scenario, `secondary-rds-api-down` (errors for the
+ * whole run), costlier per run (README, Failover rehearsal: Speed); `primary-rds-api-throttled` and
+ * `orchestrator-dies-mid-promotion` are variations the rehearsal adds.
  */
 export const FAULT_CLASS_SCENARIOS: readonly string[] = [
   'primary-region-lost',
