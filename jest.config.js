@@ -14,5 +14,7 @@ module.exports = {
   // Synthesis dominates; two workers match the 2-core machine.
   maxWorkers: 2,
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  // The real `cdk synth` of config/dev.json and config/prod.json, once per run (cached by its inputs).
+  globalSetup: '<rootDir>/test/global-setup.ts',
   testTimeout: 120000,
 };

@@ -1,8 +1,10 @@
 /**
- * Runs cfn-lint over every stack template of a cloud assembly, each against its own region.
- * Usage: tsx scripts/lint-templates.ts [cdk.out]
+ * Runs cfn-lint over every stack template of one or more cloud assemblies, each template against its
+ * own region: one cfn-lint process per region for all the templates of that region (a start costs
+ * about as much as linting two templates), the regions side by side.
+ * Usage: tsx scripts/lint-templates.ts [assembly-dir ...]   (default: cdk.out)
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -13,12 +15,15 @@ export interface StackTemplate {
 }
 
 export interface LintResult extends StackTemplate {
+  /** cfn-lint's exit-code bits for this template alone: 2 error, 4 warning, 8 informational. */
   readonly exitCode: number;
+  /** One line per finding: rule, level, message and location. */
   readonly output: string;
 }
 
 const PROJECT_ROOT = path.join(__dirname, '..');
 const CFN_LINT = path.join(PROJECT_ROOT, '.venv', 'bin', 'cfn-lint');
+const LEVEL_BITS: Record<string, number> = { Error: 2, Warning: 4, Informational: 8 };
 
 /** Stack templates listed in the assembly manifest, with the region each deploys to. */
 export function stackTemplates(assemblyDir: string): StackTemplate[] {
@@ -34,28 +39,76 @@ export function stackTemplates(assemblyDir: string): StackTemplate[] {
     });
 }
 
-/** cfn-lint exit codes are a bit mask: 2 errors, 4 warnings, 8 informational. */
-export function lintTemplates(assemblyDir: string): LintResult[] {
-  if (!fs.existsSync(CFN_LINT)) {
-    throw new Error(`${CFN_LINT} not found: run scripts/setup-python.sh first`);
-  }
-  return stackTemplates(assemblyDir).map((stack) => {
-    const run = spawnSync(CFN_LINT, ['--config-file', path.join(PROJECT_ROOT, '.cfnlintrc.yaml'), '--regions', stack.region, '--', stack.templateFile], {
-      encoding: 'utf8',
-    });
-    return { ...stack, exitCode: run.status ?? 1, output: `${run.stdout}${run.stderr}`.trim() };
+/** Lints `templates`, each against its own region; results in the order given. */
+export async function lintStackTemplates(templates: readonly StackTemplate[]): Promise<LintResult[]> {
+  if (!fs.existsSync(CFN_LINT)) throw new Error(`${CFN_LINT} not found: run scripts/setup-python.sh first`);
+  const regions = [...new Set(templates.map((template) => template.region))];
+  const findings = new Map<string, any[]>();
+  await Promise.all(
+    regions.map(async (region) => {
+      const files = templates.filter((template) => template.region === region).map((template) => path.resolve(template.templateFile));
+      for (const finding of await runCfnLint(region, files)) {
+        const file = path.resolve(finding.Filename);
+        findings.set(file, [...(findings.get(file) ?? []), finding]);
+      }
+    }),
+  );
+  return templates.map((template) => {
+    const own = findings.get(path.resolve(template.templateFile)) ?? [];
+    return {
+      ...template,
+      exitCode: own.reduce((bits, finding) => bits | (LEVEL_BITS[finding.Level] ?? 2), 0),
+      output: own
+        .map(
+          (finding) =>
+            `${finding.Rule.Id} (${finding.Level}) ${finding.Message} at ${(finding.Location?.Path ?? []).join('/')} line ${finding.Location?.Start?.LineNumber}`,
+        )
+        .join('\n'),
+    };
   });
 }
 
-function main(): void {
-  const assemblyDir = process.argv[2] ?? path.join(PROJECT_ROOT, 'cdk.out');
+/** Every template of every assembly, linted. */
+export async function lintTemplates(...assemblyDirs: string[]): Promise<LintResult[]> {
+  return lintStackTemplates(assemblyDirs.flatMap(stackTemplates));
+}
+
+/** One cfn-lint process over `files` against `region`; its findings as JSON. */
+function runCfnLint(region: string, files: string[]): Promise<any[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(CFN_LINT, ['--config-file', path.join(PROJECT_ROOT, '.cfnlintrc.yaml'), '--regions', region, '--format', 'json', '--', ...files], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const text = Buffer.concat(stdout).toString();
+      // Exit bits 2/4/8 report findings (listed in the JSON); 1 is cfn-lint failing to run.
+      if (status === null || status & 1 || !text.trim().startsWith('[')) {
+        return reject(new Error(`cfn-lint (${region}) exited with ${status}: ${Buffer.concat(stderr).toString()}${text}`));
+      }
+      resolve(JSON.parse(text));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const assemblyDirs = process.argv.slice(2);
   let failed = false;
-  for (const result of lintTemplates(assemblyDir)) {
-    const blocking = (result.exitCode & 0b0110) !== 0 || (result.exitCode & 1) !== 0;
+  for (const result of await lintTemplates(...(assemblyDirs.length ? assemblyDirs : [path.join(PROJECT_ROOT, 'cdk.out')]))) {
+    const blocking = (result.exitCode & 0b0110) !== 0;
     failed ||= blocking;
     process.stdout.write(`${blocking ? 'FAIL' : 'ok  '} ${result.stackId} (${result.region})\n${result.output ? `${result.output}\n` : ''}`);
   }
   process.exit(failed ? 1 : 0);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((error: Error) => {
+    process.stderr.write(`lint-templates: ${error.message}\n`);
+    process.exit(1);
+  });
+}

@@ -69,47 +69,85 @@ export interface CheckovResult {
   /** Skipped checks by id, with the comment of each skip. */
   readonly skipped: Record<string, number>;
   readonly skipComments: string[];
-  /** Templates checkov could not parse (and so did not scan), and the resources it did scan. */
+  /** Templates checkov could not parse (and so did not scan), in the whole run. */
   readonly parsingErrors: number;
-  readonly resourceCount: number;
+  /** Resources checkov parsed in the whole run (it counts them per run, not per template). */
+  readonly runResourceCount: number;
 }
 
-/** Runs checkov over every template of an assembly directory, offline, in the background. */
-export function checkov(directory: string): Promise<CheckovResult> {
+/**
+ * Runs checkov once over the stack templates of several assemblies, offline, in the background (a
+ * start costs about as much as a scan): each assembly's templates are copied into a folder of their
+ * own, named by its label, and the findings are split by folder again.
+ */
+export async function checkov(assemblies: Record<string, string>): Promise<Record<string, CheckovResult>> {
   if (!fs.existsSync(CHECKOV)) throw new Error(`${CHECKOV} not found: run scripts/setup-python.sh first`);
+  const scan = fs.mkdtempSync(path.join(os.tmpdir(), 'checkov-'));
+  try {
+    for (const [label, directory] of Object.entries(assemblies)) {
+      fs.mkdirSync(path.join(scan, label));
+      for (const file of fs.readdirSync(directory).filter((name) => name.endsWith('.template.json')))
+        fs.copyFileSync(path.join(directory, file), path.join(scan, label, file));
+    }
+    const report = await runCheckov(scan);
+    return Object.fromEntries(Object.keys(assemblies).map((label) => [label, checkovResult(report, label)]));
+  } finally {
+    fs.rmSync(scan, { recursive: true, force: true });
+  }
+}
+
+function runCheckov(directory: string): Promise<any> {
+  // The report goes to a file: a pipe could fill while the test process is busy synthesizing.
+  const reportFile = path.join(directory, 'report.json');
+  const report = fs.openSync(reportFile, 'w');
   const child = spawn(CHECKOV, ['--directory', directory, '--framework', 'cloudformation', '--skip-download', '--compact', '--output', 'json'], {
     // Never reach for PyPI's version check or Prisma Cloud's guidelines: the check runs offline.
     env: { ...process.env, CKV_SKIP_PACKAGE_UPDATE_CHECK: 'true', BC_SKIP_MAPPING: 'TRUE' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', report, 'pipe'],
   });
-  const stdout: Buffer[] = [];
+  fs.closeSync(report);
   const stderr: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (status) => {
       // checkov exits 1 when a check fails; the result lists which.
       if (status !== 0 && status !== 1) return reject(new Error(`checkov exited with ${status}: ${Buffer.concat(stderr).toString()}`));
-      resolve(checkovResult(JSON.parse(Buffer.concat(stdout).toString())));
+      resolve(JSON.parse(fs.readFileSync(reportFile, 'utf8')));
     });
   });
 }
 
-function checkovResult(output: unknown): CheckovResult {
+/** The part of a checkov report about the templates under the folder `label`. */
+function checkovResult(output: unknown, label: string): CheckovResult {
+  const mine = (check: any) =>
+    String(check.file_path)
+      .replace(/^[/\\]+/, '')
+      .startsWith(`${label}/`) || String(check.file_path).startsWith(`${label}\\`);
   const results = [output].flat().flatMap((report: any) => (report.results ? [report.results] : []));
-  const failed = results.flatMap((result) =>
-    result.failed_checks.map((check: any) => `${check.check_id} (${check.check_name}) at ${path.basename(check.file_path)}: ${check.resource}`),
-  );
-  const skippedChecks = results.flatMap((result) => result.skipped_checks);
+  const checks = (kind: string) => results.flatMap((result) => (result[kind] ?? []).filter(mine));
+  const failed = checks('failed_checks').map((check: any) => `${check.check_id} (${check.check_name}) at ${path.basename(check.file_path)}: ${check.resource}`);
+  const skippedChecks = checks('skipped_checks');
   const summaries = [output].flat().map((report: any) => report.summary ?? {});
   return {
     parsingErrors: summaries.reduce((sum, summary) => sum + (summary.parsing_errors ?? 0), 0),
-    resourceCount: summaries.reduce((sum, summary) => sum + (summary.resource_count ?? 0), 0),
+    runResourceCount: summaries.reduce((sum, summary) => sum + (summary.resource_count ?? 0), 0),
     failed,
     skipped: countBy(skippedChecks.map((check: any) => check.check_id)),
     skipComments: skippedChecks.map((check: any) => check.check_result.suppress_comment ?? ''),
   };
+}
+
+/** Resources in the stack templates of `assemblies`: what a checkov run over them must have parsed. */
+export function templateResourceCount(assemblies: string[]): number {
+  return assemblies
+    .flatMap((directory) =>
+      fs
+        .readdirSync(directory)
+        .filter((name) => name.endsWith('.template.json'))
+        .map((name) => path.join(directory, name)),
+    )
+    .reduce((sum, file) => sum + Object.keys(JSON.parse(fs.readFileSync(file, 'utf8')).Resources ?? {}).length, 0);
 }
 
 function countBy(keys: string[]): Record<string, number> {

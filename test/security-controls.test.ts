@@ -18,7 +18,8 @@ import {
   SynthesizedPlatform,
   TEST_ACCOUNT,
 } from './helpers';
-import { checkov, CheckovResult, GuardedSynthesis, guardedSynth } from './scanners';
+import { sharedAssembly } from './assemblies';
+import { checkov, CheckovResult, GuardedSynthesis, guardedSynth, templateResourceCount } from './scanners';
 
 /**
  * The controls a bank's security review asks for (PCI DSS v4.0.1, NIST 800-53), read from the
@@ -26,29 +27,39 @@ import { checkov, CheckovResult, GuardedSynthesis, guardedSynth } from './scanne
  * and the independent scanners of that review over the same templates: cdk-nag's compliance packs,
  * CloudFormation Guard with the AWS Control Tower proactive rules, and checkov. Every finding is
  * fixed or acknowledged beside its resource; the acknowledged ones are counted here and listed in
- * the README's table of accepted trade-offs. Each posture is synthesized once, with Guard attached.
+ * the README's table of accepted trade-offs. Each posture is synthesized once in process, with Guard attached;
+ * checkov scans the real CLI synth of both (what would be deployed) in one run.
  */
 const ENVIRONMENTS: Record<string, string> = { production: 'prod', test: 'dev' };
 const postures: Record<string, SynthesizedPlatform> = {};
 const guard: Record<string, GuardedSynthesis<unknown>> = {};
-const checkovResults: Record<string, CheckovResult> = {};
+let checkovResults: Record<string, CheckovResult> = {};
+let weakened: GuardedSynthesis;
 
 beforeAll(async () => {
-  const scans: Array<Promise<void>> = [];
+  // A log group without a KMS key, as a careless change would leave it: both scanners must refuse it.
+  weakened = guardedSynth((app) => {
+    const stack = new Stack(app, 'Weakened', { env: { account: TEST_ACCOUNT, region: 'us-east-1' } });
+    new logs.LogGroup(stack, 'Unencrypted', { logGroupName: 'weakened', retention: logs.RetentionDays.ONE_YEAR });
+  });
+  // checkov reads what would be deployed, the real CLI synth of each environment, in one run beside Guard's synths.
+  const scan = checkov({
+    weakened: weakened.outdir,
+    ...Object.fromEntries(Object.entries(ENVIRONMENTS).map(([posture, environment]) => [posture, sharedAssembly(environment)])),
+  });
+  scan.catch(() => undefined);
   for (const [posture, environment] of Object.entries(ENVIRONMENTS)) {
     const synthesis = guardedSynth((app) => createPlatform(app, environmentConfig(environment)));
     guard[posture] = synthesis;
     // A Guard finding fails the synth; every test then reports Guard's own message.
     if (synthesis.error) throw new Error(synthesis.error);
     postures[posture] = platformOf(synthesis.app, synthesis.built);
-    // checkov of one posture runs while the next one synthesizes.
-    scans.push(checkov(synthesis.outdir).then((result) => void (checkovResults[posture] = result)));
   }
-  await Promise.all(scans);
+  checkovResults = await scan;
 }, 120_000);
 
 afterAll(() => {
-  for (const synthesis of Object.values(guard)) fs.rmSync(synthesis.outdir, { recursive: true, force: true });
+  for (const synthesis of [...Object.values(guard), weakened]) if (synthesis) fs.rmSync(synthesis.outdir, { recursive: true, force: true });
 });
 
 const POSTURES = Object.keys(ENVIRONMENTS);
@@ -427,7 +438,8 @@ describe.each(POSTURES)('Guard and checkov, %s posture', (posture) => {
 
   test('checkov: every template parsed and scanned, no failed check', () => {
     expect(checkovResults[posture].parsingErrors).toBe(0);
-    expect(checkovResults[posture].resourceCount).toBeGreaterThan(250);
+    // checkov counts per run: every resource of every template of the run was parsed.
+    expect(checkovResults[posture].runResourceCount).toBe(templateResourceCount([weakened.outdir, ...Object.values(ENVIRONMENTS).map(sharedAssembly)]));
     expect(checkovResults[posture].failed).toEqual([]);
   });
 
@@ -440,18 +452,6 @@ describe.each(POSTURES)('Guard and checkov, %s posture', (posture) => {
 });
 
 describe('a deliberately weakened template fails both scanners with their messages', () => {
-  let weakened: GuardedSynthesis;
-  let weakenedCheckov: CheckovResult;
-  beforeAll(async () => {
-    // A log group without a KMS key, as a careless change would leave it.
-    weakened = guardedSynth((app) => {
-      const stack = new Stack(app, 'Weakened', { env: { account: TEST_ACCOUNT, region: 'us-east-1' } });
-      new logs.LogGroup(stack, 'Unencrypted', { logGroupName: 'weakened', retention: logs.RetentionDays.ONE_YEAR });
-    });
-    weakenedCheckov = await checkov(weakened.outdir);
-  }, 60_000);
-  afterAll(() => fs.rmSync(weakened.outdir, { recursive: true, force: true }));
-
   test('Guard fails the synth, naming the rule, the control and the construct', () => {
     expect(weakened.findings).toEqual(['cloudwatch_log_group_encrypted_check at Weakened/Unencrypted/Resource']);
     expect(weakened.error).toMatch(/CT\.CLOUDWATCH\.PR\.3/);
@@ -459,6 +459,8 @@ describe('a deliberately weakened template fails both scanners with their messag
   });
 
   test('checkov fails the check, naming the check and the resource', () => {
-    expect(weakenedCheckov.failed).toEqual([expect.stringMatching(/^CKV_AWS_158 \(.*KMS.*\) at Weakened\.template\.json: AWS::Logs::LogGroup\.Unencrypted/)]);
+    expect(checkovResults.weakened.failed).toEqual([
+      expect.stringMatching(/^CKV_AWS_158 \(.*KMS.*\) at Weakened\.template\.json: AWS::Logs::LogGroup\.Unencrypted/),
+    ]);
   });
 });

@@ -1,0 +1,164 @@
+/**
+ * The real `cdk synth` of each checked-in environment, run once per test run by jest's global setup
+ * (`test/global-setup.ts`) and shared by every test that reads an assembly: the CLI synth's own checks,
+ * cfn-lint, checkov, the rehearsal and the RTO report. Synthesis is the check command's cost, so a
+ * synth is kept under `.cache/assemblies/` and reused while nothing it reads has changed: its key
+ * hashes every file of the repository except the ones synthesis never reads (tests, Markdown,
+ * installed and generated folders), with the Node version and the CLI arguments.
+ */
+import { spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const REPOSITORY_ROOT = path.join(__dirname, '..');
+const CACHE = path.join(REPOSITORY_ROOT, '.cache', 'assemblies');
+const ENVIRONMENT_VARIABLE = 'TRADING_DR_SHARED_ASSEMBLIES';
+
+/** The checked-in environments synthesized for the tests, with the CLI's extra arguments. */
+export const SHARED_ENVIRONMENTS: Record<string, string[]> = {
+  dev: [],
+  prod: ['-c', 'config=prod'],
+};
+
+export interface SharedSynth {
+  /** `config/<environment>.json`. */
+  readonly environment: string;
+  /** The cloud assembly directory. */
+  readonly directory: string;
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Folders synthesis never reads: installs, outputs, caches, and tests at any depth. */
+const SKIPPED_FOLDERS = new Set(['node_modules', '.git', '.venv', '.cache', 'coverage', 'test', 'dist', '.cdk.staging']);
+
+/**
+ * The files a synth can read, relative to `root`, sorted: everything but the skipped folders, cloud
+ * assemblies (`cdk.out*`), Markdown and jest's result file.
+ */
+export function synthInputs(root = REPOSITORY_ROOT): string[] {
+  const files: string[] = [];
+  const walk = (relative: string) => {
+    for (const entry of fs.readdirSync(path.join(root, relative), { withFileTypes: true })) {
+      const file = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith('cdk.out')) walk(file);
+      } else if (!entry.name.endsWith('.md') && entry.name !== '.jest-results.json') {
+        files.push(file);
+      }
+    }
+  };
+  walk('');
+  return files.sort();
+}
+
+/** The cache key of a synth of `environment`: its inputs' paths and contents, the Node version and the CLI arguments. */
+export function synthKey(environment: string, root = REPOSITORY_ROOT): string {
+  const hash = crypto.createHash('sha256');
+  hash.update(`node ${process.version} ${process.platform}-${process.arch}\0${JSON.stringify(cliArguments('<out>', environment))}\0`);
+  for (const file of synthInputs(root)) {
+    hash.update(`${file}\0`);
+    // A symlink is hashed as its target path, so a dangling one does not fail the key.
+    const stat = fs.lstatSync(path.join(root, file));
+    hash.update(stat.isSymbolicLink() ? fs.readlinkSync(path.join(root, file)) : fs.readFileSync(path.join(root, file)));
+    hash.update('\0');
+  }
+  return hash.digest('hex').slice(0, 20);
+}
+
+function cliArguments(outDir: string, environment: string): string[] {
+  return ['synth', '--no-lookups', '--no-notices', '--quiet', '--output', outDir, ...SHARED_ENVIRONMENTS[environment]];
+}
+
+/**
+ * The environment of the CLI: no credentials, no account, no profile, no telemetry, and the built-in
+ * template validation left on (the unit tests turn it off), the way a fresh machine runs it.
+ */
+export function offlineCliEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_CONFIG_FILE: '/dev/null',
+  };
+  for (const key of [
+    'CDK_VALIDATION',
+    'CDK_DEFAULT_ACCOUNT',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    ENVIRONMENT_VARIABLE,
+  ])
+    delete env[key];
+  return env;
+}
+
+/** Runs the real CDK CLI (`node_modules/.bin/cdk`) with `args`, offline, without blocking. */
+export function runCdk(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(REPOSITORY_ROOT, 'node_modules', '.bin', 'cdk'), args, {
+      cwd: REPOSITORY_ROOT,
+      env: offlineCliEnvironment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
+  });
+}
+
+const RESULT_FILE = 'cli-synth-result.json';
+
+/**
+ * Synthesizes `environment` with the real CLI into the cache, unless a successful synth of the same
+ * key is there; a failed synth is kept for its report but never reused. Written aside and renamed
+ * into place, so an interrupted run leaves no half assembly behind.
+ */
+export async function synthesizeShared(environment: string): Promise<string> {
+  const key = synthKey(environment);
+  const directory = path.join(CACHE, `${environment}-${key}`);
+  if (fs.existsSync(path.join(directory, RESULT_FILE))) return directory;
+  fs.mkdirSync(CACHE, { recursive: true });
+  const staging = fs.mkdtempSync(`${directory}.staging-`);
+  const run = await runCdk(cliArguments(staging, environment));
+  const target = run.status === 0 ? directory : `${directory}.failed`;
+  fs.writeFileSync(path.join(staging, RESULT_FILE), JSON.stringify({ environment, ...run }));
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.renameSync(staging, target);
+  // Other keys of this environment are stale now.
+  for (const entry of fs.readdirSync(CACHE))
+    if (entry.startsWith(`${environment}-`) && entry !== path.basename(target)) fs.rmSync(path.join(CACHE, entry), { recursive: true, force: true });
+  return target;
+}
+
+/** Synthesizes every shared environment, side by side, and publishes their directories to the test workers. */
+export async function synthesizeAllShared(): Promise<Record<string, string>> {
+  const environments = Object.keys(SHARED_ENVIRONMENTS);
+  const directories = await Promise.all(environments.map(synthesizeShared));
+  const published = Object.fromEntries(environments.map((environment, index) => [environment, directories[index]]));
+  process.env[ENVIRONMENT_VARIABLE] = JSON.stringify(published);
+  return published;
+}
+
+/** The shared CLI synth of `environment`, made by the global setup of this test run. */
+export function sharedSynth(environment: string): SharedSynth {
+  const published = process.env[ENVIRONMENT_VARIABLE];
+  if (!published) throw new Error("no shared assemblies: jest's globalSetup (test/global-setup.ts) did not run");
+  const directory: string | undefined = JSON.parse(published)[environment];
+  if (!directory) throw new Error(`no shared assembly of ${environment}`);
+  return { ...JSON.parse(fs.readFileSync(path.join(directory, RESULT_FILE), 'utf8')), directory };
+}
+
+/** The directory of the shared assembly of `environment`; fails with the synth's output when the synth failed. */
+export function sharedAssembly(environment: string): string {
+  const synth = sharedSynth(environment);
+  if (synth.status !== 0) throw new Error(`cdk synth of ${environment} failed (${synth.status}):\n${synth.stdout}\n${synth.stderr}`);
+  return synth.directory;
+}
