@@ -86,8 +86,9 @@ for setting in "${settings[@]}"; do
       rm -rf "$base"
       clone "$base" && chown -R "$user:$user" "$base"
       # A login environment of the user's own: its PATH, HOME and caches, none of root's.
-      runuser --login "$user" --command "script --quiet --return --command $(printf %q "cd $base && $test_command") /dev/stdout" < /dev/null > "$logs/$setting.log" 2>&1
+      runuser --login "$user" --command "script --quiet --return --command $(printf %q "cd $base && $test_command") $(printf %q "$base.log")" < /dev/null > /dev/null 2>&1
       status=$?
+      mv "$base.log" "$logs/$setting.log"
       where="$base (as $user)"
       ;;
     space)

@@ -11,13 +11,13 @@ import {
   ReportUsageError,
   RTO_OBJECTIVE_SECONDS,
 } from '../scripts/rto-report';
-import { synthesizePlatform } from './helpers';
+import { sharedAssembly } from './assemblies';
 
 const ROOT = path.join(__dirname, '..');
 let assemblyDir: string;
 
 beforeAll(() => {
-  assemblyDir = synthesizePlatform({ environmentSuffix: 'rto' }).app.synth().directory;
+  assemblyDir = sharedAssembly('dev');
 });
 
 /** A copy of the assembly with one template edited, as if the app had been configured so. */
@@ -148,7 +148,7 @@ describe('rto-report arguments', () => {
   });
 
   test('the report names the environment its templates belong to', () => {
-    expect(recoveryReport(assemblyDir).environment).toBe('rto');
-    expect(formatReport(recoveryReport(assemblyDir))).toContain('environment "rto"');
+    expect(recoveryReport(assemblyDir).environment).toBe('dev');
+    expect(formatReport(recoveryReport(assemblyDir))).toContain('environment "dev"');
   });
 });

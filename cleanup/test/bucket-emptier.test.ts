@@ -32,12 +32,15 @@ async function logBucket(objects: number, versioned = false, tagged = true): Pro
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   if (tagged) await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: EMPTY_ON_DELETE_TAG, Value: 'true' }] } }));
   if (versioned) await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-  for (let index = 0; index < objects; index++) {
+  const writeObject = async (index: number) => {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `alb/log-${index}.gz`, Body: 'x' }));
     if (versioned) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `alb/log-${index}.gz`, Body: 'y' }));
     // A delete without a version id leaves a delete marker, which DeleteBucket also counts.
     if (versioned) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: `alb/log-${index}.gz` }));
-  }
+  };
+  // Objects side by side (each one's versions in order): one at a time, 400 versioned objects took 12 s.
+  const indexes = Array.from({ length: objects }, (_, index) => index);
+  for (let start = 0; start < objects; start += 20) await Promise.all(indexes.slice(start, start + 20).map(writeObject));
   return bucket;
 }
 

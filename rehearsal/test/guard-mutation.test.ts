@@ -3,7 +3,7 @@
  * taken as moved whenever it was read). The partition scenario must then break the rehearsal's
  * split-brain invariant: the invariants catch a broken guard, not only the scenario's outcome.
  */
-import { synthesizePlatform } from '../../test/helpers';
+import { sharedAssembly } from '../../test/assemblies';
 import { runInProcess } from '../src/matrix';
 
 jest.mock('../../orchestrator/src/decision', () => {
@@ -16,12 +16,9 @@ jest.mock('../../orchestrator/src/decision', () => {
 });
 
 test('without "writes follow traffic" a partition ends in split brain, and the invariant says so', async () => {
-  const assemblyDir = synthesizePlatform({ environmentSuffix: 'mutant' }).app.synth().directory;
-  const [result] = await runInProcess({ assemblyDir }, [{ scenario: 'regions-partitioned', seed: 1 }]);
+  const [result] = await runInProcess({ assemblyDir: sharedAssembly('dev') }, [{ scenario: 'regions-partitioned', seed: 1 }]);
   expect(result.failovers).toBe(1);
   expect(result.violations).toEqual(
-    expect.arrayContaining([
-      expect.stringMatching(/split brain at t=.*aurora-trading-primary-mutant and aurora-trading-secondary-mutant both accepted writes/),
-    ]),
+    expect.arrayContaining([expect.stringMatching(/split brain at t=.*aurora-trading-primary-dev and aurora-trading-secondary-dev both accepted writes/)]),
   );
 });

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { synthesizePlatform } from '../../test/helpers';
+import { sharedAssembly } from '../../test/assemblies';
 import { DECISION_REASONS } from '../../orchestrator/src/decision';
 import { runInProcess, runMatrix } from '../src/matrix';
 import { PlatformWiring, readPlatformWiring } from '../src/platform-wiring';
@@ -16,7 +16,8 @@ let assemblyDir: string;
 let wiring: PlatformWiring;
 
 beforeAll(() => {
-  assemblyDir = synthesizePlatform({ environmentSuffix: 'rehearse' }).app.synth().directory;
+  // The real CLI synth of config/dev.json, shared by the test run (test/assemblies.ts).
+  assemblyDir = sharedAssembly('dev');
   wiring = readPlatformWiring(Assembly.fromDirectory(assemblyDir));
 });
 
@@ -45,7 +46,7 @@ describe('wiring read from the synthesized templates', () => {
     // The secondary's name crosses regions through Fn::GetStackOutput; the primary's through Fn::ImportValue.
     expect(byId.primary.healthCheck).toMatchObject({ fqdn: lb('us-east-1'), path: '/ready', requestIntervalSeconds: 30, failureThreshold: 2 });
     expect(byId.secondary.healthCheck).toMatchObject({ fqdn: lb('us-west-2'), path: '/ready' });
-    expect(wiring.applicationName).toBe('app.trading-rehearse.example.com');
+    expect(wiring.applicationName).toBe('app.trading-dev.example.com');
   });
 
   test("each service's database hosts resolve to its own cluster's endpoint attributes, which the Aurora model interprets", () => {
@@ -80,7 +81,9 @@ describe('wiring read from the synthesized templates', () => {
 describe('the rehearsal matrix (fixed seeds)', () => {
   let report: Awaited<ReturnType<typeof runMatrix>>;
   beforeAll(async () => {
-    report = await runMatrix({ assemblyDir, scenarios: SCENARIOS.map((scenario) => scenario.name), seeds: CI_SEEDS });
+    // In the bundled worker processes, as `npm run rehearse` runs it: a run under jest's module system
+    // costs about twice as much (the test below proves workers and this process agree).
+    report = await runMatrix({ assemblyDir, scenarios: SCENARIOS.map((scenario) => scenario.name), seeds: CI_SEEDS, workers: 2 });
   });
 
   test.each(SCENARIOS.map((scenario) => [scenario.name, scenario.expected]))('%s: %s, with no invariant broken', (name) => {
