@@ -295,6 +295,8 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     return `schema at version ${result.current} (applied: ${result.applied.join(', ') || 'none'})`;
   };
   const close = async (): Promise<void> => {
+    // A readiness run after this would open new connections on a closed pool.
+    await readiness.stop();
     await followUps?.stop();
     await sql?.end();
   };

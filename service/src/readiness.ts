@@ -87,6 +87,12 @@ export class Readiness {
     return this.draining;
   }
 
+  /** Stops the periodic checks, once a run in progress ends: the process is closing its connections. */
+  public async stop(): Promise<void> {
+    this.stopTimer();
+    await this.pending?.catch(() => undefined);
+  }
+
   /** From now on `/ready` is 503, so traffic drains away before the process exits. */
   public drain(): void {
     this.draining = true;
