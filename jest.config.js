@@ -16,5 +16,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup-env.js'],
   // The real `cdk synth` of config/dev.json and config/prod.json, once per run (cached by its inputs).
   globalSetup: '<rootDir>/test/global-setup.ts',
+  // In the checkout, not in the shared temporary folder: a fresh clone starts cold, as CI does.
+  cacheDirectory: '<rootDir>/.cache/jest',
   testTimeout: 120000,
 };
