@@ -43,18 +43,20 @@ export function stackTemplates(assemblyDir: string): StackTemplate[] {
 export async function lintStackTemplates(templates: readonly StackTemplate[]): Promise<LintResult[]> {
   if (!fs.existsSync(CFN_LINT)) throw new Error(`${CFN_LINT} not found: run scripts/setup-python.sh first`);
   const regions = [...new Set(templates.map((template) => template.region))];
-  const findings = new Map<string, any[]>();
+  const findings = new Map<string, any[]>(templates.map((template) => [path.resolve(template.templateFile), []]));
   await Promise.all(
     regions.map(async (region) => {
       const files = templates.filter((template) => template.region === region).map((template) => path.resolve(template.templateFile));
       for (const finding of await runCfnLint(region, files)) {
-        const file = path.resolve(finding.Filename);
-        findings.set(file, [...(findings.get(file) ?? []), finding]);
+        // A finding no template claims would otherwise pass unseen.
+        const own = findings.get(path.resolve(finding.Filename));
+        if (!own) throw new Error(`cfn-lint reported ${finding.Rule?.Id} for ${finding.Filename}, which is none of the templates it was given`);
+        own.push(finding);
       }
     }),
   );
   return templates.map((template) => {
-    const own = findings.get(path.resolve(template.templateFile)) ?? [];
+    const own = findings.get(path.resolve(template.templateFile))!;
     return {
       ...template,
       exitCode: own.reduce((bits, finding) => bits | (LEVEL_BITS[finding.Level] ?? 2), 0),

@@ -9,6 +9,18 @@ python=${PYTHON:-python3}
 start=$SECONDS
 say() { printf 'python venv: %s (%ds)\n' "$1" $((SECONDS - start)); }
 
+# A pin changed in requirements-dev.txt without a new lock would leave the old version installed.
+while read -r pin; do
+  name=${pin%%==*}
+  name=${name%%[*}
+  version=${pin#*==}
+  normalized=$(tr '[:upper:]_.' '[:lower:]--' <<< "$name")
+  if ! grep -qiE "^${normalized//-/[-_.]}==${version//./\\.}( |$)" requirements-dev.lock; then
+    echo "python venv: requirements-dev.txt pins $pin, requirements-dev.lock does not: run npm run lock:python" >&2
+    exit 1
+  fi
+done < <(grep -E '^[A-Za-z0-9]' requirements-dev.txt | sed 's/[[:space:]]*#.*//')
+
 want=$(cat scripts/python-bootstrap.lock requirements-dev.lock <("$python" --version 2>&1) | sha256sum | cut -d' ' -f1)
 stamp=.venv/.locks.sha256
 if [[ -x .venv/bin/python && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
@@ -21,6 +33,9 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 say "installing uv (scripts/python-bootstrap.lock)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r scripts/python-bootstrap.lock
+# uv reads no pip configuration: a package index set for pip (a mirror) is passed on, unless UV_* says otherwise.
+index=${PIP_INDEX_URL:-$(.venv/bin/python -m pip config get global.index-url 2> /dev/null || true)}
+if [[ -n $index && -z ${UV_INDEX_URL:-}${UV_DEFAULT_INDEX:-} ]]; then export UV_DEFAULT_INDEX=$index; fi
 packages=$(grep -c '^[A-Za-z0-9]' requirements-dev.lock)
 say "installing $packages packages (requirements-dev.lock)"
 # Byte-compiled at install (as pip does): with PYTHONDONTWRITEBYTECODE set, as on some machines, every

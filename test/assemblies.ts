@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const REPOSITORY_ROOT = path.join(__dirname, '..');
@@ -36,7 +37,9 @@ const SKIPPED_FOLDERS = new Set(['node_modules', '.git', '.venv', '.cache', 'cov
 
 /**
  * The files a synth can read, relative to `root`, sorted: everything but the skipped folders, cloud
- * assemblies (`cdk.out*`), Markdown and jest's result file.
+ * assemblies (`cdk.out*`), jest's result file and the operators' Markdown (at the root and in
+ * `docs/`; Markdown elsewhere, inside a Docker build context for example, counts).
+ * The service's build context leaves out `test`, `dist` and `node_modules` itself (`service/.dockerignore`).
  */
 export function synthInputs(root = REPOSITORY_ROOT): string[] {
   const files: string[] = [];
@@ -45,7 +48,7 @@ export function synthInputs(root = REPOSITORY_ROOT): string[] {
       const file = relative ? `${relative}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (!SKIPPED_FOLDERS.has(entry.name) && !entry.name.startsWith('cdk.out')) walk(file);
-      } else if (!entry.name.endsWith('.md') && entry.name !== '.jest-results.json') {
+      } else if (!(entry.name.endsWith('.md') && (relative === '' || relative === 'docs')) && entry.name !== '.jest-results.json') {
         files.push(file);
       }
     }
@@ -54,15 +57,28 @@ export function synthInputs(root = REPOSITORY_ROOT): string[] {
   return files.sort();
 }
 
-/** The cache key of a synth of `environment`: its inputs' paths and contents, the Node version and the CLI arguments. */
+/**
+ * Inputs outside the walked files: npm's record of what is installed (it changes with an
+ * `npm install --no-save` that leaves the lock alone) and the user's own `~/.cdk.json`, whose
+ * context the CLI merges in.
+ */
+function installedAndUserInputs(root: string): string[] {
+  return [path.join(root, 'node_modules', '.package-lock.json'), path.join(os.homedir(), '.cdk.json')].filter((file) => fs.existsSync(file));
+}
+
+/**
+ * The cache key of a synth of `environment`: its inputs' paths and contents, what is installed, the
+ * user's CDK context, the Node version and the CLI arguments. The CLI's environment carries no AWS
+ * or CDK variable of the caller's (`offlineCliEnvironment`), so none can change the result.
+ */
 export function synthKey(environment: string, root = REPOSITORY_ROOT): string {
   const hash = crypto.createHash('sha256');
   hash.update(`node ${process.version} ${process.platform}-${process.arch}\0${JSON.stringify(cliArguments('<out>', environment))}\0`);
-  for (const file of synthInputs(root)) {
-    hash.update(`${file}\0`);
+  const files = [...synthInputs(root).map((file) => path.join(root, file)), ...installedAndUserInputs(root)];
+  for (const file of files) {
+    hash.update(`${path.relative(root, file)}\0`);
     // A symlink is hashed as its target path, so a dangling one does not fail the key.
-    const stat = fs.lstatSync(path.join(root, file));
-    hash.update(stat.isSymbolicLink() ? fs.readlinkSync(path.join(root, file)) : fs.readFileSync(path.join(root, file)));
+    hash.update(fs.lstatSync(file).isSymbolicLink() ? fs.readlinkSync(file) : fs.readFileSync(file));
     hash.update('\0');
   }
   return hash.digest('hex').slice(0, 20);
@@ -73,29 +89,24 @@ function cliArguments(outDir: string, environment: string): string[] {
 }
 
 /**
- * The environment of the CLI: no credentials, no account, no profile, no telemetry, and the built-in
+ * The environment of the CLI: no AWS or CDK variable of the caller's (so no credentials, account,
+ * profile or region from the shell, a CI runner's role included), no telemetry, and the built-in
  * template validation left on (the unit tests turn it off), the way a fresh machine runs it.
  */
 export function offlineCliEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!/^(AWS|CDK)_/.test(key) && key !== ENVIRONMENT_VARIABLE) env[key] = value;
+  return {
+    ...env,
     AWS_EC2_METADATA_DISABLED: 'true',
     CDK_DISABLE_CLI_TELEMETRY: 'true',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_CONFIG_FILE: '/dev/null',
   };
-  for (const key of [
-    'CDK_VALIDATION',
-    'CDK_DEFAULT_ACCOUNT',
-    'AWS_ACCESS_KEY_ID',
-    'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN',
-    'AWS_PROFILE',
-    ENVIRONMENT_VARIABLE,
-  ])
-    delete env[key];
-  return env;
 }
+
+/** A synth takes about 10 s here; one that hangs fails the run instead of stalling it. */
+const CLI_TIMEOUT_MS = 180_000;
 
 /** Runs the real CDK CLI (`node_modules/.bin/cdk`) with `args`, offline, without blocking. */
 export function runCdk(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -104,13 +115,17 @@ export function runCdk(args: string[]): Promise<{ status: number | null; stdout:
       cwd: REPOSITORY_ROOT,
       env: offlineCliEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: CLI_TIMEOUT_MS,
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() }));
+    child.on('close', (status, signal) => {
+      const killed = signal ? `\ncdk ${args[0]} ended by ${signal}${signal === 'SIGTERM' ? ` (over ${CLI_TIMEOUT_MS / 1000} s)` : ''}` : '';
+      resolve({ status, stdout: Buffer.concat(stdout).toString(), stderr: `${Buffer.concat(stderr).toString()}${killed}` });
+    });
   });
 }
 
@@ -132,10 +147,21 @@ export async function synthesizeShared(environment: string): Promise<string> {
   fs.writeFileSync(path.join(staging, RESULT_FILE), JSON.stringify({ environment, ...run }));
   fs.rmSync(target, { recursive: true, force: true });
   fs.renameSync(staging, target);
-  // Other keys of this environment are stale now.
-  for (const entry of fs.readdirSync(CACHE))
-    if (entry.startsWith(`${environment}-`) && entry !== path.basename(target)) fs.rmSync(path.join(CACHE, entry), { recursive: true, force: true });
+  removeStale(environment, path.basename(target));
   return target;
+}
+
+/**
+ * Other keys of `environment` are stale now. A staging folder is left alone for an hour: another run
+ * in the same checkout may still be writing it.
+ */
+function removeStale(environment: string, current: string): void {
+  for (const entry of fs.readdirSync(CACHE)) {
+    if (!entry.startsWith(`${environment}-`) || entry === current) continue;
+    const folder = path.join(CACHE, entry);
+    if (entry.includes('.staging-') && Date.now() - fs.statSync(folder).mtimeMs < 3_600_000) continue;
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** Synthesizes every shared environment, side by side, and publishes their directories to the test workers. */

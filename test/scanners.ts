@@ -82,23 +82,27 @@ export interface CheckovResult {
  */
 export async function checkov(assemblies: Record<string, string>): Promise<Record<string, CheckovResult>> {
   if (!fs.existsSync(CHECKOV)) throw new Error(`${CHECKOV} not found: run scripts/setup-python.sh first`);
-  const scan = fs.mkdtempSync(path.join(os.tmpdir(), 'checkov-'));
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'checkov-'));
+  // checkov 3.3.30's secret check (CKV_AWS_45) also scans each template's path, and 40 characters
+  // of [A-Za-z0-9/+=] in a row read as an AWS secret key (a random temporary folder name, "/", a label
+  // and a stack name can add up to exactly that): the dots in these folder names break such runs.
+  const scan = path.join(work, 'scan.d');
   try {
     for (const [label, directory] of Object.entries(assemblies)) {
-      fs.mkdirSync(path.join(scan, label));
+      fs.mkdirSync(path.join(scan, `${label}.d`), { recursive: true });
       for (const file of fs.readdirSync(directory).filter((name) => name.endsWith('.template.json')))
-        fs.copyFileSync(path.join(directory, file), path.join(scan, label, file));
+        fs.copyFileSync(path.join(directory, file), path.join(scan, `${label}.d`, file));
     }
-    const report = await runCheckov(scan);
+    const report = await runCheckov(scan, path.join(work, 'report.json'));
     return Object.fromEntries(Object.keys(assemblies).map((label) => [label, checkovResult(report, label)]));
   } finally {
-    fs.rmSync(scan, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
-function runCheckov(directory: string): Promise<any> {
-  // The report goes to a file: a pipe could fill while the test process is busy synthesizing.
-  const reportFile = path.join(directory, 'report.json');
+/** checkov over `directory`; its JSON report goes to `reportFile` (beside, not inside, what it scans). */
+function runCheckov(directory: string, reportFile: string): Promise<any> {
+  // A file rather than a pipe: a pipe could fill while the test process is busy synthesizing.
   const report = fs.openSync(reportFile, 'w');
   const child = spawn(CHECKOV, ['--directory', directory, '--framework', 'cloudformation', '--skip-download', '--compact', '--output', 'json'], {
     // Never reach for PyPI's version check or Prisma Cloud's guidelines: the check runs offline.
@@ -118,12 +122,9 @@ function runCheckov(directory: string): Promise<any> {
   });
 }
 
-/** The part of a checkov report about the templates under the folder `label`. */
+/** The part of a checkov report about the templates in the folder of `label` (paths relative to the scanned folder). */
 function checkovResult(output: unknown, label: string): CheckovResult {
-  const mine = (check: any) =>
-    String(check.file_path)
-      .replace(/^[/\\]+/, '')
-      .startsWith(`${label}/`) || String(check.file_path).startsWith(`${label}\\`);
+  const mine = (check: any) => path.dirname(String(check.file_path).replace(/^[/\\]+/, '')) === `${label}.d`;
   const results = [output].flat().flatMap((report: any) => (report.results ? [report.results] : []));
   const checks = (kind: string) => results.flatMap((result) => (result[kind] ?? []).filter(mine));
   const failed = checks('failed_checks').map((check: any) => `${check.check_id} (${check.check_name}) at ${path.basename(check.file_path)}: ${check.resource}`);

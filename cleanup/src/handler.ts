@@ -31,8 +31,11 @@ export interface LambdaContext {
 /** Sends the custom resource's answer to CloudFormation's pre-signed URL. */
 export type Responder = (url: string, body: string) => Promise<void>;
 
-/** S3 through the SDK; the production side of {@link BucketPort}. */
-export function sdkBucketPort(s3: S3Client): BucketPort {
+/**
+ * S3 through the SDK; the production side of {@link BucketPort}. `pageSize` is S3's own maximum of
+ * 1,000 keys per listing unless a test asks for smaller pages (to cross pages with fewer objects).
+ */
+export function sdkBucketPort(s3: S3Client, pageSize?: number): BucketPort {
   return {
     async tags(bucket) {
       try {
@@ -61,7 +64,9 @@ export function sdkBucketPort(s3: S3Client): BucketPort {
       await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
     },
     async listVersions(bucket, page) {
-      const output = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: page?.keyMarker, VersionIdMarker: page?.versionIdMarker }));
+      const output = await s3.send(
+        new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker: page?.keyMarker, VersionIdMarker: page?.versionIdMarker, MaxKeys: pageSize }),
+      );
       const keys = [...(output.Versions ?? []), ...(output.DeleteMarkers ?? [])].map((entry) => ({ key: entry.Key!, versionId: entry.VersionId }));
       return { keys, next: output.IsTruncated ? { keyMarker: output.NextKeyMarker, versionIdMarker: output.NextVersionIdMarker } : undefined };
     },

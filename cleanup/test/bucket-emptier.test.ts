@@ -108,11 +108,26 @@ test('the emptier deletes the bucket although logs keep landing after each pass'
 });
 
 test('every version and delete marker of a versioned bucket is removed, over several list pages', async () => {
-  const bucket = await logBucket(400, true);
-  const first = await sdkBucketPort(s3).listVersions(bucket);
-  expect({ page: first.keys.length, more: first.next !== undefined }).toEqual({ page: 1000, more: true });
-  expect(await emptyAndDeleteBucket(sdkBucketPort(s3), bucket, instantClock, { deadlineMs: 60_000, retryDelayMs: 1 })).toBe('deleted');
+  // 120 objects of three versions each over pages of 100 keys: four pages, the last one partial.
+  const bucket = await logBucket(120, true);
+  const port = sdkBucketPort(s3, 100);
+  const first = await port.listVersions(bucket);
+  expect({ page: first.keys.length, more: first.next !== undefined }).toEqual({ page: 100, more: true });
+  expect(await emptyAndDeleteBucket(port, bucket, instantClock, { deadlineMs: 60_000, retryDelayMs: 1 })).toBe('deleted');
   expect(await exists(bucket)).toBe(false);
+});
+
+test("the production adapter asks for S3's own page size (1,000 keys, its maximum)", async () => {
+  const sent: any[] = [];
+  const recorder = {
+    send: async (command: any) => {
+      sent.push(command.input);
+      return {};
+    },
+  } as unknown as S3Client;
+  await sdkBucketPort(recorder).listVersions('logs');
+  expect(sent).toEqual([expect.objectContaining({ Bucket: 'logs' })]);
+  expect(sent[0].MaxKeys).toBeUndefined();
 });
 
 test('a bucket without the tag is kept: the custom resource left the template in an update, the stack is not being deleted', async () => {

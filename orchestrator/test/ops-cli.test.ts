@@ -106,10 +106,14 @@ describe('arguments are checked before any AWS call', () => {
       ['drill', '--environment', 'prod', '--domain', 'x.net', '--load-rate', 'lots'],
       '--load-rate must be an integer from 0 to 2000, got "lots"',
     ],
-  ])('%s is refused with the usage line', (_name, args, message) => {
-    const { status, stderr } = cli(...args);
+  ])('%s is refused, naming the argument and the rule', (_name, args, message) => {
+    expect(() => parseOpsArguments(args, configDirectory(CONFIG_DIRECTORY))).toThrow(message);
+  });
+
+  test('the CLI prints a refused argument with the usage line and exits 2', () => {
+    const { status, stderr } = cli('drill', '--environment', 'prod', '--domian', 'x.net');
     expect(status).toBe(2);
-    expect(stderr).toContain(message);
+    expect(stderr).toContain('unknown argument "--domian" for drill');
     expect(stderr).toContain('usage: npm run switchover');
   });
 

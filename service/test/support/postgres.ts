@@ -48,9 +48,12 @@ export function serverBinaries(native = packagedPostgres(), sharedRoot = scratch
   const key = `${native}\0${sharedRoot}`;
   const known = sharedCopies.get(key);
   if (known) return known;
-  const fingerprint = crypto.createHash('sha256');
+  const manifest = manifestOf(native);
+  const fingerprint = crypto.createHash('sha256').update(JSON.stringify(manifest));
   for (const name of fs.readdirSync(path.join(native, 'bin')).sort()) fingerprint.update(name).update(fs.readFileSync(path.join(native, 'bin', name)));
   const shared = path.join(sharedRoot, `trading-dr-postgres-${fingerprint.digest('hex').slice(0, 16)}`);
+  // A copy that a temporary-files cleaner thinned out is made again.
+  if (fs.existsSync(shared) && !trustedCompleteCopy(shared, manifest)) fs.rmSync(shared, { recursive: true, force: true });
   if (!fs.existsSync(shared)) {
     const staging = `${shared}.${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
     fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
@@ -63,11 +66,38 @@ export function serverBinaries(native = packagedPostgres(), sharedRoot = scratch
       if (!fs.existsSync(shared)) throw error;
     }
   }
+  if (!trustedCompleteCopy(shared, manifest)) throw new Error(`${shared} is not a complete copy of ${native} owned by root`);
   sharedCopies.set(key, path.join(shared, 'bin'));
   return path.join(shared, 'bin');
 }
 
 const sharedCopies = new Map<string, string>();
+
+/** Every file below `directory` with its size (a symlink as its target), sorted. */
+function manifestOf(directory: string, relative = ''): Array<[string, number | string]> {
+  return fs
+    .readdirSync(path.join(directory, relative), { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry): Array<[string, number | string]> => {
+      const file = path.join(relative, entry.name);
+      if (entry.isSymbolicLink()) return [[file, fs.readlinkSync(path.join(directory, file))]];
+      if (entry.isDirectory()) return manifestOf(directory, file);
+      return [[file, fs.statSync(path.join(directory, file)).size]];
+    });
+}
+
+/**
+ * Whether `copy` may be run as root's tests' server: a real folder (not a link) owned by root that no
+ * one else can write (a predictable name in a shared /tmp could be planted by another user), holding
+ * every file of `manifest`.
+ */
+function trustedCompleteCopy(copy: string, manifest: Array<[string, number | string]>): boolean {
+  const folder = fs.lstatSync(copy);
+  if (!folder.isDirectory() || folder.uid !== 0 || folder.mode & 0o022) {
+    throw new Error(`refusing to run PostgreSQL from ${copy}: not a folder owned by root and writable by root alone; remove it`);
+  }
+  return JSON.stringify(manifestOf(copy)) === JSON.stringify(manifest);
+}
 
 /** Directories 0755, executables 0755, other files 0644, whatever the umask was; symlinks as they are. */
 function makeWorldReadable(directory: string): void {
