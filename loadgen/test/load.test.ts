@@ -34,7 +34,11 @@ test('every order is retried with its own key until acknowledged, once; the read
   const service = await fakeService(new Set([4]));
   try {
     const report = await runLoad({ url: service.url, ratePerSecond: 50, durationMs: 400, runId: 'r1' });
-    expect(report.acknowledged).toBeGreaterThanOrEqual(18);
+    // About 20 orders; how many a busy machine's timers let it place in 400 ms varies, but every
+    // placed order (sequences 0..n-1) is acknowledged exactly once.
+    const sequences = report.acks.map((ack) => ack.sequence).sort((a, b) => a - b);
+    expect(sequences.length).toBeGreaterThanOrEqual(5);
+    expect(sequences).toEqual(sequences.map((_, index) => index));
     expect(report.abandoned).toBe(0);
     expect(new Set(report.acks.map((ack) => ack.key)).size).toBe(report.acknowledged);
     expect(report.failedAttempts).toBe(report.acks.filter((ack) => ack.sequence % 3 === 0).length);

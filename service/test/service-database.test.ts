@@ -57,6 +57,12 @@ function runtime(role: 'writer' | 'forwarding-secondary'): ServiceRuntime {
   };
 }
 
+/** A core closed after the file, as `main` closes it: its readiness loop would otherwise outlive the test. */
+function closeAfterwards<T extends { close(): Promise<void> }>(core: T): T {
+  closers.push(() => core.close());
+  return core;
+}
+
 function environment(global: boolean) {
   return readEnvironment({
     AWS_REGION: 'us-east-1',
@@ -73,7 +79,7 @@ function environment(global: boolean) {
 }
 
 test('a forwarding secondary does not migrate, and is not ready before the writer has', async () => {
-  const core = buildService(environment(true), runtime('forwarding-secondary'));
+  const core = closeAfterwards(buildService(environment(true), runtime('forwarding-secondary')));
   expect(await core.migrate()).toBe("database is forwarding-secondary: migrations run in the writer's region only");
   await core.readiness.refresh();
   const answer = await core.readiness.answer();
@@ -81,7 +87,7 @@ test('a forwarding secondary does not migrate, and is not ready before the write
 });
 
 test('the writer migrates at startup, then is ready, and the order API writes through its endpoint', async () => {
-  const core = buildService(environment(true), runtime('writer'));
+  const core = closeAfterwards(buildService(environment(true), runtime('writer')));
   expect(await core.migrate()).toBe(`schema at version ${LATEST} (applied: ${MIGRATIONS.map((migration) => migration.version).join(', ')})`);
   expect(await core.migrate()).toBe(`schema at version ${LATEST} (applied: none)`);
   await core.readiness.refresh();
@@ -91,13 +97,13 @@ test('the writer migrates at startup, then is ready, and the order API writes th
 });
 
 test('without a global cluster (a local run) the one endpoint is used for everything', async () => {
-  const core = buildService(environment(false), runtime('writer'));
+  const core = closeAfterwards(buildService(environment(false), runtime('writer')));
   expect(await core.migrate()).toBe(`schema at version ${LATEST} (applied: none)`);
   expect(await core.orders!.get('00000000-0000-4000-8000-000000000000')).toEqual({ status: 404, body: { error: 'order not found' } });
 });
 
 test('every session sends apg_write_forward.consistency_mode=session (set per session, not left to the parameter group)', async () => {
-  const core = buildService(environment(false), runtime('writer'));
+  const core = closeAfterwards(buildService(environment(false), runtime('writer')));
   await core.migrate();
   const port = createPgSqlPort(environment(false).database!.access!, 'us-east-1', silent, [postgres.ca!]);
   closers.push(() => port.end());
