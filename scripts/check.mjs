@@ -61,6 +61,15 @@ function stopOthers() {
   }
 }
 
+// The steps run in process groups of their own: a Ctrl-C or a CI timeout reaches only this process,
+// which passes it on.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    stopOthers();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
+
 async function lane(...steps) {
   for (const step of steps) if (!(await step())) return false;
   return true;
