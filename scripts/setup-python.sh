@@ -33,9 +33,16 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 say "installing uv (scripts/python-bootstrap.lock)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r scripts/python-bootstrap.lock
-# uv reads no pip configuration: a package index set for pip (a mirror) is passed on, unless UV_* says otherwise.
-index=${PIP_INDEX_URL:-$(.venv/bin/python -m pip config get global.index-url 2> /dev/null || true)}
+# uv reads no pip configuration: a package index set for pip (a mirror) and pip's certificate bundle
+# are passed on, unless UV_* or SSL_CERT_FILE says otherwise. And uv trusts the system's certificate
+# store, as pip does through its configuration here: behind a TLS-inspecting proxy (common at firms)
+# uv's built-in roots reject PyPI's certificate ("invalid peer certificate: UnknownIssuer").
+pip_config() { .venv/bin/python -m pip config get "$1" 2> /dev/null || true; }
+index=${PIP_INDEX_URL:-$(pip_config global.index-url)}
 if [[ -n $index && -z ${UV_INDEX_URL:-}${UV_DEFAULT_INDEX:-} ]]; then export UV_DEFAULT_INDEX=$index; fi
+certificates=${PIP_CERT:-$(pip_config global.cert)}
+if [[ -n $certificates && -z ${SSL_CERT_FILE:-} ]]; then export SSL_CERT_FILE=$certificates; fi
+export UV_SYSTEM_CERTS=${UV_SYSTEM_CERTS:-1}
 packages=$(grep -c '^[A-Za-z0-9]' requirements-dev.lock)
 say "installing $packages packages (requirements-dev.lock)"
 # Byte-compiled at install (as pip does): with PYTHONDONTWRITEBYTECODE set, as on some machines, every
