@@ -74,13 +74,28 @@ afterAll(async () => {
 
 test('the primary dies and the standby is promoted: writes resume without a restart, no acknowledged order is duplicated, losses are bounded', async () => {
   // The load generator operators run against app.<domain> (loadgen/), here against the service.
-  const load = runLoad({ url, ratePerSecond: 100, durationMs: 4000, runId: `failover-${Date.now()}`, requestTimeoutMs: 3000 });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  // The fault and the end follow the acknowledgements, not the clock: on a busy machine fewer orders
+  // go through per second, and a fixed schedule would leave too few on either side of the kill.
+  let acknowledged = 0;
+  const stop = new AbortController();
+  const load = runLoad({
+    url,
+    ratePerSecond: 100,
+    durationMs: 60_000,
+    signal: stop.signal,
+    runId: `failover-${Date.now()}`,
+    requestTimeoutMs: 3000,
+    onProgress: (progress) => void (acknowledged = progress.acknowledged),
+  });
+  await until(() => acknowledged > 110);
   const killedAt = Date.now();
   primary.process.kill('SIGKILL');
   await query(standby, 'SELECT pg_promote(true, 30)');
   name.pointTo(standby.port);
   const failedOverAt = Date.now();
+  const atFailover = acknowledged;
+  await until(() => acknowledged > atFailover + 60);
+  stop.abort();
   const report = await load;
 
   // Writes resumed through the same service process and pool object, on the promoted standby.
@@ -105,3 +120,12 @@ test('the primary dies and the standby is promoted: writes resume without a rest
   );
   expect(report.longestGapMs).toBeLessThan(15_000);
 }, 60_000);
+
+/** Waits until `condition` holds, checking every 100 ms, for at most 30 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
