@@ -3,8 +3,9 @@
  * (`test/global-setup.ts`) and shared by every test that reads an assembly: the CLI synth's own checks,
  * cfn-lint, checkov, the rehearsal and the RTO report. Synthesis is the check command's cost, so a
  * synth is kept under `.cache/assemblies/` and reused while nothing it reads has changed: its key
- * hashes every file of the repository except the ones synthesis never reads (tests, Markdown,
- * installed and generated folders), with the Node version and the CLI arguments.
+ * hashes every file of the repository except the ones synthesis never reads (tests, the operators'
+ * Markdown, installed and generated folders), with npm's installed tree, `~/.cdk.json`, the Node
+ * version and the CLI arguments.
  */
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';

@@ -94,6 +94,10 @@ export async function checkov(assemblies: Record<string, string>): Promise<Recor
         fs.copyFileSync(path.join(directory, file), path.join(scan, `${label}.d`, file));
     }
     const report = await runCheckov(scan, path.join(work, 'report.json'));
+    // A finding no label claims would otherwise pass unseen.
+    const labels = new Set(Object.keys(assemblies).map((label) => `${label}.d`));
+    const unclaimed = checkResults(report).filter((check: any) => !labels.has(labelFolder(check)));
+    if (unclaimed.length > 0) throw new Error(`checkov reported ${unclaimed[0].check_id} for ${unclaimed[0].file_path}, outside every scanned assembly`);
     return Object.fromEntries(Object.keys(assemblies).map((label) => [label, checkovResult(report, label)]));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -124,9 +128,7 @@ function runCheckov(directory: string, reportFile: string): Promise<any> {
 
 /** The part of a checkov report about the templates in the folder of `label` (paths relative to the scanned folder). */
 function checkovResult(output: unknown, label: string): CheckovResult {
-  const mine = (check: any) => path.dirname(String(check.file_path).replace(/^[/\\]+/, '')) === `${label}.d`;
-  const results = [output].flat().flatMap((report: any) => (report.results ? [report.results] : []));
-  const checks = (kind: string) => results.flatMap((result) => (result[kind] ?? []).filter(mine));
+  const checks = (kind: string) => checkResults(output, [kind]).filter((check: any) => labelFolder(check) === `${label}.d`);
   const failed = checks('failed_checks').map((check: any) => `${check.check_id} (${check.check_name}) at ${path.basename(check.file_path)}: ${check.resource}`);
   const skippedChecks = checks('skipped_checks');
   const summaries = [output].flat().map((report: any) => report.summary ?? {});
@@ -137,6 +139,17 @@ function checkovResult(output: unknown, label: string): CheckovResult {
     skipped: countBy(skippedChecks.map((check: any) => check.check_id)),
     skipComments: skippedChecks.map((check: any) => check.check_result.suppress_comment ?? ''),
   };
+}
+
+/** The checks of a checkov report of the given kinds. */
+function checkResults(output: unknown, kinds = ['passed_checks', 'failed_checks', 'skipped_checks']): any[] {
+  const results = [output].flat().flatMap((report: any) => (report.results ? [report.results] : []));
+  return results.flatMap((result) => kinds.flatMap((kind) => result[kind] ?? []));
+}
+
+/** The folder of the scanned template a check is about (paths are relative to the scanned folder). */
+function labelFolder(check: any): string {
+  return path.dirname(String(check.file_path).replace(/^[/\\]+/, ''));
 }
 
 /** Resources in the stack templates of `assemblies`: what a checkov run over them must have parsed. */

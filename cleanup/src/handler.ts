@@ -32,8 +32,9 @@ export interface LambdaContext {
 export type Responder = (url: string, body: string) => Promise<void>;
 
 /**
- * S3 through the SDK; the production side of {@link BucketPort}. `pageSize` is S3's own maximum of
- * 1,000 keys per listing unless a test asks for smaller pages (to cross pages with fewer objects).
+ * S3 through the SDK; the production side of {@link BucketPort}. Without `pageSize` S3 pages by its own
+ * default ("By default, the action returns up to 1,000 key names", S3 API Reference,
+ * *ListObjectVersions*, `MaxKeys`); a test asks for smaller pages to cross pages with fewer objects.
  */
 export function sdkBucketPort(s3: S3Client, pageSize?: number): BucketPort {
   return {
