@@ -1,37 +1,56 @@
-/** How configuration problems are reported: each names the key, the value and the rule, all at once. */
+/** How configuration problems are reported: each names the key, the value, where it was set, and the rule, all at once. */
+
+/** One broken rule. */
+export interface ConfigProblem {
+  /** The key, or `key.member` inside a structured key (`workload.image`). */
+  readonly key: string;
+  readonly value: unknown;
+  readonly rule: string;
+  /** Where the value was set: `set in config/<name>.json`, `set by -c <key>`, `not set`. @default - not named */
+  readonly source?: string;
+}
 
 /**
  * Thrown for configuration that breaks a rule. It carries every problem found, each naming the
- * key, the value and the rule, so one run reports them all.
+ * key, the value, its source when known, and the rule, so one run reports them all.
  */
 export class ConfigError extends Error {
   /** Creates the error for one broken rule. */
   public static of(key: string, value: unknown, rule: string): ConfigError {
-    return new ConfigError([describeProblem(key, value, rule)]);
+    return new ConfigError([{ key, value, rule }]);
   }
 
-  constructor(public readonly problems: readonly string[]) {
+  /** Each problem as one line. */
+  public readonly problems: readonly string[];
+
+  constructor(public readonly details: readonly ConfigProblem[]) {
+    const problems = details.map(describeProblem);
     super(problems.length === 1 ? problems[0] : `${problems.length} configuration problems:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
 }
 
-function describeProblem(key: string, value: unknown, rule: string): string {
-  return `Invalid configuration ${key}=${JSON.stringify(value)}: ${rule}`;
+function describeProblem(problem: ConfigProblem): string {
+  return `Invalid configuration ${problem.key}=${JSON.stringify(problem.value)}${problem.source ? ` (${problem.source})` : ''}: ${problem.rule}`;
 }
 
 /** Collects problems instead of stopping at the first, so an operator fixes a configuration in one pass. */
 export class ProblemCollector {
-  private readonly problems: string[] = [];
+  private readonly problems: ConfigProblem[] = [];
 
-  public add(key: string, value: unknown, rule: string): void {
-    this.problems.push(describeProblem(key, value, rule));
+  /** @param sourceOf names where a key's value was set; consulted for every problem without a source. */
+  constructor(private readonly sourceOf: (key: string) => string | undefined = () => undefined) {}
+
+  /** @param source where the value was set, when it is not the key's own source. @default - the key's */
+  public add(key: string, value: unknown, rule: string, source?: string): void {
+    this.push({ key, value, rule, source });
   }
 
   /** Adds the problems of a {@link ConfigError}; rethrows anything else. */
   public absorb(error: unknown): void {
     if (!(error instanceof ConfigError)) throw error;
-    this.problems.push(...error.problems);
+    for (const problem of error.details) this.push(problem);
   }
 
   /** Runs `check`; a {@link ConfigError} it throws is collected and `fallback` returned instead. */
@@ -51,5 +70,9 @@ export class ProblemCollector {
   /** Throws one {@link ConfigError} naming every problem collected, if there is any. */
   public throwIfAny(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  private push(problem: ConfigProblem): void {
+    this.problems.push(problem.source === undefined ? { ...problem, source: this.sourceOf(problem.key.split('.')[0]) } : problem);
   }
 }

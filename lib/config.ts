@@ -1,5 +1,6 @@
 import { DeploymentRole, maxEnvironmentSuffixLength } from './naming';
 import { ConfigError, ProblemCollector } from './config-error';
+import { knownZoneNames, publishedZoneNames } from './availability-zones';
 import { parseWorkload, WorkloadConfig } from './workload';
 
 export { ConfigError, ProblemCollector } from './config-error';
@@ -149,12 +150,6 @@ export const DEFAULTS = {
   primaryVpcCidr: '10.10.0.0/16',
   secondaryVpcCidr: '10.20.0.0/16',
 } as const;
-
-/**
- * Zone letters that exist in every account of a region. Letters map to different physical zones
- * per account, and some regions lack a letter in most accounts (ap-northeast-1 has no "b").
- */
-const DEFAULT_ZONE_LETTERS: Record<string, string[]> = { 'ap-northeast-1': ['a', 'c', 'd'] };
 
 /** Second-level names RFC 2606 reserves; Route 53 refuses hosted zones for them. */
 const RESERVED_DOMAINS = [/(^|\.)example\.(com|net|org)$/, /\.(example|test|invalid|localhost)$/];
@@ -396,7 +391,8 @@ function validateCertificateArn(key: string, arn: string, region: string, accoun
 }
 
 function parseAvailabilityZones(key: string, value: unknown, region: string): string[] {
-  if (value === undefined || value === null || value === '') return (DEFAULT_ZONE_LETTERS[region] ?? ['a', 'b', 'c']).map((letter) => `${region}${letter}`);
+  // The first three zones current accounts are given (ap-northeast-1 has no "b", ca-central-1 no "c" for them).
+  if (value === undefined || value === null || value === '') return publishedZoneNames(region).slice(0, 3);
   const zones = typeof value === 'string' ? value.split(',').map((zone) => zone.trim()) : value;
   if (!Array.isArray(zones) || zones.some((zone) => typeof zone !== 'string')) {
     throw ConfigError.of(key, value, 'must be a comma-separated list or array of availability zone names');
@@ -404,6 +400,15 @@ function parseAvailabilityZones(key: string, value: unknown, region: string): st
   const zonePattern = new RegExp(`^${region}[a-z]$`);
   if (zones.length !== 3 || new Set(zones).size !== 3 || !zones.every((zone: string) => zonePattern.test(zone))) {
     throw ConfigError.of(key, value, `must name exactly 3 distinct availability zones of ${region} (e.g. ${region}a,${region}b,${region}c)`);
+  }
+  const known = knownZoneNames(region);
+  const unknown = (zones as string[]).filter((zone) => !known.includes(zone));
+  if (unknown.length > 0) {
+    throw ConfigError.of(
+      key,
+      value,
+      `${unknown.join(', ')} ${unknown.length === 1 ? 'is not a zone' : 'are not zones'} ${region} publishes; its zones are ${publishedZoneNames(region).join(', ')} (lib/availability-zones.ts)`,
+    );
   }
   return zones as string[];
 }

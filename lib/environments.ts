@@ -64,20 +64,29 @@ export function isAppContextKey(key: string): boolean {
  * file, and every rule of {@link resolvePlatformConfig}.
  */
 export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnvironment {
-  const problems = new ProblemCollector();
   const overrides: Record<string, unknown> = {};
+  const unknownContext: Array<[string, unknown]> = [];
   for (const [key, value] of Object.entries(input.context)) {
     if (!isAppContextKey(key)) continue;
-    if (!APP_CONTEXT_KEYS.includes(key)) {
-      problems.add(key, value, `is not a key of this app${suggestion(key, APP_CONTEXT_KEYS)}`);
-    } else if (key !== CONFIG_SELECTOR_KEY && key !== ALLOW_HTTP_DOWNGRADE_KEY) {
-      overrides[key] = value;
-    }
+    if (!APP_CONTEXT_KEYS.includes(key)) unknownContext.push([key, value]);
+    else if (key !== CONFIG_SELECTOR_KEY && key !== ALLOW_HTTP_DOWNGRADE_KEY) overrides[key] = value;
   }
-
   const selector = input.context[CONFIG_SELECTOR_KEY];
   const name = selector === undefined ? DEFAULT_CONFIG_NAME : String(selector).trim();
-  const file = problems.attempt(() => readConfigFile(name, input.files), {});
+  const fileLabel = `config/${name}.json`;
+  let file: Record<string, unknown> = {};
+  // Every problem names where its value was set: an operator fixes the file or the flag, not a guess.
+  const problems = new ProblemCollector((key) => {
+    if (key in overrides || ((key === CONFIG_SELECTOR_KEY || key === ALLOW_HTTP_DOWNGRADE_KEY) && key in input.context)) return `set by -c ${key}`;
+    if (key in file) return `set in ${fileLabel}`;
+    if (key === CONFIG_SELECTOR_KEY) return 'default';
+    if (key === 'account' && input.credentialsAccount !== undefined) return "the credentials' account";
+    return (PLATFORM_CONFIG_KEYS as readonly string[]).includes(key) ? 'not set' : undefined;
+  });
+  for (const [key, value] of unknownContext) {
+    problems.add(key, value, `is not a key of this app${suggestion(key, APP_CONTEXT_KEYS)}`, `set by -c ${key}`);
+  }
+  file = problems.attempt(() => readConfigFile(name, input.files, problems), {});
 
   const raw: Record<string, unknown> = { ...file, ...overrides };
   if (file.protocol === Protocol.HTTPS && raw.protocol === Protocol.HTTP) {
@@ -85,12 +94,14 @@ export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnv
       problems.add(
         'protocol',
         raw.protocol,
-        `config/${name}.json serves https: serving http instead replaces both health checks and drops TLS, so it needs -c ${ALLOW_HTTP_DOWNGRADE_KEY}=true (or change the file)`,
+        `${fileLabel} serves https: serving http instead replaces both health checks and drops TLS, so it needs -c ${ALLOW_HTTP_DOWNGRADE_KEY}=true (or change the file)`,
       );
+      // A refused override applies nowhere: the later checks judge the file's protocol.
+      raw.protocol = file.protocol;
+    } else {
+      // A downgrade drops the file's certificates (an empty -c value cannot clear them).
+      for (const key of ['primaryCertificateArn', 'secondaryCertificateArn']) if (!(key in overrides)) delete raw[key];
     }
-    // A downgrade drops the file's certificates (an empty -c value cannot clear them); unconfirmed,
-    // this keeps their clash with http from repeating the problem above.
-    for (const key of ['primaryCertificateArn', 'secondaryCertificateArn']) if (!(key in overrides)) delete raw[key];
   }
   const downgrade = input.context[ALLOW_HTTP_DOWNGRADE_KEY];
   if (downgrade !== undefined && !['true', 'false'].includes(String(downgrade))) {
@@ -100,13 +111,16 @@ export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnv
   // The pin is the file's: an override cannot lift it, and the credentials must match it.
   const pinned = typeof file.account === 'string' ? file.account.trim() : undefined;
   if (pinned && overrides.account !== undefined && String(overrides.account).trim() !== pinned) {
-    problems.add('account', overrides.account, `config/${name}.json pins account ${pinned}; an override cannot change a pinned account`);
+    problems.add('account', overrides.account, `${fileLabel} pins account ${pinned}; an override cannot change a pinned account`);
+    // Refused, it applies nowhere: certificates and the rest are checked against the pinned account.
+    raw.account = file.account;
   }
   if (pinned && input.credentialsAccount && pinned !== input.credentialsAccount) {
     problems.add(
       'account',
       pinned,
-      `config/${name}.json pins this account but the credentials are for ${input.credentialsAccount}: use the environment's own credentials (--profile)`,
+      `${fileLabel} pins this account but the credentials are for ${input.credentialsAccount}: use the environment's own credentials (--profile)`,
+      `set in ${fileLabel}`,
     );
   }
   if (raw.account === undefined && input.credentialsAccount !== undefined) raw.account = input.credentialsAccount;
@@ -116,7 +130,11 @@ export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnv
   return { name, config: config! };
 }
 
-function readConfigFile(name: string, files: ConfigFiles): Record<string, unknown> {
+/**
+ * The file's content. What makes the file unreadable throws; unknown and missing keys are added
+ * to `problems` and the rest of the file is still checked, so that one run reports everything.
+ */
+function readConfigFile(name: string, files: ConfigFiles, problems: ProblemCollector): Record<string, unknown> {
   if (!CONFIG_NAME.test(name)) {
     throw ConfigError.of(CONFIG_SELECTOR_KEY, name, 'must name a file of config/ (lowercase letters, digits and inner hyphens)');
   }
@@ -133,17 +151,14 @@ function readConfigFile(name: string, files: ConfigFiles): Record<string, unknow
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw ConfigError.of(CONFIG_SELECTOR_KEY, name, `config/${name}.json must hold one JSON object of configuration keys`);
   }
-  const problems = new ProblemCollector();
-  const content = parsed as Record<string, unknown>;
-  for (const key of Object.keys(content)) {
-    if (!(PLATFORM_CONFIG_KEYS as readonly string[]).includes(key)) {
-      problems.add(`config/${name}.json ${key}`, content[key], `is not a configuration key${suggestion(key, PLATFORM_CONFIG_KEYS)}`);
-    }
+  const content: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if ((PLATFORM_CONFIG_KEYS as readonly string[]).includes(key)) content[key] = value;
+    else problems.add(key, value, `is not a configuration key${suggestion(key, PLATFORM_CONFIG_KEYS)}`, `set in config/${name}.json`);
   }
   for (const key of REQUIRED_FILE_KEYS) {
-    if (content[key] === undefined) problems.add(`config/${name}.json ${key}`, null, 'is required: every environment states it explicitly');
+    if (content[key] === undefined) problems.add(key, null, 'is required: every environment states it explicitly', `missing from config/${name}.json`);
   }
-  problems.throwIfAny();
   return content;
 }
 

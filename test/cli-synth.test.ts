@@ -120,7 +120,7 @@ test('cdk synth rejects bad configuration before synthesizing, naming the value 
   try {
     const run = await runCdk(['synth', '--no-lookups', '--no-notices', '--quiet', '--output', outDir, '-c', 'environmentSuffix=Prod_1']);
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('Invalid configuration environmentSuffix="Prod_1": must be lowercase letters and digits');
+    expect(run.stderr).toContain('Invalid configuration environmentSuffix="Prod_1" (set by -c environmentSuffix): must be lowercase letters and digits');
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }

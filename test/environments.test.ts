@@ -72,7 +72,7 @@ describe('environment selection', () => {
 
   test('an unknown key fails with the closest valid key', () => {
     expect(problemsOf(() => selectEnvironment({ context: { enviromentSuffix: 'prod' }, files: FILES }))).toEqual([
-      'Invalid configuration enviromentSuffix="prod": is not a key of this app; did you mean "environmentSuffix"?',
+      'Invalid configuration enviromentSuffix="prod" (set by -c enviromentSuffix): is not a key of this app; did you mean "environmentSuffix"?',
     ]);
     expect(problemsOf(() => selectEnvironment({ context: { secondaryCertificatArn: 'x' }, files: FILES }))[0]).toMatch(
       /did you mean "secondaryCertificateArn"\?/,
@@ -85,9 +85,11 @@ describe('environment selection', () => {
 
   test('an empty override fails instead of falling back to a default', () => {
     expect(problemsOf(() => selectEnvironment({ context: { config: 'live', environmentSuffix: '' }, files: FILES }))).toEqual([
-      'Invalid configuration environmentSuffix="": must not be empty: omit the key to use the configuration file or the default',
+      'Invalid configuration environmentSuffix="" (set by -c environmentSuffix): must not be empty: omit the key to use the configuration file or the default',
     ]);
-    expect(problemsOf(() => selectEnvironment({ context: { config: '' }, files: FILES }))[0]).toMatch(/config="": must name a file of config\//);
+    expect(problemsOf(() => selectEnvironment({ context: { config: '' }, files: FILES }))[0]).toMatch(
+      /config="" \(set by -c config\): must name a file of config\//,
+    );
   });
 
   test('all problems are reported at once: unknown keys, empty values and every rule', () => {
@@ -104,22 +106,22 @@ describe('environment selection', () => {
 
   test('an unknown environment names the ones that exist', () => {
     expect(problemsOf(() => selectEnvironment({ context: { config: 'staging' }, files: FILES }))).toEqual([
-      'Invalid configuration config="staging": no file config/staging.json; the environments are: dev, live',
+      'Invalid configuration config="staging" (set by -c config): no file config/staging.json; the environments are: dev, live',
     ]);
   });
 
   test('a file with an unknown key, a missing required key or broken JSON fails with the file named', () => {
     const files = memoryFiles({ typo: { environmentSuffix: 'x', protocol: 'http', logRetention: 7 }, broken: '{ "environmentSuffix": ' });
     expect(problemsOf(() => selectEnvironment({ context: { config: 'typo' }, files }))).toEqual([
-      'Invalid configuration config/typo.json logRetention=7: is not a configuration key; did you mean "logRetentionDays"?',
-      'Invalid configuration config/typo.json posture=null: is required: every environment states it explicitly',
+      'Invalid configuration logRetention=7 (set in config/typo.json): is not a configuration key; did you mean "logRetentionDays"?',
+      'Invalid configuration posture=null (missing from config/typo.json): is required: every environment states it explicitly',
     ]);
     expect(problemsOf(() => selectEnvironment({ context: { config: 'broken' }, files }))[0]).toMatch(/config\/broken.json is not valid JSON/);
   });
 
   test('serving http where the file says https needs an explicit confirmation, which then drops the file’s certificates', () => {
     expect(problemsOf(() => selectEnvironment({ context: { config: 'live', protocol: 'http' }, files: FILES }))).toEqual([
-      'Invalid configuration protocol="http": config/live.json serves https: serving http instead replaces both health checks and drops TLS, so it needs -c allowHttpDowngrade=true (or change the file)',
+      'Invalid configuration protocol="http" (set by -c protocol): config/live.json serves https: serving http instead replaces both health checks and drops TLS, so it needs -c allowHttpDowngrade=true (or change the file)',
     ]);
     const selected = selectEnvironment({ context: { config: 'live', protocol: 'http', allowHttpDowngrade: 'true' }, files: FILES });
     expect([selected.config.protocol, selected.config.primary.certificateArn, selected.config.secondary.certificateArn]).toEqual([
@@ -132,7 +134,7 @@ describe('environment selection', () => {
   test('a pinned account refuses credentials of another account; an unpinned one takes the credentials’ account', () => {
     const pinned = memoryFiles({ live: { ...HTTPS_FILE, account: '123456789012' } });
     expect(problemsOf(() => selectEnvironment({ context: { config: 'live' }, files: pinned, credentialsAccount: '210987654321' }))[0]).toMatch(
-      /account="123456789012": config\/live.json pins this account but the credentials are for 210987654321/,
+      /account="123456789012" \(set in config\/live.json\): config\/live.json pins this account but the credentials are for 210987654321/,
     );
     expect(selectEnvironment({ context: { config: 'live' }, files: FILES, credentialsAccount: '123456789012' }).config.account).toBe('123456789012');
   });
@@ -143,10 +145,70 @@ describe('environment selection', () => {
       problemsOf(() => selectEnvironment({ context: { config: 'live', account: '210987654321' }, files: pinned, credentialsAccount: '210987654321' })),
     ).toEqual(
       expect.arrayContaining([
-        'Invalid configuration account="210987654321": config/live.json pins account 123456789012; an override cannot change a pinned account',
+        'Invalid configuration account="210987654321" (set by -c account): config/live.json pins account 123456789012; an override cannot change a pinned account',
         expect.stringMatching(/pins this account but the credentials are for 210987654321/),
       ]),
     );
+  });
+});
+
+describe('every problem in one run, each naming where its value was set', () => {
+  test('an unknown key in the file no longer hides the value problems of the file and of the flags', () => {
+    // Before: the unknown key threw at once and the three value problems went unreported.
+    const files = memoryFiles({ typo: { environmentSuffix: 'Typo', posture: 'test', protocol: 'http', logRetention: 7, primaryRegion: 'mars-1' } });
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'typo', logRetentionDays: '10' }, files }))).toEqual([
+      'Invalid configuration logRetention=7 (set in config/typo.json): is not a configuration key; did you mean "logRetentionDays"?',
+      expect.stringMatching(/^Invalid configuration environmentSuffix="Typo" \(set in config\/typo.json\): must be lowercase/),
+      expect.stringMatching(/^Invalid configuration primaryRegion="mars-1" \(set in config\/typo.json\): must be one of the supported regions/),
+      expect.stringMatching(/^Invalid configuration logRetentionDays="10" \(set by -c logRetentionDays\): must be a retention/),
+    ]);
+  });
+
+  test('a value the file left out is named as not set, and the credentials’ account as theirs', () => {
+    const files = memoryFiles({ bare: { environmentSuffix: 'bare', posture: 'production', protocol: 'https', domainName: 'trading.acme-bank.com' } });
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'bare' }, files }))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^Invalid configuration primaryCertificateArn=null \(not set\): is required with protocol=https/)]),
+    );
+    const cert = 'arn:aws:acm:us-east-1:111111111111:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+    const unpinned = memoryFiles({ live: { ...HTTPS_FILE, primaryCertificateArn: cert } });
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'live' }, files: unpinned, credentialsAccount: '123456789012' }))).toEqual([
+      expect.stringMatching(/^Invalid configuration primaryCertificateArn=.* \(set in config\/live.json\): must belong to the deployment account 123456789012/),
+    ]);
+  });
+
+  test('a refused account override applies nowhere: the certificates are judged against the pinned account', () => {
+    // Before: the refused override still reached the certificate check, which then blamed the
+    // file's correct certificates for not belonging to the override's account.
+    const pinned = memoryFiles({ live: { ...HTTPS_FILE, account: '123456789012' } });
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'live', account: '210987654321' }, files: pinned }))).toEqual([
+      'Invalid configuration account="210987654321" (set by -c account): config/live.json pins account 123456789012; an override cannot change a pinned account',
+    ]);
+  });
+
+  test('a refused http downgrade applies nowhere: only the downgrade is reported', () => {
+    const production = memoryFiles({ live: { ...HTTPS_FILE, posture: 'production', account: '123456789012', logRetentionDays: 365 } });
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'live', protocol: 'http' }, files: production }))).toEqual([
+      expect.stringMatching(/^Invalid configuration protocol="http" \(set by -c protocol\): config\/live.json serves https/),
+    ]);
+  });
+
+  test('availability zones are checked against the names the region publishes, listing the valid ones', () => {
+    // Before: only the pattern <region><letter> was checked, and us-east-1z synthesized.
+    expect(problemsOf(() => selectEnvironment({ context: { primaryAvailabilityZones: 'us-east-1a,us-east-1b,us-east-1z' }, files: FILES }))).toEqual([
+      'Invalid configuration primaryAvailabilityZones="us-east-1a,us-east-1b,us-east-1z" (set by -c primaryAvailabilityZones): us-east-1z is not a zone us-east-1 publishes; its zones are us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1e, us-east-1f (lib/availability-zones.ts)',
+    ]);
+    const tokyo = memoryFiles({
+      tokyo: { environmentSuffix: 'tokyo', posture: 'test', protocol: 'http', primaryRegion: 'us-east-1', secondaryRegion: 'ap-northeast-1' },
+    });
+    expect(selectEnvironment({ context: { config: 'tokyo' }, files: tokyo }).config.secondary.availabilityZones).toEqual([
+      'ap-northeast-1a',
+      'ap-northeast-1c',
+      'ap-northeast-1d',
+    ]);
+    expect(
+      selectEnvironment({ context: { config: 'tokyo', secondaryAvailabilityZones: 'ap-northeast-1a,ap-northeast-1b,ap-northeast-1c' }, files: tokyo }).config
+        .secondary.availabilityZones,
+    ).toEqual(['ap-northeast-1a', 'ap-northeast-1b', 'ap-northeast-1c']);
   });
 });
 
@@ -164,8 +226,8 @@ describe('the app entry point', () => {
       status: 1,
       stderr:
         '2 configuration problems:\n' +
-        '  - Invalid configuration enviromentSuffix="prod": is not a key of this app; did you mean "environmentSuffix"?\n' +
-        '  - Invalid configuration environmentSuffix="": must not be empty: omit the key to use the configuration file or the default\n',
+        '  - Invalid configuration enviromentSuffix="prod" (set by -c enviromentSuffix): is not a key of this app; did you mean "environmentSuffix"?\n' +
+        '  - Invalid configuration environmentSuffix="" (set by -c environmentSuffix): must not be empty: omit the key to use the configuration file or the default\n',
     });
   });
 });
