@@ -22,8 +22,9 @@ export default tseslint.config(
     rules: { 'no-var': 'off' },
   },
   {
-    // Plain Node scripts that run before anything is compiled (install and check orchestration).
-    files: ['scripts/*.cjs', 'scripts/*.mjs'],
+    // Plain Node scripts that run before anything is compiled (install and check orchestration),
+    // and the tripwire preloaded into tools by test/tools.test.ts.
+    files: ['scripts/*.cjs', 'scripts/*.mjs', 'test/support/*.cjs'],
     languageOptions: { globals: { process: 'readonly', require: 'readonly', __dirname: 'readonly', Buffer: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

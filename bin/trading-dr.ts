@@ -30,5 +30,5 @@ try {
   throw error;
 }
 
-createPlatform(app, environment.config);
+createPlatform(app, environment.config, { configurationName: environment.name });
 Validations.of(app).addPlugins(...platformRulePacks(app, { writeSuppressionsToCloudFormation: true }).map(blockingPlugin));

@@ -18,6 +18,7 @@ import { MonitoredHealthCheck } from './constructs/regional-alarms';
 import { FILES_REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { S3ReplicationMetricProps } from './metrics';
 import { AURORA_PORT } from './constructs/aurora-global-primary';
+import { recordConfiguration } from './configuration-record';
 import { crossRegionValue } from './cross-region';
 import { PlatformNames } from './naming';
 import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
@@ -30,6 +31,16 @@ import { ServiceDatabase, ServiceStack } from './stacks/service-stack';
 
 /** Folder of the container service, built by `cdk deploy` from its Dockerfile. */
 export const SERVICE_SOURCE_DIR = path.join(__dirname, '..', 'service');
+
+/** How the platform was asked for, beyond its configuration. */
+export interface PlatformOptions {
+  /**
+   * The configuration's name (`config/<name>.json`), recorded in the assembly with a fingerprint of
+   * the resolved values so that the tools reading it can say which configuration it came from.
+   * @default 'unnamed'
+   */
+  readonly configurationName?: string;
+}
 
 export interface PlatformStacks {
   readonly primaryFoundation: FoundationStack;
@@ -53,7 +64,7 @@ export interface PlatformStacks {
  *
  * Stack ids are stable: renaming one makes CloudFormation see a new stack.
  */
-export function createPlatform(app: App, config: PlatformConfig): PlatformStacks {
+export function createPlatform(app: App, config: PlatformConfig, options: PlatformOptions = {}): PlatformStacks {
   const names = new PlatformNames(config.environmentSuffix);
   const protection = protectionFor(config.posture);
   const image = ecs.ContainerImage.fromAsset(SERVICE_SOURCE_DIR, { platform: Platform.LINUX_AMD64 });
@@ -348,7 +359,7 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
   Tags.of(app).add('Project', 'trading-dr');
   Tags.of(app).add('Environment', config.environmentSuffix);
 
-  return {
+  const stacks: PlatformStacks = {
     primaryFoundation,
     secondaryFoundation,
     primaryData,
@@ -361,4 +372,6 @@ export function createPlatform(app: App, config: PlatformConfig): PlatformStacks
     primaryMonitoring,
     secondaryMonitoring,
   };
+  recordConfiguration(Object.values(stacks), options.configurationName ?? 'unnamed', config);
+  return stacks;
 }

@@ -6,24 +6,36 @@
  * EventBridge event) are in-process fakes that answer after a fixed latency. The relay runs during
  * the measurement; the report also gives how long the follow-ups trail the acknowledgements.
  *
- *   npm run bench:orders [-- --rate <orders/s> (600)] [--seconds <n> (10)] [--aws-latency-ms <n> (20)]
+ *   npm run bench:orders -- [--rate <orders/s> (600)] [--seconds <n> (10)] [--aws-latency-ms <n> (20)]
  */
 import { AddressInfo } from 'node:net';
 import { runLoad } from '../loadgen/src/load';
-import { systemClock } from '../service/src/clock';
-import { buildService, createPgSqlPort, readEnvironment } from '../service/src/main';
-import { createTradingServer } from '../service/src/server';
-import { localDatabaseEnvironment, startPostgres } from '../service/test/support/postgres';
+import { integerFlag, ParsedCommandLine, runToolProcess, ToolDefinition } from './command-line';
 
 const GOAL_RATE = 500;
 const GOAL_P99_MS = 50;
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const value = (flag: string, fallback: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback);
-  const rate = value('--rate', 600);
-  const seconds = value('--seconds', 10);
-  const awsLatencyMs = value('--aws-latency-ms', 20);
+export const BENCH_ORDERS_TOOL = {
+  name: 'bench:orders',
+  usage: 'usage: npm run bench:orders -- [--rate <1-20000 orders/s> (600)] [--seconds <1-600> (10)] [--aws-latency-ms <0-10000> (20)] [--help]',
+  options: { rate: { type: 'string' }, seconds: { type: 'string' }, 'aws-latency-ms': { type: 'string' } },
+} as const satisfies ToolDefinition;
+
+async function main({ values }: ParsedCommandLine<typeof BENCH_ORDERS_TOOL.options>): Promise<number> {
+  const rate = integerFlag('rate', values.rate, { min: 1, max: 20_000 }) ?? 600;
+  const seconds = integerFlag('seconds', values.seconds, { min: 1, max: 600 }) ?? 10;
+  const awsLatencyMs = integerFlag('aws-latency-ms', values['aws-latency-ms'], { min: 0, max: 10_000 }) ?? 20;
+  const started = Date.now();
+  const progress = (message: string): void => void process.stderr.write(`[+${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+  // Loaded once the arguments passed: the service brings the AWS SDK and node-postgres with it.
+  const [{ systemClock }, { buildService, createPgSqlPort, readEnvironment }, { createTradingServer }, { localDatabaseEnvironment, startPostgres }] =
+    await Promise.all([
+      import('../service/src/clock.js'),
+      import('../service/src/main.js'),
+      import('../service/src/server.js'),
+      import('../service/test/support/postgres.js'),
+    ]);
+  progress('starting PostgreSQL');
   const postgres = await startPostgres({ settings: { synchronous_commit: 'on' } });
   const calls = { s3: 0, dynamoDb: 0, eventBridge: 0 };
   const answerAfterLatency = (service: keyof typeof calls, output: unknown) => ({
@@ -55,17 +67,21 @@ async function main(): Promise<void> {
   );
   const server = createTradingServer({ ...core.identity, readiness: core.readiness, log, orders: core.orders });
   try {
+    progress('migrating the schema');
     await core.migrate();
     core.followUps!.start();
     await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
     // Warm-up: connections, JIT.
+    progress('warming up: 200 orders/s for 1 s');
     await runLoad({ url, ratePerSecond: 200, durationMs: 1000, runId: `warm-${Date.now()}` });
     const before = { ...calls };
-    const started = Date.now();
+    progress(`measuring: ${rate} orders/s for ${seconds} s`);
+    const measured = Date.now();
     const report = await runLoad({ url, ratePerSecond: rate, durationMs: seconds * 1000, runId: `bench-${Date.now()}` });
-    const elapsed = (Date.now() - started) / 1000;
+    const elapsed = (Date.now() - measured) / 1000;
     const loadEnded = Date.now();
+    progress('waiting for the follow-ups of every acknowledged order');
     // Follow-ups of every acknowledged order, counted by the fake S3's confirmations.
     while (calls.s3 - before.s3 < report.acknowledged && Date.now() - loadEnded < 30_000) await new Promise((resolve) => setTimeout(resolve, 20));
     const trailMs = Date.now() - loadEnded;
@@ -75,7 +91,7 @@ async function main(): Promise<void> {
       `${report.acknowledged} orders acknowledged in ${elapsed.toFixed(1)} s: ${throughput.toFixed(0)} orders/s (offered ${rate}/s), latency p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms, failed attempts ${report.failedAttempts}; goal >= ${GOAL_RATE}/s with p99 < ${GOAL_P99_MS} ms: ${met ? 'met' : 'NOT met'}\n` +
         `follow-ups (fake AWS calls answering after ${awsLatencyMs} ms): ${calls.s3 - before.s3} confirmations, ${calls.dynamoDb - before.dynamoDb} sessions, ${calls.eventBridge - before.eventBridge} events; the last one ${trailMs} ms after the load ended\n`,
     );
-    process.exitCode = met ? 0 : 1;
+    return met ? 0 : 1;
   } finally {
     await server.shutdown(1000);
     await core.close();
@@ -83,4 +99,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) runToolProcess(BENCH_ORDERS_TOOL, main);

@@ -8,6 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CONFIG_DIRECTORY, configDirectory } from '../lib/environments';
+import { describeAssemblySource } from './assembly-source';
+import { ParsedCommandLine, runToolProcess, ToolDefinition } from './command-line';
 import { stackTemplates } from './lint-templates';
 
 export const HOURS_PER_MONTH = 730;
@@ -198,17 +201,19 @@ export function summarize(lines: CostLine[]): CostSummary {
   return { byRegion, total: Object.values(byRegion).reduce((sum, value) => sum + value, 0) };
 }
 
-function main(argv: string[]): void {
-  if (argv.includes('--help')) {
-    process.stdout.write('usage: npm run cost-estimate [-- --assembly <dir>] [--json]\n');
-    return;
-  }
-  const unknown = argv.filter((arg, index) => !['--assembly', '--json'].includes(arg) && argv[index - 1] !== '--assembly');
-  if (unknown.length > 0) throw new Error(`unknown argument ${JSON.stringify(unknown[0])}: --assembly <dir>, --json, --help`);
-  const assemblyIndex = argv.indexOf('--assembly');
-  const assembly = assemblyIndex >= 0 ? argv[assemblyIndex + 1] : path.join(__dirname, '..', 'cdk.out');
-  if (!fs.existsSync(path.join(assembly, 'manifest.json')))
-    throw new Error(`no synthesized templates in ${assembly}: run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment)`);
+export const COST_ESTIMATE_TOOL = {
+  name: 'cost-estimate',
+  usage: [
+    'usage: npm run cost-estimate -- [--assembly <dir>] [--config <name>] [--json] [--help]',
+    '  --assembly <dir>  the synthesized cloud assembly (cdk.out); --config <name> refuses one synthesized from another configuration',
+  ].join('\n'),
+  options: { assembly: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
+} as const satisfies ToolDefinition;
+
+function main({ values }: ParsedCommandLine<typeof COST_ESTIMATE_TOOL.options>): void {
+  const assembly = values.assembly ?? path.join(__dirname, '..', 'cdk.out');
+  const source = describeAssemblySource(assembly, { expected: values.config, files: configDirectory(CONFIG_DIRECTORY) });
+  process.stderr.write(`${source}\n`);
   const templates: CostTemplate[] = stackTemplates(assembly).map(({ stackId, region, templateFile }) => ({
     stackId,
     region,
@@ -218,7 +223,7 @@ function main(argv: string[]): void {
   const lines = estimateCosts(templates, sheet);
   const summary = summarize(lines);
   const standbyRegion = templates.find((template) => template.stackId === 'SecondaryFoundation')?.region ?? '';
-  if (argv.includes('--json')) {
+  if (values.json) {
     process.stdout.write(`${JSON.stringify({ currency: sheet.currency, lines, summary, standbyRegion, notIncluded: NOT_INCLUDED }, null, 2)}\n`);
     return;
   }
@@ -232,11 +237,4 @@ function main(argv: string[]): void {
   process.stdout.write(`whole platform: ${money(summary.total)}\n\nnot included (traffic-driven): ${NOT_INCLUDED.join('; ')}\n`);
 }
 
-if (require.main === module) {
-  try {
-    main(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  }
-}
+if (require.main === module) runToolProcess(COST_ESTIMATE_TOOL, main);

@@ -2,11 +2,12 @@
  * Runs cfn-lint over every stack template of one or more cloud assemblies, each template against its
  * own region: one cfn-lint process per region for all the templates of that region (a start costs
  * about as much as linting two templates), the regions side by side.
- * Usage: tsx scripts/lint-templates.ts [assembly-dir ...]   (default: cdk.out)
+ * Usage: npm run validate:templates -- [--assembly <dir> ...]   (default: cdk.out)
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ParsedCommandLine, runToolProcess, ToolDefinition } from './command-line';
 
 export interface StackTemplate {
   readonly stackId: string;
@@ -97,20 +98,31 @@ function runCfnLint(region: string, files: string[]): Promise<any[]> {
   });
 }
 
-async function main(): Promise<void> {
-  const assemblyDirs = process.argv.slice(2);
+export const VALIDATE_TEMPLATES_TOOL = {
+  name: 'validate:templates',
+  usage: [
+    'usage: npm run validate:templates -- [--assembly <dir> ...] [--help]',
+    '  --assembly <dir>  a synthesized cloud assembly (cdk.out when none is given); repeat it for several',
+  ].join('\n'),
+  options: { assembly: { type: 'string', multiple: true } },
+} as const satisfies ToolDefinition;
+
+async function main({ values }: ParsedCommandLine<typeof VALIDATE_TEMPLATES_TOOL.options>): Promise<number> {
+  const assemblyDirs = values.assembly ?? [path.join(PROJECT_ROOT, 'cdk.out')];
+  for (const dir of assemblyDirs) {
+    if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
+      throw new Error(
+        `no cloud assembly in ${dir}: run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment), or pass --assembly <dir>`,
+      );
+    }
+  }
   let failed = false;
-  for (const result of await lintTemplates(...(assemblyDirs.length ? assemblyDirs : [path.join(PROJECT_ROOT, 'cdk.out')]))) {
+  for (const result of await lintTemplates(...assemblyDirs)) {
     const blocking = (result.exitCode & 0b0110) !== 0;
     failed ||= blocking;
     process.stdout.write(`${blocking ? 'FAIL' : 'ok  '} ${result.stackId} (${result.region})\n${result.output ? `${result.output}\n` : ''}`);
   }
-  process.exit(failed ? 1 : 0);
+  return failed ? 1 : 0;
 }
 
-if (require.main === module) {
-  main().catch((error: Error) => {
-    process.stderr.write(`lint-templates: ${error.message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runToolProcess(VALIDATE_TEMPLATES_TOOL, main);

@@ -2,12 +2,15 @@
  * Worst-case recovery timeline of a synthesized platform, read from its CloudFormation templates
  * (never from the source code), against the 5-minute recovery time objective.
  *
- * Usage: tsx scripts/rto-report.ts [cdk.out] [--json] [--promotion-seconds N] [--rehearsal-seeds N (default 50, 0 skips)]
+ * Usage: npm run rto-report -- [--assembly <dir>] [--json] [--promotion-seconds N] [--rehearsal-seeds N (default 50, 0 skips)]
  * Exits 1 when the configured system cannot meet the objective.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CONFIG_DIRECTORY, configDirectory } from '../lib/environments';
 import { defaultWorkers, Distribution, runMatrix } from '../rehearsal/src/matrix';
+import { describeAssemblySource } from './assembly-source';
+import { integerFlag, parseCommandLine, runToolProcess, ToolDefinition, ToolValues } from './command-line';
 import { RTO_OBJECTIVE_SECONDS as REHEARSAL_OBJECTIVE } from '../rehearsal/src/run';
 import { OUTAGE_SCENARIOS } from '../rehearsal/src/scenarios';
 
@@ -298,70 +301,58 @@ export function formatComparison(report: RecoveryReport, comparison: RehearsalCo
   ].join('\n');
 }
 
-export const RTO_REPORT_USAGE = 'usage: npm run rto-report -- [<assembly dir>] [--promotion-seconds <n>] [--rehearsal-seeds <n>] [--json] [--help]';
+export const RTO_REPORT_USAGE = [
+  'usage: npm run rto-report -- [--assembly <dir>] [--config <name>] [--promotion-seconds <n>] [--rehearsal-seeds <n>] [--json] [--help]',
+  '  --assembly <dir>  the synthesized cloud assembly (cdk.out); --config <name> refuses one synthesized from another configuration',
+  '  --rehearsal-seeds <0-10000>  seeds of the rehearsal comparison (50; 0 skips it)',
+].join('\n');
 
-export class ReportUsageError extends Error {}
+export const RTO_REPORT_TOOL = {
+  name: 'rto-report',
+  usage: RTO_REPORT_USAGE,
+  options: {
+    assembly: { type: 'string' },
+    config: { type: 'string' },
+    'promotion-seconds': { type: 'string' },
+    'rehearsal-seeds': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+} as const satisfies ToolDefinition;
 
 export interface ReportArguments {
   readonly assemblyDir: string;
+  /** The configuration the assembly must come from. @default - any (it is printed) */
+  readonly configName?: string;
   readonly promotionSeconds?: number;
   /** 0 skips the rehearsal. */
   readonly rehearsalSeeds: number;
   readonly json: boolean;
-  readonly help: boolean;
 }
 
 /** Every argument checked before anything is read: unknown flags and non-numbers are refused. */
-export function parseReportArguments(args: readonly string[], defaultAssemblyDir: string): ReportArguments {
-  const numbers: Record<string, number | undefined> = {};
-  const limits: Record<string, [number, number]> = { '--promotion-seconds': [1, 3600], '--rehearsal-seeds': [0, 10_000] };
-  const positional: string[] = [];
-  let json = false;
-  let help = false;
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index];
-    if (arg === '--json') json = true;
-    else if (arg === '--help') help = true;
-    else if (arg in limits) {
-      const raw = args[++index];
-      const [min, max] = limits[arg];
-      if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-        throw new ReportUsageError(`${arg} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw ?? '')}`);
-      }
-      numbers[arg] = Number(raw);
-    } else if (arg.startsWith('-')) throw new ReportUsageError(`unknown argument ${JSON.stringify(arg)}`);
-    else positional.push(arg);
-  }
-  if (positional.length > 1) throw new ReportUsageError(`one assembly directory at most, got ${positional.map((arg) => JSON.stringify(arg)).join(' ')}`);
+export function parseReportArguments(
+  args: readonly string[],
+  defaultAssemblyDir: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): ReportArguments | 'help' {
+  const command = parseCommandLine(RTO_REPORT_TOOL, args, env);
+  return command === 'help' ? 'help' : interpretReportArguments(command.values, defaultAssemblyDir);
+}
+
+function interpretReportArguments(values: ToolValues<typeof RTO_REPORT_TOOL.options>, defaultAssemblyDir: string): ReportArguments {
   return {
-    assemblyDir: positional[0] ?? defaultAssemblyDir,
-    promotionSeconds: numbers['--promotion-seconds'],
-    rehearsalSeeds: numbers['--rehearsal-seeds'] ?? 50,
-    json,
-    help,
+    assemblyDir: values.assembly ?? defaultAssemblyDir,
+    configName: values.config,
+    promotionSeconds: integerFlag('promotion-seconds', values['promotion-seconds'], { min: 1, max: 3600 }),
+    rehearsalSeeds: integerFlag('rehearsal-seeds', values['rehearsal-seeds'], { min: 0, max: 10_000 }) ?? 50,
+    json: values.json ?? false,
   };
 }
 
-async function main(): Promise<number> {
-  let options: ReportArguments;
-  try {
-    options = parseReportArguments(process.argv.slice(2), path.join(__dirname, '..', 'cdk.out'));
-  } catch (error) {
-    if (!(error instanceof ReportUsageError)) throw error;
-    process.stderr.write(`rto-report: ${error.message}\n${RTO_REPORT_USAGE}\n`);
-    return 2;
-  }
-  if (options.help) {
-    process.stdout.write(`${RTO_REPORT_USAGE}\n`);
-    return 0;
-  }
-  if (!fs.existsSync(path.join(options.assemblyDir, 'manifest.json'))) {
-    process.stderr.write(
-      `rto-report: no cloud assembly in ${options.assemblyDir}: run \`npm run synth\` first (\`npm run synth -- -c config=<name>\` for another environment), or pass the assembly directory\n`,
-    );
-    return 2;
-  }
+async function report(options: ReportArguments): Promise<number> {
+  process.stderr.write(`${describeAssemblySource(options.assemblyDir, { expected: options.configName, files: configDirectory(CONFIG_DIRECTORY) })}\n`);
   const report = recoveryReport(options.assemblyDir, { promotionSeconds: options.promotionSeconds });
+  if (options.rehearsalSeeds > 0) process.stderr.write(`rehearsing the outage scenarios over ${options.rehearsalSeeds} seed(s) ...\n`);
   const comparison = options.rehearsalSeeds > 0 ? await rehearsalComparison(options.assemblyDir, report, options.rehearsalSeeds) : undefined;
   if (options.json) process.stdout.write(`${JSON.stringify({ ...report, rehearsal: comparison }, null, 2)}\n`);
   else process.stdout.write(`${formatReport(report)}\n${comparison ? `\n${formatComparison(report, comparison)}\n` : ''}`);
@@ -369,11 +360,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`rto-report: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(2);
-    },
-  );
+  runToolProcess(RTO_REPORT_TOOL, (command) => report(interpretReportArguments(command.values, path.join(__dirname, '..', 'cdk.out'))));
 }

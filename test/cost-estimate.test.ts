@@ -74,6 +74,6 @@ describe('the command', () => {
   });
 
   test('an unknown argument is refused, exit 2', () => {
-    expect(run('--region', 'us-east-1')).toMatchObject({ status: 2, stderr: expect.stringContaining('unknown argument "--region"') });
+    expect(run('--region', 'us-east-1')).toMatchObject({ status: 2, stderr: expect.stringContaining('cost-estimate: unknown flag --region') });
   });
 });

@@ -2,15 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  DOCUMENTED,
-  formatReport,
-  parseReportArguments,
-  recoveryReport,
-  rehearsalComparison,
-  ReportUsageError,
-  RTO_OBJECTIVE_SECONDS,
-} from '../scripts/rto-report';
+import { DOCUMENTED, formatReport, parseReportArguments, recoveryReport, rehearsalComparison, RTO_OBJECTIVE_SECONDS } from '../scripts/rto-report';
+import { UsageError } from '../scripts/command-line';
 import { sharedAssembly } from './assemblies';
 
 const ROOT = path.join(__dirname, '..');
@@ -36,9 +29,13 @@ function primaryHealthCheck(template: any): any {
 }
 
 function runCli(dir: string): { status: number | null; stdout: string } {
-  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'rto-report.ts'), dir, '--rehearsal-seeds', '0'], {
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+    [path.join(ROOT, 'scripts', 'rto-report.ts'), '--assembly', dir, '--rehearsal-seeds', '0'],
+    {
+      encoding: 'utf8',
+    },
+  );
   return { status: run.status, stdout: run.stdout };
 }
 
@@ -114,8 +111,8 @@ test('a platform without the orchestrator is reported as unable to move writes',
 
 describe('rto-report arguments', () => {
   test('defaults: cdk.out, 50 rehearsal seeds', () => {
-    expect(parseReportArguments([], 'cdk.out')).toEqual({ assemblyDir: 'cdk.out', promotionSeconds: undefined, rehearsalSeeds: 50, json: false, help: false });
-    expect(parseReportArguments(['/tmp/a', '--promotion-seconds', '90', '--rehearsal-seeds', '0', '--json'], 'cdk.out')).toMatchObject({
+    expect(parseReportArguments([], 'cdk.out')).toEqual({ assemblyDir: 'cdk.out', promotionSeconds: undefined, rehearsalSeeds: 50, json: false });
+    expect(parseReportArguments(['--assembly', '/tmp/a', '--promotion-seconds=90', '--rehearsal-seeds', '0', '--json'], 'cdk.out')).toMatchObject({
       assemblyDir: '/tmp/a',
       promotionSeconds: 90,
       rehearsalSeeds: 0,
@@ -124,20 +121,21 @@ describe('rto-report arguments', () => {
   });
 
   test.each([
-    [['--promotion-secs', '90'], 'unknown argument "--promotion-secs"'],
+    [['--promotion-secs', '90'], 'unknown flag --promotion-secs; did you mean "--promotion-seconds"?'],
     [['--promotion-seconds', 'ninety'], '--promotion-seconds must be an integer from 1 to 3600, got "ninety"'],
-    [['--promotion-seconds'], '--promotion-seconds must be an integer from 1 to 3600, got ""'],
-    [['--rehearsal-seeds', '-1'], '--rehearsal-seeds must be an integer from 0 to 10000, got "-1"'],
-    [['a', 'b'], 'one assembly directory at most'],
+    [['--promotion-seconds'], '--promotion-seconds needs a value'],
+    [['--rehearsal-seeds=-1'], '--rehearsal-seeds must be an integer from 0 to 10000, got "-1"'],
+    [['--rehearsal-seeds', '-1'], '--rehearsal-seeds needs a value (one that starts with a dash is written --rehearsal-seeds=<value>)'],
+    [['cdk.out'], 'unexpected argument "cdk.out": this tool takes only flags'],
   ])('%j is refused before anything is read: %s', (args, message) => {
-    expect(() => parseReportArguments(args, 'cdk.out')).toThrow(ReportUsageError);
+    expect(() => parseReportArguments(args, 'cdk.out')).toThrow(UsageError);
     expect(() => parseReportArguments(args, 'cdk.out')).toThrow(message);
   });
 
   test('without a synthesized assembly it says to synthesize first, without a stack trace', () => {
     const run = spawnSync(
       path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'scripts', 'rto-report.ts'), path.join(os.tmpdir(), 'no-assembly')],
+      [path.join(ROOT, 'scripts', 'rto-report.ts'), '--assembly', path.join(os.tmpdir(), 'no-assembly')],
       {
         encoding: 'utf8',
       },

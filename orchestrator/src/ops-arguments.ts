@@ -4,6 +4,7 @@
  */
 import { ConfigError, PlatformConfig, SUPPORTED_REGIONS, validateEnvironmentSuffix } from '../../lib/config';
 import { ConfigFiles, selectEnvironment } from '../../lib/environments';
+import { parseCommandLine, ToolDefinition, UsageError } from '../../scripts/command-line';
 
 export type OpsCommand = 'switchover' | 'drill' | 'db-bootstrap';
 
@@ -25,70 +26,96 @@ export interface OpsArguments {
   readonly primaryRegion: string;
   readonly secondaryRegion: string;
   readonly timeoutSeconds: number;
-  /** A named profile of the shared AWS config, as `aws --profile` takes it. @default - the SDK's default chain */
+  /**
+   * A named profile of the shared AWS config, from `--profile` or else `AWS_PROFILE`, used alone as
+   * `aws --profile` uses it. @default - the SDK's default chain
+   */
   readonly profile?: string;
+  /** Where the profile was named, for the messages that name it. @default - no profile */
+  readonly profileSource?: '--profile' | 'AWS_PROFILE';
+  /** With `--config`: the zones the configuration names, checked against the account before anything else. @default - not checked */
+  readonly availabilityZones?: { readonly primary: readonly string[]; readonly secondary: readonly string[] };
 }
 
-export const OPS_USAGE = [
-  'usage: npm run switchover -- --config <name> --to primary|secondary --confirm switchover-<suffix> [options]',
-  '       npm run drill -- --config <name> --confirm drill-<suffix> [options]',
-  '       npm run db-bootstrap -- --config <name> --confirm db-bootstrap-<suffix> [options]',
-  '  --config <name> reads config/<name>.json (suffix, regions, domain), the file cdk deploy -c config=<name> reads;',
+const COMMAND_USAGE: Record<OpsCommand, string> = {
+  switchover: 'usage: npm run switchover -- --config <name> --to primary|secondary --confirm switchover-<suffix> [options]',
+  drill:
+    'usage: npm run drill -- --config <name> --confirm drill-<suffix> [--load-rate <0-2000 orders/s> (20; 0 sends none)] [--domain <domainName>] [options]',
+  'db-bootstrap': 'usage: npm run db-bootstrap -- --config <name> --confirm db-bootstrap-<suffix> [options]',
+};
+
+const COMMON_USAGE = [
+  '  --config <name> reads config/<name>.json (suffix, regions, domain, zones), the file cdk deploy -c config=<name> reads;',
   '  without it, name the environment with --environment <suffix> (and --domain <domainName> for a drill).',
-  'options: --primary-region <region> (config, else us-east-1)  --secondary-region <region> (config, else us-west-2)',
-  '         --domain <domainName> (drill; config)  --load-rate <0-2000 orders/s> (drill; 20, 0 sends none)  --timeout-seconds <60-86400> (900)  --profile <name> (AWS shared config profile)  --help',
-].join('\n');
+  'options: --primary-region <region> (config, else us-east-1)  --secondary-region <region> (config, else us-west-2)  --timeout-seconds <60-86400> (900)',
+  '         --profile <name> (AWS shared config profile; else AWS_PROFILE, used alone)  --help',
+  '  flags take --flag value or --flag=value; npm passes them only after `--`.',
+];
 
-export class OpsUsageError extends Error {}
+/** The usage of one command, or of all three when the command is unknown. */
+export function opsUsage(command: string): string {
+  const lines = command in COMMAND_USAGE ? [COMMAND_USAGE[command as OpsCommand]] : Object.values(COMMAND_USAGE);
+  return [...lines, ...COMMON_USAGE].join('\n');
+}
 
-const COMMON = ['--config', '--environment', '--confirm', '--primary-region', '--secondary-region', '--timeout-seconds', '--profile'];
-const PER_COMMAND: Record<OpsCommand, string[]> = { switchover: ['--to'], drill: ['--domain', '--load-rate'], 'db-bootstrap': [] };
+/** The usage of every command. */
+export const OPS_USAGE = opsUsage('');
+
+const COMMON_FLAGS = ['config', 'environment', 'confirm', 'primary-region', 'secondary-region', 'timeout-seconds', 'profile'] as const;
+const PER_COMMAND: Record<OpsCommand, readonly string[]> = { switchover: ['to'], drill: ['domain', 'load-rate'], 'db-bootstrap': [] };
+const OPS_OPTIONS = Object.fromEntries([...COMMON_FLAGS, 'to', 'domain', 'load-rate'].map((flag) => [flag, { type: 'string' as const }])) as Record<
+  (typeof COMMON_FLAGS)[number] | 'to' | 'domain' | 'load-rate',
+  { type: 'string' }
+>;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-/** `help` is true when `--help` was asked for: print {@link OPS_USAGE} and stop. */
-export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles): OpsArguments | 'help' {
-  const [command, ...args] = argv;
-  if (argv.includes('--help')) return 'help';
+/** The command line of one operator command: its npm script is the command's name, which it passes first. */
+export function opsTool(command: string): ToolDefinition<typeof OPS_OPTIONS> {
+  return { name: command, usage: opsUsage(command), options: OPS_OPTIONS, positionals: ['command'] };
+}
+
+/**
+ * `help` is true when `--help` was asked for: print {@link OPS_USAGE} and stop. `env` gives
+ * `AWS_PROFILE` (the profile when `--profile` is absent) and npm's variables.
+ */
+export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles, env: Readonly<Record<string, string | undefined>> = {}): OpsArguments | 'help' {
+  const [command] = argv;
+  const parsed = parseCommandLine(opsTool(command ?? ''), argv, env);
+  if (parsed === 'help') return 'help';
   if (command !== 'switchover' && command !== 'drill' && command !== 'db-bootstrap') {
-    throw new OpsUsageError(`unknown command ${JSON.stringify(command ?? '')}: switchover, drill or db-bootstrap`);
+    throw new UsageError(`unknown command ${JSON.stringify(command ?? '')}: switchover, drill or db-bootstrap`);
   }
-  const allowed = [...COMMON, ...PER_COMMAND[command]];
-  const values = new Map<string, string>();
-  for (let index = 0; index < args.length; index++) {
-    const flag = args[index];
-    if (!allowed.includes(flag)) throw new OpsUsageError(`unknown argument ${JSON.stringify(flag)} for ${command}`);
-    const value = args[++index];
-    if (value === undefined || value.startsWith('--')) throw new OpsUsageError(`${flag} needs a value`);
-    if (values.has(flag)) throw new OpsUsageError(`${flag} given twice`);
-    values.set(flag, value);
-  }
+  const allowed: readonly string[] = [...COMMON_FLAGS, ...PER_COMMAND[command]];
+  const given = parsed.values as Record<string, string | undefined>;
+  for (const flag of Object.keys(given)) if (!allowed.includes(flag)) throw new UsageError(`--${flag} is not a flag of ${command}`);
+  const values = new Map(Object.entries(given).map(([flag, value]) => [`--${flag}`, value!]));
   const configName = values.get('--config');
   const config = configName === undefined ? undefined : selectedConfig(configName, files);
   const environment = values.get('--environment') ?? config?.environmentSuffix;
-  if (environment === undefined) throw new OpsUsageError('--config <name> or --environment <suffix> is required');
+  if (environment === undefined) throw new UsageError('--config <name> or --environment <suffix> is required');
   try {
     validateEnvironmentSuffix(environment);
   } catch (error) {
-    if (error instanceof ConfigError) throw new OpsUsageError(error.message.replace('environmentSuffix', '--environment'));
+    if (error instanceof ConfigError) throw new UsageError(error.message.replace('environmentSuffix', '--environment'));
     throw error;
   }
   if (config && environment !== config.environmentSuffix) {
-    throw new OpsUsageError(
+    throw new UsageError(
       `--environment ${environment} contradicts config/${configName}.json (environmentSuffix ${config.environmentSuffix}): give one of them`,
     );
   }
   const region = (flag: string, fallback: string): string => {
     const value = values.get(flag) ?? fallback;
     if (!SUPPORTED_REGIONS.includes(value))
-      throw new OpsUsageError(`${flag} ${JSON.stringify(value)} is not a region the platform supports (${SUPPORTED_REGIONS.join(', ')})`);
+      throw new UsageError(`${flag} ${JSON.stringify(value)} is not a region the platform supports (${SUPPORTED_REGIONS.join(', ')})`);
     return value;
   };
   const primaryRegion = region('--primary-region', config?.primary.region ?? 'us-east-1');
   const secondaryRegion = region('--secondary-region', config?.secondary.region ?? 'us-west-2');
-  if (primaryRegion === secondaryRegion) throw new OpsUsageError(`--primary-region and --secondary-region must differ (both ${primaryRegion})`);
+  if (primaryRegion === secondaryRegion) throw new UsageError(`--primary-region and --secondary-region must differ (both ${primaryRegion})`);
   const rawTimeout = values.get('--timeout-seconds') ?? '900';
   if (!/^\d+$/.test(rawTimeout) || Number(rawTimeout) < 60 || Number(rawTimeout) > 86_400) {
-    throw new OpsUsageError(`--timeout-seconds must be an integer from 60 to 86400, got ${JSON.stringify(rawTimeout)}`);
+    throw new UsageError(`--timeout-seconds must be an integer from 60 to 86400, got ${JSON.stringify(rawTimeout)}`);
   }
   let to: OpsArguments['to'];
   let domain: string | undefined;
@@ -96,19 +123,19 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles):
   let protocol: OpsArguments['protocol'];
   if (command === 'switchover') {
     const value = values.get('--to');
-    if (value !== 'primary' && value !== 'secondary') throw new OpsUsageError(`--to must be primary or secondary, got ${JSON.stringify(value ?? '')}`);
+    if (value !== 'primary' && value !== 'secondary') throw new UsageError(`--to must be primary or secondary, got ${JSON.stringify(value ?? '')}`);
     to = value;
   } else if (command === 'drill') {
     domain = values.get('--domain') ?? config?.domainName;
-    if (domain === undefined) throw new OpsUsageError('--domain is required without --config');
-    if (!DOMAIN.test(domain)) throw new OpsUsageError(`--domain ${JSON.stringify(domain)} is not a lowercase DNS name`);
+    if (domain === undefined) throw new UsageError('--domain is required without --config');
+    if (!DOMAIN.test(domain)) throw new UsageError(`--domain ${JSON.stringify(domain)} is not a lowercase DNS name`);
     const rawRate = values.get('--load-rate') ?? '20';
-    if (!/^\d+$/.test(rawRate) || Number(rawRate) > 2000)
-      throw new OpsUsageError(`--load-rate must be an integer from 0 to 2000, got ${JSON.stringify(rawRate)}`);
+    if (!/^\d+$/.test(rawRate) || Number(rawRate) > 2000) throw new UsageError(`--load-rate must be an integer from 0 to 2000, got ${JSON.stringify(rawRate)}`);
     loadRate = Number(rawRate);
     protocol = config?.protocol === 'http' ? 'http' : 'https';
   }
-  const profile = values.get('--profile');
+  const profileFlag = values.get('--profile');
+  const environmentProfile = env.AWS_PROFILE?.trim() || undefined;
   return {
     command,
     environment,
@@ -121,16 +148,18 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles):
     primaryRegion,
     secondaryRegion,
     timeoutSeconds: Number(rawTimeout),
-    profile,
+    profile: profileFlag ?? environmentProfile,
+    profileSource: profileFlag !== undefined ? '--profile' : environmentProfile !== undefined ? 'AWS_PROFILE' : undefined,
+    availabilityZones: config && { primary: config.primary.availabilityZones, secondary: config.secondary.availabilityZones },
   };
 }
 
 function selectedConfig(name: string, files: ConfigFiles | undefined): PlatformConfig {
-  if (!files) throw new OpsUsageError('--config is not available here: give --environment');
+  if (!files) throw new UsageError('--config is not available here: give --environment');
   try {
     return selectEnvironment({ context: { config: name }, files }).config;
   } catch (error) {
-    if (error instanceof ConfigError) throw new OpsUsageError(`--config ${name}: ${error.message}`);
+    if (error instanceof ConfigError) throw new UsageError(`--config ${name}: ${error.message}`);
     throw error;
   }
 }
@@ -140,11 +169,17 @@ export function environmentSelector(options: Pick<OpsArguments, 'configName' | '
   return options.configName === undefined ? `--environment ${options.environment}` : `--config ${options.configName}`;
 }
 
-/** The SDK's credential errors, reworded to name the profile and region an operator must fix. */
-export function describeCredentialError(error: unknown, profile: string | undefined, regions: string): string | undefined {
+/** The SDK's credential errors, reworded to name the profile (and where it was named) and the regions an operator must fix. */
+export function describeCredentialError(
+  error: unknown,
+  profile: string | undefined,
+  regions: string,
+  profileSource?: OpsArguments['profileSource'],
+): string | undefined {
   const name = (error as { name?: string })?.name ?? '';
   if (!['CredentialsProviderError', 'ExpiredTokenException', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken'].includes(name))
     return undefined;
   const message = error instanceof Error ? error.message : String(error);
-  return `no usable AWS credentials for profile ${profile ? `"${profile}"` : '(default chain: AWS_PROFILE, environment, SSO, instance role)'} (regions ${regions}): ${message}`;
+  const named = profile ? `"${profile}"${profileSource === 'AWS_PROFILE' ? ' (from AWS_PROFILE)' : ''}` : '(default chain: environment, SSO, instance role)';
+  return `no usable AWS credentials for profile ${named} (regions ${regions}): ${message}`;
 }

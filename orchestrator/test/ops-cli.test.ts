@@ -84,8 +84,10 @@ describe('--config selects the environment from the file cdk deploy -c config=<n
 
 describe('arguments are checked before any AWS call', () => {
   test.each([
-    ['an unknown flag', ['drill', '--environment', 'prod', '--domian', 'x.net'], 'unknown argument "--domian" for drill'],
-    ['a flag of the other command', ['switchover', '--environment', 'prod', '--domain', 'x.net'], 'unknown argument "--domain" for switchover'],
+    ['an unknown flag', ['drill', '--environment', 'prod', '--domian', 'x.net'], 'unknown flag --domian; did you mean "--domain"?'],
+    ['a flag of the other command', ['switchover', '--environment', 'prod', '--domain', 'x.net'], '--domain is not a flag of switchover'],
+    ['a flag given twice', ['switchover', '--environment', 'prod', '--to', 'primary', '--to', 'secondary'], '--to given twice'],
+    ['a bare argument (npm swallowed its flag)', ['drill', '--environment', 'prod', 'prod'], 'unexpected argument "prod": this tool takes only flags'],
     ['an unknown command', ['failback', '--environment', 'prod'], 'unknown command "failback": switchover, drill or db-bootstrap'],
     [
       'a non-numeric timeout',
@@ -113,8 +115,8 @@ describe('arguments are checked before any AWS call', () => {
   test('the CLI prints a refused argument with the usage line and exits 2', () => {
     const { status, stderr } = cli('drill', '--environment', 'prod', '--domian', 'x.net');
     expect(status).toBe(2);
-    expect(stderr).toContain('unknown argument "--domian" for drill');
-    expect(stderr).toContain('usage: npm run switchover');
+    expect(stderr).toContain('drill: unknown flag --domian');
+    expect(stderr).toContain('usage: npm run drill -- ');
   });
 
   test('--help prints the usage and exits 0', () => {
@@ -123,6 +125,35 @@ describe('arguments are checked before any AWS call', () => {
     });
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('--profile <name>');
+  });
+
+  test('--flag=value is accepted as the AWS CLI accepts it, and AWS_PROFILE names the profile when --profile is absent', () => {
+    // Before: "--profile=incident" was an unknown argument.
+    expect(parseOpsArguments(['switchover', '--environment=prod', '--to=primary', '--profile=incident'], undefined)).toMatchObject({
+      environment: 'prod',
+      to: 'primary',
+      profile: 'incident',
+      profileSource: '--profile',
+    });
+    expect(parseOpsArguments(['switchover', '--environment', 'prod', '--to', 'primary'], undefined, { AWS_PROFILE: 'ops' })).toMatchObject({
+      profile: 'ops',
+      profileSource: 'AWS_PROFILE',
+    });
+    expect(parseOpsArguments(['switchover', '--environment', 'prod', '--to', 'primary', '--profile', 'flag'], undefined, { AWS_PROFILE: 'ops' })).toMatchObject(
+      {
+        profile: 'flag',
+        profileSource: '--profile',
+      },
+    );
+  });
+
+  test('an AWS_PROFILE that does not exist is named, and never falls through to keys or an instance role', () => {
+    // Before: the SDK's default chain answered "Could not load credentials from any providers"
+    // without the profile, after trying the container and instance roles.
+    const args = ['switchover', '--environment', 'prod', '--to', 'primary', '--confirm', 'switchover-prod'];
+    const { status, stderr } = cliWith({ AWS_PROFILE: 'nosuch' }, ...args);
+    expect(status).toBe(2);
+    expect(stderr).toContain('no usable AWS credentials for profile "nosuch" (from AWS_PROFILE) (regions us-east-1 / us-west-2)');
   });
 
   test('a profile that does not exist is named in the error, and never falls back to other credentials', () => {

@@ -20,6 +20,16 @@ export interface MatrixOptions {
   readonly world?: Partial<WorldOptions>;
   /** Worker processes; 1 runs in this process. @default 1 */
   readonly workers?: number;
+  /** Called when every run of a scenario has finished, so long matrices show progress. @default - nothing */
+  readonly onScenarioDone?: (progress: ScenarioProgress) => void;
+}
+
+/** A scenario whose runs have all finished. */
+export interface ScenarioProgress {
+  readonly scenario: string;
+  readonly runs: number;
+  /** Since the matrix started. */
+  readonly elapsedMs: number;
 }
 
 export interface Distribution {
@@ -57,7 +67,13 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixReport> {
   for (const name of options.scenarios) if (!scenarioNamed(name)) throw new Error(`unknown scenario ${name}`);
   const tasks = options.scenarios.flatMap((scenario) => options.seeds.map((seed) => ({ scenario, seed })));
   const workers = Math.max(1, Math.min(options.workers ?? 1, tasks.length));
-  const results = workers === 1 ? await runInProcess(options, tasks) : await runInWorkers(options, tasks, workers);
+  const remaining = new Map(options.scenarios.map((scenario) => [scenario, options.seeds.length]));
+  const taskDone = (scenario: string): void => {
+    const left = remaining.get(scenario)! - 1;
+    remaining.set(scenario, left);
+    if (left === 0) options.onScenarioDone?.({ scenario, runs: options.seeds.length, elapsedMs: Date.now() - started });
+  };
+  const results = workers === 1 ? await runInProcess(options, tasks, taskDone) : await runInWorkers(options, tasks, workers, taskDone);
   const summaries = options.scenarios.map((name) =>
     summarize(
       scenarioNamed(name)!,
@@ -75,14 +91,23 @@ export async function runMatrix(options: MatrixOptions): Promise<MatrixReport> {
 export async function runInProcess(
   options: Pick<MatrixOptions, 'assemblyDir' | 'world'>,
   tasks: ReadonlyArray<{ scenario: string; seed: number }>,
+  taskDone: (scenario: string) => void = () => undefined,
 ): Promise<RunResult[]> {
   const wiring = readPlatformWiring(Assembly.fromDirectory(options.assemblyDir));
   const results: RunResult[] = [];
-  for (const task of tasks) results.push(await runScenario(wiring, scenarioNamed(task.scenario)!, task.seed, { world: options.world }));
+  for (const task of tasks) {
+    results.push(await runScenario(wiring, scenarioNamed(task.scenario)!, task.seed, { world: options.world }));
+    taskDone(task.scenario);
+  }
   return results;
 }
 
-async function runInWorkers(options: MatrixOptions, tasks: ReadonlyArray<{ scenario: string; seed: number }>, workers: number): Promise<RunResult[]> {
+async function runInWorkers(
+  options: MatrixOptions,
+  tasks: ReadonlyArray<{ scenario: string; seed: number }>,
+  workers: number,
+  taskDone: (scenario: string) => void,
+): Promise<RunResult[]> {
   const shares = Array.from({ length: workers }, (_, index) => tasks.filter((_, taskIndex) => taskIndex % workers === index));
   const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rehearsal-worker-'));
   const children: ChildProcess[] = [];
@@ -95,7 +120,8 @@ async function runInWorkers(options: MatrixOptions, tasks: ReadonlyArray<{ scena
             // A larger young generation: runs allocate many short-lived promises (measured: ~4 % faster).
             const child = fork(worker, [], { execArgv: ['--max-semi-space-size=64'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
             children.push(child);
-            child.once('message', (message: { results?: RunResult[]; error?: string }) => {
+            child.on('message', (message: { done?: string; results?: RunResult[]; error?: string }) => {
+              if (message.done !== undefined) return taskDone(message.done);
               child.kill();
               if (message.error) reject(new Error(`a rehearsal worker failed: ${message.error}`));
               else resolve(message.results!);

@@ -6,7 +6,7 @@ import { runInProcess } from './matrix';
 Error.stackTraceLimit = 0;
 
 process.once('message', (message: { assemblyDir: string; world: any; tasks: Array<{ scenario: string; seed: number }> }) => {
-  runInProcess(message, message.tasks).then(
+  runInProcess(message, message.tasks, (scenario) => process.send!({ done: scenario })).then(
     (results) => process.send!({ results: results.map((result) => ({ ...result, timeline: undefined })) }),
     (error) => process.send!({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );

@@ -1,15 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArguments, UsageError, USAGE } from '../src/cli';
+import { UsageError } from '../../scripts/command-line';
+import { CliOptions, parseArguments, USAGE } from '../src/cli';
 import { SCENARIO_NAMES } from '../src/matrix';
 
 const DEFAULTS = { assemblyDir: 'cdk.out', workers: 2 };
+
+function parsed(args: string[]): CliOptions {
+  const options = parseArguments(args, DEFAULTS);
+  if (options === 'help') throw new Error('unexpected help');
+  return options;
+}
 const ROOT = path.join(__dirname, '..', '..');
 
 describe('rehearse arguments', () => {
   test('defaults: every scenario over seeds 1..200 from cdk.out', () => {
-    const options = parseArguments([], DEFAULTS);
+    const options = parsed([]);
     expect(options.scenarios).toEqual(SCENARIO_NAMES);
     expect(options.seeds).toHaveLength(200);
     expect(options.seeds[0]).toBe(1);
@@ -17,12 +24,12 @@ describe('rehearse arguments', () => {
   });
 
   test('one run with its timeline', () => {
-    const options = parseArguments(['--scenario', 'primary-region-lost', '--seed', '7', '--timeline', '--assembly', '/tmp/x'], DEFAULTS);
+    const options = parsed(['--scenario', 'primary-region-lost', '--seed', '7', '--timeline', '--assembly=/tmp/x']);
     expect(options).toMatchObject({ scenarios: ['primary-region-lost'], seeds: [7], timeline: true, assemblyDir: '/tmp/x' });
   });
 
   test('model knobs reach the world options', () => {
-    expect(parseArguments(['--checkers', '16', '--clients', '80', '--max-promotion-seconds', '180'], DEFAULTS).world).toEqual({
+    expect(parsed(['--checkers', '16', '--clients', '80', '--max-promotion-seconds', '180']).world).toEqual({
       checkersPerHealthCheck: 16,
       clients: 80,
       failoverSeconds: [30, 180],
@@ -30,7 +37,8 @@ describe('rehearse arguments', () => {
   });
 
   test.each([
-    [['--scenraio', 'x'], 'unknown argument "--scenraio"'],
+    [['--scenraio', 'x'], 'unknown flag --scenraio; did you mean "--scenario"?'],
+    [['--seed', '1', '--seed', '2'], '--seed given twice'],
     [['--scenario', 'nope'], 'unknown scenario "nope"; one of: primary-region-lost'],
     [['--seed', 'abc'], '--seed must be an integer from 0 to 4294967295, got "abc"'],
     [['--seeds', '0'], '--seeds must be an integer from 1 to 100000, got "0"'],
