@@ -29,10 +29,15 @@ const LISTED = [
   'load',
 ];
 
+/** The tools that read a synthesized cloud assembly, each with `--assembly <dir>`. */
+const ASSEMBLY_READERS = ['rehearse', 'rehearse:levers', 'rto-report', 'cost-estimate', 'validate:templates', 'bench:rehearsal'];
+
 /** Every script that starts a TypeScript entry point with tsx: the project's tools. */
 const TOOLS = Object.entries(SCRIPTS)
   .filter(([, command]) => /^tsx \S+\.ts\b/.test(command))
-  .map(([name, command]) => ({ name, command: command.split(' ').slice(1) }));
+  .map(([name, command]) => ({ name, command: command.split(' ').slice(1) }))
+  // A tool of ASSEMBLY_READERS reads a synthesized cloud assembly.
+  .map((tool) => ({ ...tool, reads: ASSEMBLY_READERS.includes(tool.name) }));
 
 /** The environment of a tool run: no AWS credentials or configuration, nothing npm set for the outer run. */
 function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -45,8 +50,9 @@ function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv
  * A tool as its script starts it, with the tripwire preloaded: under tsx's loader in one process
  * (the tsx command adds a parent process, half a second each on this machine).
  */
-function runTool(tool: (typeof TOOLS)[number], args: readonly string[]): Promise<ProcessRun> {
-  return runProcess(process.execPath, ['--require', TRIPWIRE, '--import', 'tsx', ...tool.command, ...args], { cwd: ROOT, env: cleanEnvironment() });
+function runTool(tool: (typeof TOOLS)[number], args: readonly string[], { tripwire = true } = {}): Promise<ProcessRun> {
+  const preload = tripwire ? ['--require', TRIPWIRE] : [];
+  return runProcess(process.execPath, [...preload, '--import', 'tsx', ...tool.command, ...args], { cwd: ROOT, env: cleanEnvironment() });
 }
 
 /** Runs the calls at most `limit` at a time: each is a Node process on a 2-core machine. */
@@ -63,14 +69,20 @@ async function pooled<T>(calls: Array<() => Promise<T>>, limit: number): Promise
   return results;
 }
 
-const runs = new Map<string, { help: ProcessRun; bogus: ProcessRun }>();
+const runs = new Map<string, { help: ProcessRun; bogus: ProcessRun; missingAssembly?: ProcessRun }>();
+const NO_ASSEMBLY = path.join(ROOT, '.cache', 'no-such-assembly');
 
 beforeAll(async () => {
   const results = await pooled(
-    TOOLS.flatMap((tool) => [() => runTool(tool, ['--help']), () => runTool(tool, ['--no-such-flag=x'])]),
+    TOOLS.flatMap((tool) => [
+      () => runTool(tool, ['--help']),
+      () => runTool(tool, ['--no-such-flag=x']),
+      // A tool that reads an assembly, pointed at none: what validate:templates answered with a stack trace.
+      () => (tool.reads ? runTool(tool, ['--assembly', NO_ASSEMBLY], { tripwire: false }) : Promise.resolve(undefined)),
+    ]),
     3,
   );
-  TOOLS.forEach((tool, index) => runs.set(tool.name, { help: results[2 * index], bogus: results[2 * index + 1] }));
+  TOOLS.forEach((tool, index) => runs.set(tool.name, { help: results[3 * index]!, bogus: results[3 * index + 1]!, missingAssembly: results[3 * index + 2] }));
 }, 120_000);
 
 test('every tool the convention names is a script found here', () => {
@@ -95,6 +107,17 @@ describe.each(LISTED)('%s', (name) => {
     expect(bogus.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
     expect(bogus.stdout).toBe('');
   });
+});
+
+describe.each(ASSEMBLY_READERS)('%s --assembly <dir>', (name) => {
+  test('without an assembly there it says to synthesize first, exit 2, no stack trace', () => {
+    const run = runs.get(name)!.missingAssembly!;
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`${name}: no cloud assembly in ${NO_ASSEMBLY}: run \`npm run synth\` first`);
+    expect(run.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+    expect(run.stdout).toBe('');
+  });
+  test('its usage offers --assembly', () => expect(runs.get(name)!.help.stdout).toContain('--assembly <dir>'));
 });
 
 describe('the tripwire catches work', () => {

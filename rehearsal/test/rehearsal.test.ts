@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { sharedAssembly } from '../../test/assemblies';
 import { DECISION_REASONS } from '../../orchestrator/src/decision';
-import { runInProcess, runMatrix } from '../src/matrix';
+import { runInProcess, runMatrix, ScenarioProgress } from '../src/matrix';
 import { PlatformWiring, readPlatformWiring } from '../src/platform-wiring';
 import { runScenario } from '../src/run';
 import { FAULT_CLASS_SCENARIOS, SCENARIOS, scenarioNamed } from '../src/scenarios';
@@ -80,10 +80,25 @@ describe('wiring read from the synthesized templates', () => {
 
 describe('the rehearsal matrix (fixed seeds)', () => {
   let report: Awaited<ReturnType<typeof runMatrix>>;
+  const progress: ScenarioProgress[] = [];
   beforeAll(async () => {
     // In the bundled worker processes, as `npm run rehearse` runs it: a run under jest's module system
     // costs about twice as much (the test below proves workers and this process agree).
-    report = await runMatrix({ assemblyDir, scenarios: SCENARIOS.map((scenario) => scenario.name), seeds: CI_SEEDS, workers: 2 });
+    report = await runMatrix({
+      assemblyDir,
+      scenarios: SCENARIOS.map((scenario) => scenario.name),
+      seeds: CI_SEEDS,
+      workers: 2,
+      onScenarioDone: (done) => progress.push(done),
+    });
+  });
+
+  test('long work shows progress: one report per scenario once all its runs are done, in time order', () => {
+    expect(progress.map((done) => done.scenario).sort()).toEqual(SCENARIOS.map((scenario) => scenario.name).sort());
+    expect(progress.every((done) => done.runs === CI_SEEDS.length)).toBe(true);
+    const times = progress.map((done) => done.elapsedMs);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times[times.length - 1]).toBeLessThanOrEqual(report.elapsedMs);
   });
 
   test.each(SCENARIOS.map((scenario) => [scenario.name, scenario.expected]))('%s: %s, with no invariant broken', (name) => {
@@ -122,9 +137,14 @@ describe('the rehearsal proves what it claims', () => {
     // The failback scenario drives every simulated API (RDS failover and switchover, SSM) through SDK
     // command objects, whose class names the bundle must not break.
     const matrix = { assemblyDir, scenarios: ['primary-region-lost', 'failover-then-planned-failback'], seeds: [3, 4] };
-    const [inWorkers, inProcess] = [await runMatrix({ ...matrix, workers: 2 }), await runMatrix({ ...matrix, workers: 1 })];
+    const inProcessProgress: string[] = [];
+    const [inWorkers, inProcess] = [
+      await runMatrix({ ...matrix, workers: 2 }),
+      await runMatrix({ ...matrix, workers: 1, onScenarioDone: (done) => inProcessProgress.push(done.scenario) }),
+    ];
     expect(inWorkers.ok).toBe(true);
     expect(inWorkers.summaries).toEqual(inProcess.summaries);
+    expect(inProcessProgress).toEqual(matrix.scenarios);
   });
 
   test("a worker's failure fails the matrix with the worker's reason, instead of leaving it waiting", async () => {
