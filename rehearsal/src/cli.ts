@@ -14,6 +14,7 @@ import { CONFIG_DIRECTORY, configDirectory } from '../../lib/environments';
 import { defaultWorkers, formatMatrix, runMatrix, SCENARIO_NAMES, ScenarioProgress } from './matrix';
 import { readPlatformWiring } from './platform-wiring';
 import { runScenario } from './run';
+import { formatTimeline } from './timeline';
 import { OUTAGE_SCENARIOS, scenarioNamed, SCENARIOS } from './scenarios';
 import { Assembly } from './wiring';
 import { DEFAULT_WORLD_OPTIONS, WorldOptions } from './world';
@@ -117,19 +118,7 @@ export async function rehearse(options: CliOptions, output: { stdout: Writable; 
   if (options.timeline) {
     const wiring = readPlatformWiring(Assembly.fromDirectory(options.assemblyDir));
     const result = await runScenario(wiring, scenarioNamed(options.scenarios[0])!, options.seeds[0], { world: options.world, timeline: true });
-    if (options.json) stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    else {
-      for (const entry of result.timeline ?? []) {
-        const relative = (entry.at - result.faultAtMs) / 1000;
-        stdout.write(`${(relative >= 0 ? '+' : '') + relative.toFixed(1).padStart(7)} s  ${entry.actor.padEnd(14)} ${entry.message}\n`);
-      }
-      const worst = (values: number[]): string => (Math.max(...values) / 1000).toFixed(1);
-      stdout.write(
-        `\n${result.scenario} seed ${result.seed}: writes back after ${worst(result.writeRecoveryMs)} s (worst client), traffic after ${worst(result.trafficRecoveryMs)} s; ` +
-          `${result.failovers} failover(s), ${result.lostWrites} acknowledged writes lost (bound ${result.lossBound}), ${result.pages} page(s)\n`,
-      );
-      for (const message of [...result.violations, ...result.misses]) stdout.write(`FAILED: ${message}\n`);
-    }
+    stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatTimeline(result));
     return result.violations.length + result.misses.length === 0 ? 0 : 1;
   }
 

@@ -45,7 +45,7 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
   const faultAtMs = Math.round(120_000 + sim.random.uniform(0, 60_000));
   await sim.run(faultAtMs);
   world.faultAt = faultAtMs;
-  sim.trace('rehearsal', `fault: ${scenario.name}`);
+  sim.trace('rehearsal', `fault: ${scenario.name}`, { kind: 'fault' });
   scenario.inject(world);
   const endAt = faultAtMs + scenario.runAfterFaultSeconds * 1000;
   const measureUntil = faultAtMs + (scenario.recoveryWindowSeconds ?? scenario.runAfterFaultSeconds) * 1000;

@@ -9,11 +9,31 @@ class Timer {
   ) {}
 }
 
+/**
+ * What a timeline entry is, for the formatter to fold repetitive entries by structure: a message
+ * reworded never changes how entries fold.
+ */
+export type TimelineEvent =
+  /** The fault was injected: no folded line reaches across it. */
+  | { readonly kind: 'fault' }
+  /**
+   * One of `of` members (clients) did what `crowd` names, e.g. "clients resolving to us-west-2";
+   * the members of one crowd event fold into one line.
+   */
+  | { readonly kind: 'crowd'; readonly crowd: string; readonly member: number; readonly of: number }
+  /** A scheduled run of a function started. */
+  | { readonly kind: 'run-start'; readonly run: number }
+  /** What the run decided (`decision`: its reason); `idle` when it changed nothing and saw nothing new. */
+  | { readonly kind: 'run-decision'; readonly run: number; readonly decision: string; readonly idle: boolean }
+  /** The run failed, timed out or was killed. */
+  | { readonly kind: 'run-end'; readonly run: number };
+
 /** One line of a run's timeline: what an actor saw or did, at a virtual time. */
 export interface TimelineEntry {
   readonly at: number;
   readonly actor: string;
   readonly message: string;
+  readonly event?: TimelineEvent;
 }
 
 /**
@@ -66,8 +86,8 @@ export class Simulator {
     return this.timeline !== undefined;
   }
 
-  public trace(actor: string, message: string): void {
-    this.timeline?.push({ at: this.time, actor, message });
+  public trace(actor: string, message: string, event?: TimelineEvent): void {
+    this.timeline?.push(event ? { at: this.time, actor, message, event } : { at: this.time, actor, message });
   }
 
   public entries(): readonly TimelineEntry[] {

@@ -15,6 +15,7 @@ import {
   authoritativeTrafficOnSecondary,
   trafficCheckFromEnvironment,
 } from '../../orchestrator/src/handler';
+import { Decision, ProbeResult } from '../../orchestrator/src/decision';
 import { OrchestratorDependencies, runOnce } from '../../orchestrator/src/orchestrator';
 import { switchover, SwitchoverDependencies } from '../../orchestrator/src/switchover';
 import { AuroraGlobalDatabase, apiError } from './aws/aurora';
@@ -79,6 +80,18 @@ class Clients {
   }
 }
 
+/**
+ * Decisions of a run that changed nothing and saw nothing new, which the timeline folds. Not
+ * 'too-few-probes': failed probes piling up are the outage being counted, worth a line each.
+ */
+const IDLE_DECISIONS: readonly Decision['reason'][] = ['already-promoted', 'paused', 'primary-answers'];
+
+function idleDecision(reason: string, primaryProbes: readonly ProbeResult[] | undefined): boolean {
+  if (!(IDLE_DECISIONS as readonly string[]).includes(reason)) return false;
+  // "The primary answered 1 of 3 probes": two failures in the streak are news, not a steady state.
+  return reason !== 'primary-answers' || (primaryProbes ?? []).every((probe) => probe.ok);
+}
+
 /** Everything a run observed, for the invariants and the report. */
 export interface Observations {
   readonly violations: string[];
@@ -109,6 +122,10 @@ export class World {
   /** Outcome of the operator's planned failback, when a scenario runs one. */
   public operatorResult: string | undefined;
   private readonly clients: Clients;
+  /** Timeline only: which clients had a write acknowledged that they sent after the fault. */
+  private readonly acknowledgedSinceFault: Uint8Array | undefined;
+  /** Timeline only: whether Route 53 has answered with the standby since the fault. */
+  private standbyAnswered = false;
   /**
    * The batch behind each order in flight, by idempotency key: how many rows its upsert commits, and
    * the cluster that committed them (the simulated SQL adapter fills it in for the client's ledger).
@@ -196,8 +213,9 @@ export class World {
 
     const clientRandom = this.sim.random.fork();
     this.clients = new Clients(options.clients);
+    this.acknowledgedSinceFault = this.sim.tracing ? new Uint8Array(options.clients) : undefined;
     for (let i = 0; i < options.clients; i++) {
-      const { service, ttlMs } = this.resolveApplication();
+      const { service, ttlMs } = this.resolveApplication(i);
       const id = `trader-${i + 1}`;
       this.clients.ids.push(id);
       this.clients.orderBodies.push(JSON.stringify({ ...REHEARSAL_ORDER, traderId: id }));
@@ -335,8 +353,11 @@ export class World {
 
   // ---------------------------------------------------------------- Route 53 and DNS
 
-  /** Route 53's authoritative answer for the application name, and how long a resolver may cache it. */
-  public resolveApplication(): { service: RegionalService | undefined; record: RecordWiring; ttlMs: number } {
+  /**
+   * Route 53's authoritative answer for the application name, and how long a resolver may cache it.
+   * `asker`: the index of the client whose resolver asks, or the orchestrator's own query.
+   */
+  public resolveApplication(asker: number | 'orchestrator'): { service: RegionalService | undefined; record: RecordWiring; ttlMs: number } {
     const records = this.wiring.records.map((record) => ({
       record,
       weight: record.weight,
@@ -344,7 +365,17 @@ export class World {
     }));
     const { record } = chooseWeighted(records, this.dnsRandom);
     const ttlMs = (record.alias ? this.options.elbAliasTtlSeconds : (record.ttlSeconds ?? 60)) * 1000;
-    return { service: this.serviceByName(record.target), record, ttlMs };
+    const service = this.serviceByName(record.target);
+    // Recorded where Route 53 answers, not where a resolver changes its mind: a resolver still
+    // holding the primary's answer for up to a TTL would put the moment late.
+    if (this.sim.tracing && !this.standbyAnswered && service?.region === this.secondaryRegion && this.sim.now() >= this.faultAt) {
+      this.standbyAnswered = true;
+      this.sim.trace(
+        'route53',
+        `Route 53 answers the standby (${service.region}) for ${this.wiring.applicationName}, first to ${asker === 'orchestrator' ? 'the orchestrator' : `client ${asker + 1}'s resolver`}`,
+      );
+    }
+    return { service, record, ttlMs };
   }
 
   /** The DNS port of the orchestrator: zone name servers, load balancer names, the application name. */
@@ -359,7 +390,7 @@ export class World {
       resolve4At: async (_servers, name) => {
         await this.sim.sleep(20);
         if (name !== this.wiring.applicationName) throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
-        const { service } = this.resolveApplication();
+        const { service } = this.resolveApplication('orchestrator');
         return service ? [this.addresses.get(service)!] : [];
       },
     };
@@ -495,10 +526,16 @@ export class World {
     let previousBatch: number[] | undefined;
     for (let i = 0; i < clients.count; i++) {
       if (now >= clients.expiresAt[i]) {
-        const { service, ttlMs } = this.resolveApplication();
+        const { service, ttlMs } = this.resolveApplication(i);
         this.checkAnswer(service);
         if (service !== clients.services[i] && this.sim.tracing) {
-          this.sim.trace('resolver', `client ${i + 1} now resolves the application to ${service?.region ?? 'nothing'}`);
+          const region = service?.region;
+          this.sim.trace('resolver', `client ${i + 1} now resolves the application to ${region ?? 'nothing'}`, {
+            kind: 'crowd',
+            crowd: region ? `clients resolving to ${region}` : 'clients resolving to nothing',
+            member: i + 1,
+            of: clients.count,
+          });
         }
         clients.services[i] = service;
         clients.expiresAt[i] = now + ttlMs;
@@ -565,6 +602,7 @@ export class World {
     const { lastAck, longestWriteGap, lastReachedReady, longestTrafficGap } = this.clients;
     const faultAt = this.faultAt;
     const measured = sent >= faultAt;
+    if (acknowledged && measured && this.acknowledgedSinceFault) this.traceFirstAcknowledgements(service!, batch);
     for (let k = 0; k < batch.length; k++) {
       const i = batch[k];
       if (acknowledged) {
@@ -575,6 +613,26 @@ export class World {
         if (measured) longestTrafficGap[i] = Math.max(longestTrafficGap[i], sent - Math.max(lastReachedReady[i], faultAt));
         lastReachedReady[i] = sent;
       }
+    }
+  }
+
+  /**
+   * Timeline: the first write acknowledged after the fault, and each client's first. Counted by when
+   * the write was sent, as the recovery figures are: a write sent before the fault and answered just
+   * after it says nothing about recovery.
+   */
+  private traceFirstAcknowledgements(service: RegionalService, batch: readonly number[]): void {
+    const acknowledged = this.acknowledgedSinceFault!;
+    for (const i of batch) {
+      if (acknowledged[i]) continue;
+      if (!acknowledged.includes(1)) this.sim.trace('clients', `first acknowledged write after the fault: client ${i + 1} via ${service.region}`);
+      acknowledged[i] = 1;
+      this.sim.trace('clients', `client ${i + 1}: first acknowledged write after the fault (via ${service.region})`, {
+        kind: 'crowd',
+        crowd: 'clients with a write acknowledged after the fault',
+        member: i + 1,
+        of: this.clients.count,
+      });
     }
   }
 
@@ -613,7 +671,13 @@ export class World {
         if (entry.msg === 'failover decision') {
           const reason = String(entry.reason);
           this.observations.decisions.set(reason, (this.observations.decisions.get(reason) ?? 0) + 1);
-          if (this.sim.tracing) this.sim.trace('orchestrator', `decision ${reason}: ${String(entry.detail)}`);
+          if (this.sim.tracing)
+            this.sim.trace('orchestrator', `decision ${reason}: ${String(entry.detail)}`, {
+              kind: 'run-decision',
+              run: invocation.id,
+              decision: reason,
+              idle: idleDecision(reason, entry.primaryProbes as readonly ProbeResult[] | undefined),
+            });
         }
       },
       trafficOnSecondary: () => guard(() => authoritativeTrafficOnSecondary(trafficCheckFromEnvironment(environment), this.dnsPort())),

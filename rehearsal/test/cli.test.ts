@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../../scripts/command-line';
 import { CliOptions, parseArguments, USAGE } from '../src/cli';
+import { sharedAssembly } from '../../test/assemblies';
 import { SCENARIO_NAMES } from '../src/matrix';
 
 const DEFAULTS = { assemblyDir: 'cdk.out', workers: 2 };
@@ -70,5 +71,30 @@ describe('rehearse arguments', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('run `npm run synth` first');
     expect(run.stderr).not.toContain('    at ');
+  });
+});
+
+describe('the timeline command', () => {
+  test('prints the folded timeline with its header, and names the assembly it read', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'rehearsal', 'src', 'cli.ts'),
+        '--assembly',
+        sharedAssembly('dev'),
+        '--scenario',
+        'primary-region-lost',
+        '--seed',
+        '7',
+        '--timeline',
+      ],
+      { encoding: 'utf8', cwd: ROOT },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^Timeline of primary-region-lost, seed 7\. Columns:\n/);
+    expect(run.stdout).toMatch(/clients resolving to us-west-2: first at \+[\d.]+ s, all \d+ by/);
+    expect(run.stderr).toContain('synthesized from configuration "dev"');
   });
 });

@@ -102,12 +102,14 @@ export class ScheduledFunction {
       this.sim.trace(
         this.options.name,
         `run ${invocation.id} ${outcome === 'timeout' ? `timed out after ${this.options.timeoutSeconds} s` : 'killed with its environment'}`,
+        { kind: 'run-end', run: invocation.id },
       );
     };
     const kill = (): void => finish('killed');
     this.active.add(kill);
     this.sim.schedule(start, () => {
-      if (this.sim.tracing) this.sim.trace(this.options.name, `run ${invocation.id} starts${cold ? ' (cold start)' : ''}`);
+      if (this.sim.tracing)
+        this.sim.trace(this.options.name, `run ${invocation.id} starts${cold ? ' (cold start)' : ''}`, { kind: 'run-start', run: invocation.id });
       if (finished) return;
       const cancelTimeout = this.sim.schedule(this.options.timeoutSeconds * 1000, () => finish('timeout'));
       this.handler(invocation).then(
@@ -118,7 +120,7 @@ export class ScheduledFunction {
         (error) => {
           cancelTimeout();
           if (!invocation.alive) return;
-          this.sim.trace(this.options.name, `run ${invocation.id} failed: ${String(error)}`);
+          this.sim.trace(this.options.name, `run ${invocation.id} failed: ${String(error)}`, { kind: 'run-end', run: invocation.id });
           this.options.onError?.(error);
           finish('done');
         },
