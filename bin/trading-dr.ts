@@ -10,7 +10,6 @@ import { ConfigError } from '../lib/config';
 import { CONFIG_DIRECTORY, configDirectory, selectEnvironment } from '../lib/environments';
 import { blockingPlugin, platformRulePacks } from '../lib/nag';
 import { createPlatform } from '../lib/platform';
-import { checkWorkloadDirectory } from '../lib/workload';
 import { REPOSITORY_ROOT } from '../lib/workload-image';
 
 const app = new App();
@@ -20,8 +19,8 @@ try {
     context: app.node.getAllContext(),
     files: configDirectory(CONFIG_DIRECTORY),
     credentialsAccount: process.env.CDK_DEFAULT_ACCOUNT || undefined,
+    repository: { exists: (relativePath) => fs.existsSync(path.join(REPOSITORY_ROOT, relativePath)) },
   });
-  checkWorkloadDirectory(environment.config.workload, (relativePath) => fs.existsSync(path.join(REPOSITORY_ROOT, relativePath)));
 } catch (error) {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);

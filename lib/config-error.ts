@@ -6,7 +6,7 @@ export interface ConfigProblem {
   readonly key: string;
   readonly value: unknown;
   readonly rule: string;
-  /** Where the value was set: `set in config/<name>.json`, `set by -c <key>`, `not set`. @default - not named */
+  /** Where the value was set: `set in config/<name>.json`, `set by -c <key>`, `default`, `not set`. @default - not named */
   readonly source?: string;
 }
 
@@ -40,7 +40,7 @@ export class ProblemCollector {
   private readonly problems: ConfigProblem[] = [];
 
   /** @param sourceOf names where a key's value was set; consulted for every problem without a source. */
-  constructor(private readonly sourceOf: (key: string) => string | undefined = () => undefined) {}
+  constructor(private readonly sourceOf: (key: string, value: unknown) => string | undefined = () => undefined) {}
 
   /** @param source where the value was set, when it is not the key's own source. @default - the key's */
   public add(key: string, value: unknown, rule: string, source?: string): void {
@@ -73,6 +73,6 @@ export class ProblemCollector {
   }
 
   private push(problem: ConfigProblem): void {
-    this.problems.push(problem.source === undefined ? { ...problem, source: this.sourceOf(problem.key.split('.')[0]) } : problem);
+    this.problems.push(problem.source === undefined ? { ...problem, source: this.sourceOf(problem.key.split('.')[0], problem.value) } : problem);
   }
 }

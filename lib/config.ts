@@ -1,7 +1,7 @@
 import { DeploymentRole, maxEnvironmentSuffixLength } from './naming';
 import { ConfigError, ProblemCollector } from './config-error';
 import { knownZoneNames, publishedZoneNames } from './availability-zones';
-import { parseWorkload, WorkloadConfig } from './workload';
+import { checkWorkloadDirectory, parseWorkload, WorkloadConfig } from './workload';
 
 export { ConfigError, ProblemCollector } from './config-error';
 
@@ -158,11 +158,18 @@ const SUFFIX_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const ACCOUNT_PATTERN = /^\d{12}$/;
 const DOMAIN_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** The repository's files, for the rules that need them (a workload directory must hold a Dockerfile). */
+export interface RepositoryFiles {
+  /** Whether the path, relative to the repository root, exists. */
+  exists(relativePath: string): boolean;
+}
+
 /**
  * Validates raw configuration into a {@link PlatformConfig}, or throws one {@link ConfigError}
- * that lists every problem found.
+ * that lists every problem found. Given the repository's files, a workload directory is checked
+ * with the rest.
  */
-export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
+export function resolvePlatformConfig(raw: RawPlatformConfig, repository?: RepositoryFiles): PlatformConfig {
   const problems = new ProblemCollector();
   for (const key of PLATFORM_CONFIG_KEYS) {
     const value = raw[key];
@@ -281,6 +288,7 @@ export function resolvePlatformConfig(raw: RawPlatformConfig): PlatformConfig {
   const secondaryZones = problems.attempt(() => parseAvailabilityZones('secondaryAvailabilityZones', raw.secondaryAvailabilityZones, secondaryRegion), []);
 
   const workload = problems.attempt(() => parseWorkload(raw.workload, posture === Posture.PRODUCTION), undefined);
+  if (workload && repository) problems.attempt(() => checkWorkloadDirectory(workload, (relativePath) => repository.exists(relativePath)), undefined);
 
   problems.throwIfAny();
   return {

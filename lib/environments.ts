@@ -4,7 +4,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConfigError, PLATFORM_CONFIG_KEYS, PlatformConfig, ProblemCollector, Protocol, RawPlatformConfig, resolvePlatformConfig } from './config';
+import {
+  ConfigError,
+  PLATFORM_CONFIG_KEYS,
+  PlatformConfig,
+  ProblemCollector,
+  Protocol,
+  RawPlatformConfig,
+  RepositoryFiles,
+  resolvePlatformConfig,
+} from './config';
 
 /** The one context key that selects the environment's configuration file. */
 export const CONFIG_SELECTOR_KEY = 'config';
@@ -48,6 +57,8 @@ export interface EnvironmentSelectionInput {
   readonly files: ConfigFiles;
   /** The account of the credentials (`CDK_DEFAULT_ACCOUNT`). @default - none, as in an offline synth */
   readonly credentialsAccount?: string;
+  /** The repository's files, to check a workload directory with the other rules. @default - not checked */
+  readonly repository?: RepositoryFiles;
 }
 
 /**
@@ -76,12 +87,13 @@ export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnv
   const fileLabel = `config/${name}.json`;
   let file: Record<string, unknown> = {};
   // Every problem names where its value was set: an operator fixes the file or the flag, not a guess.
-  const problems = new ProblemCollector((key) => {
+  const problems = new ProblemCollector((key, value) => {
     if (key in overrides || ((key === CONFIG_SELECTOR_KEY || key === ALLOW_HTTP_DOWNGRADE_KEY) && key in input.context)) return `set by -c ${key}`;
     if (key in file) return `set in ${fileLabel}`;
     if (key === CONFIG_SELECTOR_KEY) return 'default';
     if (key === 'account' && input.credentialsAccount !== undefined) return "the credentials' account";
-    return (PLATFORM_CONFIG_KEYS as readonly string[]).includes(key) ? 'not set' : undefined;
+    if (!(PLATFORM_CONFIG_KEYS as readonly string[]).includes(key)) return undefined;
+    return value === undefined || value === null ? 'not set' : 'default';
   });
   for (const [key, value] of unknownContext) {
     problems.add(key, value, `is not a key of this app${suggestion(key, APP_CONTEXT_KEYS)}`, `set by -c ${key}`);
@@ -125,7 +137,7 @@ export function selectEnvironment(input: EnvironmentSelectionInput): SelectedEnv
   }
   if (raw.account === undefined && input.credentialsAccount !== undefined) raw.account = input.credentialsAccount;
 
-  const config = problems.attempt(() => resolvePlatformConfig(raw as RawPlatformConfig), undefined);
+  const config = problems.attempt(() => resolvePlatformConfig(raw as RawPlatformConfig, input.repository), undefined);
   problems.throwIfAny();
   return { name, config: config! };
 }
@@ -166,8 +178,8 @@ function confirmed(value: unknown): boolean {
   return value === true || value === 'true';
 }
 
-/** `; did you mean "x"?` for the closest known key, when one is close enough to be a typo. */
-export function suggestion(key: string, known: readonly string[]): string {
+/** `; did you mean "x"?` for the closest known key, when one is close enough to be a typo; else the list of `noun`. */
+export function suggestion(key: string, known: readonly string[], noun: string = 'keys'): string {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
@@ -175,7 +187,7 @@ export function suggestion(key: string, known: readonly string[]): string {
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   const closeEnough = bestDistance <= Math.max(2, Math.floor(key.length / 3));
-  return best !== undefined && closeEnough ? `; did you mean "${best}"?` : `; the keys are: ${known.join(', ')}`;
+  return best !== undefined && closeEnough ? `; did you mean "${best}"?` : `; the ${noun} are: ${known.join(', ')}`;
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions. */

@@ -11,6 +11,14 @@ import { ConfigFiles, selectEnvironment } from '../lib/environments';
 
 /** The record of the assembly in `dir`, or undefined for an assembly synthesized before records existed. */
 export function readConfigurationRecord(dir: string): ConfigurationRecord | undefined {
+  return readAssembly(dir).record;
+}
+
+/**
+ * The record, and the account the stacks were synthesized for (`aws://<account>/<region>`; the
+ * credentials' account when the file pins none, which the record's values include).
+ */
+function readAssembly(dir: string): { record?: ConfigurationRecord; account?: string } {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
     throw new Error(
@@ -19,7 +27,9 @@ export function readConfigurationRecord(dir: string): ConfigurationRecord | unde
   }
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
   const records = new Map<string, ConfigurationRecord>();
+  let account: string | undefined;
   for (const artifact of Object.values<any>(manifest.artifacts ?? {})) {
+    account ??= /^aws:\/\/(\d{12})\//.exec(artifact.environment ?? '')?.[1];
     // aws-cdk-lib writes a stack's metadata to <stack>.metadata.json, named by additionalMetadataFile
     // (core/lib/stack-synthesizers/_shared.js); older assemblies kept it in the manifest.
     const metadata = artifact.additionalMetadataFile
@@ -32,7 +42,7 @@ export function readConfigurationRecord(dir: string): ConfigurationRecord | unde
     }
   }
   if (records.size > 1) throw new Error(`the stacks in ${dir} record different configurations (${[...records.keys()].join(', ')}): synthesize again`);
-  return records.values().next().value;
+  return { record: records.values().next().value, account };
 }
 
 /** Options of {@link describeAssemblySource}. */
@@ -48,7 +58,7 @@ export interface AssemblySourceOptions {
  * `expected` is given and the assembly is not that configuration's as its file stands.
  */
 export function describeAssemblySource(dir: string, options: AssemblySourceOptions): string {
-  const record = readConfigurationRecord(dir);
+  const { record, account } = readAssembly(dir);
   const resynth = (name: string) => `npm run synth -- -c config=${name}`;
   if (record === undefined) {
     if (options.expected !== undefined) {
@@ -62,7 +72,7 @@ export function describeAssemblySource(dir: string, options: AssemblySourceOptio
       `${dir} was synthesized from configuration "${record.name}", not "${options.expected}": run \`${resynth(options.expected)}\`, or pass --assembly <dir> of "${options.expected}"`,
     );
   }
-  const current = currentFingerprint(record.name, options.files);
+  const current = currentFingerprint(record.name, options.files, account);
   const line = `assembly ${dir}: synthesized from configuration "${record.name}" (values sha256 ${short})`;
   if (current === undefined || current === record.sha256) return line;
   const difference = `config/${record.name}.json now resolves to other values (sha256 ${current.slice(0, 12)}): the assembly is stale, or was synthesized with -c overrides or another account's credentials`;
@@ -71,9 +81,9 @@ export function describeAssemblySource(dir: string, options: AssemblySourceOptio
 }
 
 /** The fingerprint the named file resolves to today, or undefined when it no longer resolves (or is gone). */
-function currentFingerprint(name: string, files: ConfigFiles): string | undefined {
+function currentFingerprint(name: string, files: ConfigFiles, credentialsAccount: string | undefined): string | undefined {
   try {
-    return configurationFingerprint(selectEnvironment({ context: { config: name }, files }).config);
+    return configurationFingerprint(selectEnvironment({ context: { config: name }, files, credentialsAccount }).config);
   } catch (error) {
     if (error instanceof ConfigError) return undefined;
     throw error;

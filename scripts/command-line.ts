@@ -69,29 +69,40 @@ export function parseCommandLine<O extends Record<string, ToolOption>>(
   const beforeTerminator = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   if (beforeTerminator.some((arg) => arg === '--help' || arg === '-h')) return 'help';
   const expectedPositionals = tool.positionals ?? [];
-  const npmTookFlags = swallowedByNpm(tool, env);
-  if (npmTookFlags.length > 0) {
-    const shown = npmTookFlags.map(([flag, value]) => (value === 'true' ? `--${flag}` : `--${flag}=${value}`)).join(' ');
-    throw new UsageError(
-      `npm took ${shown} as its own setting (${npmTookFlags.map(([flag]) => npmVariable(flag)).join(', ')}) and did not pass it on: ` +
-        `${NPM_NEEDS_DASHES}: npm run ${tool.name} -- ${shown}`,
-    );
-  }
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: tool.options, strict: true, allowPositionals: true, tokens: true });
   } catch (error) {
     throw new UsageError(describeParseError(error, tool));
   }
+  const positionals = parsed.positionals;
+  const unexpected = positionals.slice(expectedPositionals.length);
+  const npmTookFlags = swallowedByNpm(tool, env);
+  if (npmTookFlags.length > 0) {
+    // Given as `--flag value`, npm set the flag to "true" and passed the value on as a bare argument.
+    const bare = [...unexpected];
+    const shown = npmTookFlags
+      .map(([flag, value]) => {
+        if (value !== 'true') return `--${flag}=${value}`;
+        if (tool.options[flag].type === 'boolean') return `--${flag}`;
+        return `--${flag} ${bare.shift() ?? '<value>'}`;
+      })
+      .join(' ');
+    throw new UsageError(
+      `npm took ${npmTookFlags.map(([flag]) => `--${flag}`).join(' ')} as its own setting (${npmTookFlags.map(([flag]) => npmVariable(flag)).join(', ')}) and did not pass it on: ` +
+        `${NPM_NEEDS_DASHES}: npm run ${tool.name} -- ${shown}`,
+    );
+  }
   const seen = new Set<string>();
   for (const token of parsed.tokens) {
-    if (token.kind !== 'option' || tool.options[token.name]?.multiple) continue;
+    if (token.kind !== 'option') continue;
+    // `--profile=` (an unset shell variable) must not quietly mean "no profile".
+    if (tool.options[token.name]?.type === 'string' && token.value?.trim() === '') throw new UsageError(`--${token.name} needs a value, got an empty one`);
+    if (tool.options[token.name]?.multiple) continue;
     if (seen.has(token.name)) throw new UsageError(`--${token.name} given twice`);
     seen.add(token.name);
   }
-  const positionals = parsed.positionals;
-  if (positionals.length > expectedPositionals.length) {
-    const unexpected = positionals.slice(expectedPositionals.length);
+  if (unexpected.length > 0) {
     throw new UsageError(
       `unexpected argument ${unexpected.map((arg) => JSON.stringify(arg)).join(' ')}: this tool takes only flags. ` +
         `If you meant it as a flag's value, ${NPM_NEEDS_DASHES} (npm run ${tool.name} -- --flag value); npm keeps \`--flag\` for itself and passes the value alone`,
@@ -126,7 +137,7 @@ function describeParseError(error: unknown, tool: ToolDefinition): string {
   const known = Object.keys(tool.options).map((name) => `--${name}`);
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flag}${suggestion(flag, [...known, '--help']).replace('; the keys are: ', '; the flags are: ')}`;
+      return `unknown flag ${flag}${suggestion(flag, [...known, '--help'], 'flags')}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       if (message.includes('does not take an argument')) return `${flag} takes no value`;
       if (message.includes('ambiguous')) return `${flag} needs a value (one that starts with a dash is written ${flag}=<value>)`;
@@ -136,7 +147,7 @@ function describeParseError(error: unknown, tool: ToolDefinition): string {
   }
 }
 
-/** An integer flag's value, or `fallback` when absent; outside `min`..`max` is a usage error. */
+/** An integer flag's value, or undefined when the flag is absent; outside `min`..`max` is a usage error. */
 export function integerFlag(flag: string, raw: string | undefined, range: { min: number; max: number }): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -174,7 +185,10 @@ export async function runTool<O extends Record<string, ToolOption>>(tool: ToolDe
       io.stderr.write(`${tool.name}: ${error.message}\n${tool.usage}\n`);
       return 2;
     }
-    io.stderr.write(`${tool.name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    // A programming error (TypeError, ReferenceError, ...) keeps its stack: it is a bug to report,
+    // not a message for the operator.
+    const bug = error instanceof TypeError || error instanceof ReferenceError || error instanceof SyntaxError || error instanceof RangeError;
+    io.stderr.write(`${tool.name}: ${bug ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
 }

@@ -86,6 +86,24 @@ describe('what a tool says about the assembly it reads', () => {
     expect(() => describeAssemblySource(dev, { expected: 'dev', files: changed })).toThrow(/config\/dev.json now resolves to other values/);
   });
 
+  test('an assembly synthesized with credentials (the account the file does not pin) is recognised as current', () => {
+    // The synth resolves an unpinned file with the credentials' account, and the record's values include
+    // it; re-resolving the file without it made every such assembly look stale.
+    const file = { ...JSON.parse(FILES.read('dev')!), domainName: 'trading.acme-bank.com' };
+    const files = filesWith('dev', file);
+    const sha256 = configurationFingerprint(selectEnvironment({ context: { config: 'dev' }, files, credentialsAccount: '123456789012' }).config);
+    const dir = manifestCopy((entries) =>
+      entries.map((entry) => (entry.type === CONFIGURATION_METADATA_TYPE ? { ...entry, data: { name: 'dev', sha256 } } : entry)),
+    );
+    const manifestFile = path.join(dir, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    for (const artifact of Object.values<any>(manifest.artifacts)) {
+      if (artifact.environment) artifact.environment = artifact.environment.replace('unknown-account', '123456789012');
+    }
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    expect(describeAssemblySource(dir, { expected: 'dev', files })).toBe(`assembly ${dir}: synthesized from configuration "dev" (values sha256 ${sha256.slice(0, 12)})`);
+  });
+
   test('an assembly of an older release, without a record, is named as such and refused under --config', () => {
     const old = manifestCopy((entries) => entries.filter((entry) => entry.type !== CONFIGURATION_METADATA_TYPE));
     expect(describeAssemblySource(old, { files: FILES })).toContain('records no configuration (synthesized by an older release)');

@@ -32,6 +32,9 @@ describe('one convention for every tool', () => {
     [['--profile', '--json'], '--profile needs a value (one that starts with a dash is written --profile=<value>)'],
     [['--json=yes'], '--json takes no value'],
     [['--profile', 'a', '--profile', 'b'], '--profile given twice'],
+    // An unset shell variable (--profile=$PROFILE) must not quietly mean "no profile".
+    [['--profile='], '--profile needs a value, got an empty one'],
+    [['--profile', ' '], '--profile needs a value, got an empty one'],
     [['prod'], 'unexpected argument "prod": this tool takes only flags. If you meant it as a flag\'s value, npm passes a tool its flags only after `--`'],
   ])('%j is a usage error: %s', (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError);
@@ -41,8 +44,10 @@ describe('one convention for every tool', () => {
   test('flags npm kept for itself are refused under the tool’s own npm script only', () => {
     const env = { npm_lifecycle_event: 'drill', npm_config_profile: 'prod', npm_config_json: 'true', npm_config_cache: '/root/.npm' };
     expect(() => parse([], env)).toThrow(
-      'npm took --profile=prod --json as its own setting (npm_config_profile, npm_config_json) and did not pass it on: npm passes a tool its flags only after `--`: npm run drill -- --profile=prod --json',
+      'npm took --profile --json as its own setting (npm_config_profile, npm_config_json) and did not pass it on: npm passes a tool its flags only after `--`: npm run drill -- --profile=prod --json',
     );
+    // `npm run drill --profile prod`: npm sets the flag to "true" and passes "prod" alone; the hint puts them back together.
+    expect(() => parse(['prod'], { npm_lifecycle_event: 'drill', npm_config_profile: 'true' })).toThrow('npm run drill -- --profile prod');
     // Inherited from an outer npm run (the test command's own), they are not this invocation's.
     expect(parse([], { ...env, npm_lifecycle_event: 'test' })).toEqual({ values: {}, positionals: [] });
     expect(parse([], { npm_lifecycle_event: 'drill', npm_config_profile: '' })).toEqual({ values: {}, positionals: [] });
@@ -102,6 +107,10 @@ describe('runTool', () => {
     await expect(runTool(TOOL, async () => Promise.reject(new Error('no cloud assembly in cdk.out')), failing.process)).resolves.toBe(2);
     expect(failing.out.stderr).toBe('drill: no cloud assembly in cdk.out\n');
     await expect(runTool(TOOL, () => 1, io([]).process)).resolves.toBe(1);
+    // A programming error is a bug to report: its stack stays.
+    const bug = io([]);
+    await expect(runTool(TOOL, () => (undefined as any).field, bug.process)).resolves.toBe(2);
+    expect(bug.out.stderr).toMatch(/^drill: TypeError: Cannot read properties of undefined.*\n\s+at /);
     await expect(runTool(TOOL, () => undefined, io([]).process)).resolves.toBe(0);
   });
 });

@@ -1,4 +1,5 @@
-import { CLOUDWATCH_RETENTION_DAYS, ConfigError, RawPlatformConfig, resolvePlatformConfig } from '../lib/config';
+import { publishedZoneNames } from '../lib/availability-zones';
+import { CLOUDWATCH_RETENTION_DAYS, ConfigError, RawPlatformConfig, resolvePlatformConfig, SUPPORTED_REGIONS } from '../lib/config';
 import { maxEnvironmentSuffixLength, NAME_RULES, PlatformNames } from '../lib/naming';
 
 const CERT_EAST = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -246,5 +247,17 @@ describe('resource names', () => {
     for (const rule of NAME_RULES) {
       for (const name of rule.render(names)) expect(name.endsWith('-qa7')).toBe(true);
     }
+  });
+});
+
+describe('availability zone names (lib/availability-zones.ts)', () => {
+  test('every supported region has at least three published zones, so its default and its message are never empty', () => {
+    for (const region of SUPPORTED_REGIONS) expect([region, publishedZoneNames(region).length >= 3]).toEqual([region, true]);
+  });
+
+  test('the default zones are the first three published: ca-central-1 has no "c" for current accounts', () => {
+    const config = resolvePlatformConfig({ primaryRegion: 'us-east-1', secondaryRegion: 'ca-central-1' });
+    expect(config.secondary.availabilityZones).toEqual(['ca-central-1a', 'ca-central-1b', 'ca-central-1d']);
+    expect(config.primary.availabilityZones).toEqual(['us-east-1a', 'us-east-1b', 'us-east-1c']);
   });
 });

@@ -176,6 +176,26 @@ describe('every problem in one run, each naming where its value was set', () => 
     ]);
   });
 
+  test('a workload directory without a Dockerfile is reported with the other problems, not in a second run', () => {
+    // Before: bin/ checked the directory only after every other rule had passed.
+    const files = memoryFiles({
+      app: { environmentSuffix: 'app', posture: 'test', protocol: 'http', primaryRegion: 'mars-1', workload: { directory: 'docs' } },
+    });
+    const repository = { exists: (relativePath: string) => relativePath === 'service/Dockerfile' };
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'app' }, files, repository }))).toEqual([
+      expect.stringMatching(/^Invalid configuration primaryRegion="mars-1" \(set in config\/app.json\)/),
+      expect.stringMatching(
+        /^Invalid configuration workload.directory="docs" \(set in config\/app.json\): must hold a Dockerfile \(docs\/Dockerfile does not exist/,
+      ),
+    ]);
+  });
+
+  test('a value the platform derived is named as the default, not as unset', () => {
+    expect(problemsOf(() => selectEnvironment({ context: { config: 'dev' }, files: FILES, credentialsAccount: '123456789012' }))).toEqual([
+      'Invalid configuration domainName="trading-dev.example.com" (default): is a reserved name (RFC 2606) that Route 53 refuses; deploying needs a domainName you control',
+    ]);
+  });
+
   test('a refused account override applies nowhere: the certificates are judged against the pinned account', () => {
     // Before: the refused override still reached the certificate check, which then blamed the
     // file's correct certificates for not belonging to the override's account.

@@ -14,7 +14,7 @@ import { DescribeAvailabilityZonesCommand, DescribeAvailabilityZonesCommandOutpu
 
 /** The one EC2 call this check makes (an `EC2Client` in production, a fake in tests). */
 export interface AvailabilityZonesPort {
-  send(command: DescribeAvailabilityZonesCommand): Promise<DescribeAvailabilityZonesCommandOutput>;
+  send(command: DescribeAvailabilityZonesCommand, options?: { abortSignal?: AbortSignal }): Promise<DescribeAvailabilityZonesCommandOutput>;
 }
 
 /** The zones a configuration key names in one region. */
@@ -25,32 +25,65 @@ export interface ConfiguredZones {
   readonly zones: readonly string[];
 }
 
-/** Every problem of every region, each naming the key, the zone and what the account has instead. */
-export async function checkAvailabilityZones(configured: readonly ConfiguredZones[], ec2: (region: string) => AvailabilityZonesPort): Promise<string[]> {
+/** What the account said: problems refuse the command, warnings are printed and it goes on. */
+export interface ZoneCheck {
+  readonly problems: string[];
+  readonly warnings: string[];
+}
+
+/** How long one region may take to answer: a check must never hold up a switchover in an incident. */
+export const ZONE_CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * Refuses only what is certain to fail: a zone the account does not have, or one EC2 reports
+ * `unavailable`. A zone in another state (`impaired`, `constrained`, `information`) is a warning:
+ * an operator acting during an incident must not be stopped by the incident. A region whose EC2
+ * does not answer (the lost region itself) is a warning too.
+ */
+export async function checkAvailabilityZones(
+  configured: readonly ConfiguredZones[],
+  ec2: (region: string) => AvailabilityZonesPort,
+  timeoutMs: number = ZONE_CHECK_TIMEOUT_MS,
+): Promise<ZoneCheck> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
   const answers = await Promise.all(
     configured.map((entry) =>
-      ec2(entry.region).send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'zone-type', Values: ['availability-zone'] }] })),
+      ec2(entry.region)
+        .send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'zone-type', Values: ['availability-zone'] }] }), {
+          abortSignal: AbortSignal.timeout(timeoutMs),
+        })
+        .then(
+          (output) => output.AvailabilityZones ?? [],
+          (error: unknown) => {
+            warnings.push(
+              `${entry.key}: could not check the zones of ${entry.region} (${error instanceof Error ? error.message : String(error)}); going on without`,
+            );
+            return undefined;
+          },
+        ),
     ),
   );
-  const problems: string[] = [];
   configured.forEach((entry, index) => {
-    const zones = answers[index].AvailabilityZones ?? [];
+    const zones = answers[index];
+    if (zones === undefined) return;
     const names = zones.map((zone) => zone.ZoneName ?? '').sort();
+    const available = zones
+      .filter((candidate) => candidate.State === 'available')
+      .map((candidate) => candidate.ZoneName)
+      .sort()
+      .join(', ');
     for (const name of entry.zones) {
       const zone = zones.find((candidate) => candidate.ZoneName === name);
       if (!zone) {
         problems.push(`${entry.key}: this account has no zone ${name} in ${entry.region}; its zones are ${names.join(', ')}`);
-      } else if (zone.State !== 'available') {
-        const messages = (zone.Messages ?? []).map((message) => message.Message).filter(Boolean);
-        problems.push(
-          `${entry.key}: zone ${name} (${zone.ZoneId}) of this account is ${zone.State}${messages.length ? ` (${messages.join('; ')})` : ''}; its available zones are ${zones
-            .filter((candidate) => candidate.State === 'available')
-            .map((candidate) => candidate.ZoneName)
-            .sort()
-            .join(', ')}`,
-        );
+        continue;
       }
+      if (zone.State === 'available') continue;
+      const messages = (zone.Messages ?? []).map((message) => message.Message).filter(Boolean);
+      const line = `${entry.key}: zone ${name} (${zone.ZoneId}) of this account is ${zone.State}${messages.length ? ` (${messages.join('; ')})` : ''}; its available zones are ${available}`;
+      (zone.State === 'unavailable' ? problems : warnings).push(line);
     }
   });
-  return problems;
+  return { problems, warnings };
 }

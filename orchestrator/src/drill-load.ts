@@ -2,7 +2,7 @@
  * The drill's write load: the load generator (`npm run load`) started and stopped by the drill, so
  * its report gives the write path as traders see it next to the control-plane timings.
  */
-import { LoadReport, missingAcknowledged, runLoad } from '../../loadgen/src/load';
+import { LoadReport, missingAcknowledged, Outage, runLoad } from '../../loadgen/src/load';
 import { WriteLoad } from './drill';
 
 export interface DrillLoadOptions {
@@ -43,15 +43,25 @@ export function drillWriteLoad(options: DrillLoadOptions): WriteLoad {
       if (!run) throw new Error('the write load was never started');
       stop.abort();
       const report = await run;
+      const counts = { ratePerSecond: options.ratePerSecond, acknowledged: report.acknowledged, abandoned: report.abandoned, byRegion: report.byRegion };
+      const { outage } = report;
+      // An RTO and an RPO need acknowledged writes on both sides of the outage (loadgen/src/load.ts).
+      if (outage.kind !== 'measured') return { ...counts, unmeasured: unmeasuredReason(outage) };
       const missing = await missingAcknowledged(options.url, report.acks, options.fetch);
-      return {
-        ratePerSecond: options.ratePerSecond,
-        acknowledged: report.acknowledged,
-        abandoned: report.abandoned,
-        longestGapSeconds: Math.round(report.longestGapMs / 100) / 10,
-        lostAcknowledged: missing.length,
-        byRegion: report.byRegion,
-      };
+      return { ...counts, longestGapSeconds: Math.round(outage.gapMs / 100) / 10, lostAcknowledged: missing.length };
     },
   };
+}
+
+function unmeasuredReason(outage: Exclude<Outage, { kind: 'measured' }>): string {
+  switch (outage.kind) {
+    case 'no-acknowledgements':
+      return 'no order was acknowledged';
+    case 'one-acknowledgement':
+      return 'only one order was acknowledged';
+    case 'began-before-run':
+      return `writes failed from the start for ${(outage.waitedMs / 1000).toFixed(1)} s: the outage began before the load`;
+    case 'not-resumed':
+      return `writes had not resumed when the load stopped (at least ${(outage.atLeastMs / 1000).toFixed(1)} s without an acknowledgement)`;
+  }
 }

@@ -58,9 +58,6 @@ export function opsUsage(command: string): string {
   return [...lines, ...COMMON_USAGE].join('\n');
 }
 
-/** The usage of every command. */
-export const OPS_USAGE = opsUsage('');
-
 const COMMON_FLAGS = ['config', 'environment', 'confirm', 'primary-region', 'secondary-region', 'timeout-seconds', 'profile'] as const;
 const PER_COMMAND: Record<OpsCommand, readonly string[]> = { switchover: ['to'], drill: ['domain', 'load-rate'], 'db-bootstrap': [] };
 const OPS_OPTIONS = Object.fromEntries([...COMMON_FLAGS, 'to', 'domain', 'load-rate'].map((flag) => [flag, { type: 'string' as const }])) as Record<
@@ -71,11 +68,13 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}
 
 /** The command line of one operator command: its npm script is the command's name, which it passes first. */
 export function opsTool(command: string): ToolDefinition<typeof OPS_OPTIONS> {
-  return { name: command, usage: opsUsage(command), options: OPS_OPTIONS, positionals: ['command'] };
+  // Without a command (`ops-cli.ts --bogus`), messages are the operator commands', not the flag's.
+  const name = command in COMMAND_USAGE ? command : 'ops';
+  return { name, usage: opsUsage(command), options: OPS_OPTIONS, positionals: ['command'] };
 }
 
 /**
- * `help` is true when `--help` was asked for: print {@link OPS_USAGE} and stop. `env` gives
+ * `help` when `--help` was asked for: print {@link opsUsage} and stop. `env` gives
  * `AWS_PROFILE` (the profile when `--profile` is absent) and npm's variables.
  */
 export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles, env: Readonly<Record<string, string | undefined>> = {}): OpsArguments | 'help' {
@@ -112,6 +111,14 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles, 
   };
   const primaryRegion = region('--primary-region', config?.primary.region ?? 'us-east-1');
   const secondaryRegion = region('--secondary-region', config?.secondary.region ?? 'us-west-2');
+  for (const [flag, value, configured] of [
+    ['--primary-region', primaryRegion, config?.primary.region],
+    ['--secondary-region', secondaryRegion, config?.secondary.region],
+  ] as const) {
+    if (configured !== undefined && value !== configured) {
+      throw new UsageError(`${flag} ${value} contradicts config/${configName}.json (${configured}): give one of them`);
+    }
+  }
   if (primaryRegion === secondaryRegion) throw new UsageError(`--primary-region and --secondary-region must differ (both ${primaryRegion})`);
   const rawTimeout = values.get('--timeout-seconds') ?? '900';
   if (!/^\d+$/.test(rawTimeout) || Number(rawTimeout) < 60 || Number(rawTimeout) > 86_400) {

@@ -38,13 +38,14 @@ export async function runOpsCommand(options: OpsArguments): Promise<void> {
   if (options.availabilityZones) {
     // Zone names map to different zones per account, and a name the account lacks fails the deploy
     // (or an Aurora or Fargate placement) long after synth accepted it from the published list.
-    const problems = await checkAvailabilityZones(
+    const { problems, warnings } = await checkAvailabilityZones(
       [
         { key: 'primaryAvailabilityZones', region: primaryRegion, zones: options.availabilityZones.primary },
         { key: 'secondaryAvailabilityZones', region: secondaryRegion, zones: options.availabilityZones.secondary },
       ],
       (region) => new EC2Client(config(region)),
     );
+    for (const warning of warnings) progress(`warning: ${warning}`);
     if (problems.length > 0) throw new Error(`config/${options.configName}.json names zones this account cannot use:\n  - ${problems.join('\n  - ')}`);
   }
   const rds = new RDSClient(config(secondaryRegion));

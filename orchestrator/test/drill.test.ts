@@ -199,6 +199,22 @@ describe('game-day drill', () => {
     expect(report.meetsObjective).toBe(false);
   });
 
+  test('a write load that acknowledged nothing measures no RTO or RPO and cannot confirm the objective', async () => {
+    // Before: "RTO <whole run> s ...; RPO 0 acknowledged orders lost" and MET when the run was short.
+    const describes = rds.on(DescribeGlobalClustersCommand);
+    for (let i = 0; i < 4; i++) describes.resolvesOnce(cluster('primary'));
+    describes.resolvesOnce(cluster('secondary')).resolvesOnce(cluster('secondary', 'switching-over')).resolves(cluster('primary'));
+    rds.on(SwitchoverGlobalClusterCommand).resolves({});
+    const writePath = { ratePerSecond: 20, acknowledged: 0, abandoned: 40, unmeasured: 'no order was acknowledged', byRegion: {} };
+    const progress: string[] = [];
+    const report = await runDrill(options, { ...dependencies(2, progress), writeLoad: { start: () => undefined, finish: async () => writePath } });
+    expect(report.rtoSeconds).toBeLessThanOrEqual(300);
+    expect(report.meetsObjective).toBe(false);
+    expect(progress.at(-1)).toBe(
+      'write path (20 orders/s, as traders see it): no RTO or RPO measured: no order was acknowledged; 0 acknowledged {}, 40 abandoned',
+    );
+  });
+
   test('a failover that never happens is reported as NOT MET, and the primary is still restored', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(cluster('primary'));
     const progress: string[] = [];

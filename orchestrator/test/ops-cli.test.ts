@@ -77,6 +77,12 @@ describe('--config selects the environment from the file cdk deploy -c config=<n
   test.each([
     ['an unknown configuration', ['drill', '--config', 'staging'], /--config staging: .*no file config\/staging.json; the environments are: .*dev.*prod/],
     ['a contradicting --environment', ['drill', '--config', 'prod', '--environment', 'dev'], /--environment dev contradicts config\/prod.json/],
+    // The configuration's zones would be checked against the wrong region.
+    [
+      'a contradicting region',
+      ['drill', '--config', 'prod', '--primary-region', 'eu-west-1'],
+      /--primary-region eu-west-1 contradicts config\/prod.json \(us-east-1\)/,
+    ],
   ])('%s is refused', (_name, args, message) => {
     expect(() => parseOpsArguments(args, files)).toThrow(message);
   });

@@ -7,17 +7,16 @@
  *
  * Exits 1 when an invariant breaks or a scenario misses its expected outcome, 2 on bad arguments.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeAssemblySource } from '../../scripts/assembly-source';
 import { integerFlag, parseCommandLine, runToolProcess, ToolDefinition, ToolValues, UsageError } from '../../scripts/command-line';
 import { CONFIG_DIRECTORY, configDirectory } from '../../lib/environments';
-import { defaultWorkers, formatMatrix, runMatrix, SCENARIO_NAMES, ScenarioProgress } from './matrix';
-import { readPlatformWiring } from './platform-wiring';
-import { runScenario } from './run';
-import { formatTimeline } from './timeline';
+import type { ScenarioProgress } from './matrix';
 import { OUTAGE_SCENARIOS, scenarioNamed, SCENARIOS } from './scenarios';
-import { Assembly } from './wiring';
-import { DEFAULT_WORLD_OPTIONS, WorldOptions } from './world';
+import { DEFAULT_WORLD_OPTIONS, WorldOptions } from './world-options';
+
+const SCENARIO_NAMES: readonly string[] = SCENARIOS.map((scenario) => scenario.name);
 
 /** Where `npm run synth` writes the assembly. */
 const DEFAULT_ASSEMBLY_DIR = path.join(__dirname, '..', '..', 'cdk.out');
@@ -110,6 +109,14 @@ export const SWEEP_PROMOTION_SECONDS = [60, 90, 120, 180, 240];
 /** The rehearsal's command: `npm run rehearse`. */
 export async function rehearse(options: CliOptions, output: { stdout: Writable; stderr: Writable }): Promise<number> {
   const { stdout, stderr } = output;
+  // Loaded once the arguments passed: the simulation brings the service code and the AWS SDK with it.
+  const [{ formatMatrix, runMatrix }, { readPlatformWiring }, { runScenario }, { formatTimeline }, { Assembly }] = await Promise.all([
+    import('./matrix.js'),
+    import('./platform-wiring.js'),
+    import('./run.js'),
+    import('./timeline.js'),
+    import('./wiring.js'),
+  ]);
   stderr.write(`${describeAssemblySource(options.assemblyDir, { expected: options.configName, files: configDirectory(CONFIG_DIRECTORY) })}\n`);
   const started = Date.now();
   const progress = (message: string): void => void stderr.write(`[+${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
@@ -160,7 +167,7 @@ export async function rehearse(options: CliOptions, output: { stdout: Writable; 
 
 if (require.main === module) {
   runToolProcess({ ...REHEARSE_TOOL, details: scenarioList() }, (command) =>
-    rehearse(interpretArguments(command.values, { assemblyDir: DEFAULT_ASSEMBLY_DIR, workers: defaultWorkers() }), process),
+    rehearse(interpretArguments(command.values, { assemblyDir: DEFAULT_ASSEMBLY_DIR, workers: os.availableParallelism() }), process),
   );
 }
 

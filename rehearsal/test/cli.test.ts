@@ -74,24 +74,28 @@ describe('rehearse arguments', () => {
   });
 });
 
+/** `npm run rehearse` over the shared dev assembly. */
+function rehearseDev(...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'rehearsal', 'src', 'cli.ts'), '--assembly', sharedAssembly('dev'), ...args], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
+}
+
+describe('progress of long work', () => {
+  test('a line per scenario with the elapsed time, on stderr so that --json stays clean', () => {
+    // Before: nothing at all until the report, 45 s for the whole matrix.
+    const run = rehearseDev('--scenario', 'primary-region-lost', '--seeds', '2', '--workers', '1', '--json');
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^\[\+ +\d+\.\d s\] 1 scenario\(s\) x 2 seed\(s\) on 1 worker\(s\)$/m);
+    expect(run.stderr).toMatch(/^\[\+ +\d+\.\d s\] primary-region-lost: 2 run\(s\) done$/m);
+    expect(JSON.parse(run.stdout).runs).toBe(2);
+  });
+});
+
 describe('the timeline command', () => {
   test('prints the folded timeline with its header, and names the assembly it read', () => {
-    const run = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(ROOT, 'rehearsal', 'src', 'cli.ts'),
-        '--assembly',
-        sharedAssembly('dev'),
-        '--scenario',
-        'primary-region-lost',
-        '--seed',
-        '7',
-        '--timeline',
-      ],
-      { encoding: 'utf8', cwd: ROOT },
-    );
+    const run = rehearseDev('--scenario', 'primary-region-lost', '--seed', '7', '--timeline');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^Timeline of primary-region-lost, seed 7\. Columns:\n/);
     expect(run.stdout).toMatch(/clients resolving to us-west-2: first at \+[\d.]+ s, all \d+ by/);

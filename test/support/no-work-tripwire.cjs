@@ -40,19 +40,31 @@ if (script.endsWith('.ts')) {
     return connect.apply(this, args);
   };
   const dns = require('node:dns');
-  for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6']) {
-    const original = dns[name];
-    dns[name] = function (...args) {
-      trip(`dns.${name} ${String(args[0])}`);
-      return original.apply(this, args);
-    };
+  // The callback API and the promise API (node:dns/promises is dns.promises) are separate functions.
+  for (const [api, label] of [
+    [dns, 'dns'],
+    [dns.promises, 'dns.promises'],
+  ]) {
+    for (const name of ['lookup', 'resolve', 'resolve4', 'resolve6', 'resolveAny']) {
+      const original = api[name];
+      api[name] = function (...args) {
+        trip(`${label}.${name} ${String(args[0])}`);
+        return original.apply(this, args);
+      };
+    }
   }
   const readsAssembly = (file) => /(^|[\\/])(manifest\.json|[^\\/]+\.template\.json)$/.test(String(file));
-  for (const name of ['readFileSync', 'readFile', 'existsSync', 'readdirSync']) {
-    const original = fs[name];
-    fs[name] = function (...args) {
-      if (readsAssembly(args[0]) || /(^|[\\/])cdk\.out([\\/]|$)/.test(String(args[0]))) trip(`fs.${name} ${String(args[0])}`);
-      return original.apply(this, args);
-    };
+  const touchesAssembly = (file) => readsAssembly(file) || /(^|[\\/])cdk\.out([\\/]|$)/.test(String(file));
+  for (const [api, label, names] of [
+    [fs, 'fs', ['readFileSync', 'readFile', 'existsSync', 'readdirSync', 'statSync', 'stat', 'openSync', 'open', 'createReadStream']],
+    [fs.promises, 'fs.promises', ['readFile', 'readdir', 'stat', 'open', 'access']],
+  ]) {
+    for (const name of names) {
+      const original = api[name];
+      api[name] = function (...args) {
+        if (touchesAssembly(args[0])) trip(`${label}.${name} ${String(args[0])}`);
+        return original.apply(this, args);
+      };
+    }
   }
 }
