@@ -12,8 +12,7 @@ import * as path from 'node:path';
 import { CONFIG_DIRECTORY, configDirectory } from '../lib/environments';
 import { describeAssemblySource } from './assembly-source';
 import { ParsedCommandLine, runToolProcess, ToolDefinition } from './command-line';
-import { defaultWorkers, runMatrix, SCENARIO_NAMES } from '../rehearsal/src/matrix';
-import { FAULT_CLASS_SCENARIOS } from '../rehearsal/src/scenarios';
+import { FAULT_CLASS_SCENARIOS, SCENARIOS } from '../rehearsal/src/scenarios';
 
 export const BENCH_REHEARSAL_TOOL = {
   name: 'bench:rehearsal',
@@ -25,7 +24,9 @@ async function main({ values }: ParsedCommandLine<typeof BENCH_REHEARSAL_TOOL.op
   const all = values.all ?? false;
   const assemblyDir = values.assembly ?? path.join(__dirname, '..', 'cdk.out');
   process.stderr.write(`${describeAssemblySource(assemblyDir, { expected: values.config, files: configDirectory(CONFIG_DIRECTORY) })}\n`);
-  const scenarios = all ? SCENARIO_NAMES : FAULT_CLASS_SCENARIOS;
+  // Loaded here, not at the top: --help and bad arguments are answered without loading the simulation.
+  const { defaultWorkers, runMatrix } = await import('../rehearsal/src/matrix.js');
+  const scenarios = all ? SCENARIOS.map((scenario) => scenario.name) : FAULT_CLASS_SCENARIOS;
   const seeds = Array.from({ length: 200 }, (_, index) => index + 1);
   const workers = defaultWorkers();
   const progress = (message: string): void => void process.stderr.write(`${message}\n`);

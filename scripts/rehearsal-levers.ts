@@ -11,7 +11,6 @@ import * as path from 'node:path';
 import { CONFIG_DIRECTORY, configDirectory } from '../lib/environments';
 import { describeAssemblySource } from './assembly-source';
 import { integerFlag, ParsedCommandLine, runToolProcess, ToolDefinition } from './command-line';
-import { defaultWorkers, runMatrix } from '../rehearsal/src/matrix';
 import { OUTAGE_SCENARIOS } from '../rehearsal/src/scenarios';
 
 type Edit = (templates: Record<string, any>) => void;
@@ -60,6 +59,8 @@ async function main({ values }: ParsedCommandLine<typeof LEVERS_TOOL.options>): 
   const source = values.assembly ?? path.join(__dirname, '..', 'cdk.out');
   process.stderr.write(`${describeAssemblySource(source, { expected: values.config, files: configDirectory(CONFIG_DIRECTORY) })}\n`);
   const started = Date.now();
+  // Loaded here, not at the top: --help and bad arguments are answered without loading the simulation.
+  const { defaultWorkers, runMatrix } = await import('../rehearsal/src/matrix.js');
   const scenarios = [...OUTAGE_SCENARIOS];
   const seeds = Array.from({ length: seedCount }, (_, index) => index + 1);
   let ok = true;

@@ -8,10 +8,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_DIRECTORY, configDirectory } from '../lib/environments';
-import { defaultWorkers, Distribution, runMatrix } from '../rehearsal/src/matrix';
+import type { Distribution } from '../rehearsal/src/matrix';
 import { describeAssemblySource } from './assembly-source';
 import { integerFlag, parseCommandLine, runToolProcess, ToolDefinition, ToolValues } from './command-line';
-import { RTO_OBJECTIVE_SECONDS as REHEARSAL_OBJECTIVE } from '../rehearsal/src/run';
+import { RTO_OBJECTIVE_SECONDS as REHEARSAL_OBJECTIVE } from '../rehearsal/src/world-options';
 import { OUTAGE_SCENARIOS } from '../rehearsal/src/scenarios';
 
 /** The platform's recovery time objective; the rehearsal checks its outage scenarios against the same figure. */
@@ -261,17 +261,14 @@ export interface RehearsalComparison {
 }
 
 /** Runs the outage scenarios of the rehearsal on the same templates and compares with the analytic bound. */
-export async function rehearsalComparison(
-  assemblyDir: string,
-  report: RecoveryReport,
-  seeds: number,
-  workers = defaultWorkers(),
-): Promise<RehearsalComparison> {
+export async function rehearsalComparison(assemblyDir: string, report: RecoveryReport, seeds: number, workers?: number): Promise<RehearsalComparison> {
+  // Loaded here, not at the top: --help and bad arguments are answered without loading the simulation.
+  const { defaultWorkers, runMatrix } = await import('../rehearsal/src/matrix.js');
   const matrix = await runMatrix({
     assemblyDir,
     scenarios: [...OUTAGE_SCENARIOS],
     seeds: Array.from({ length: seeds }, (_, index) => index + 1),
-    workers,
+    workers: workers ?? defaultWorkers(),
   });
   const merge = (pick: 'writes' | 'traffic'): Distribution => ({
     p50: Math.max(...matrix.summaries.map((summary) => summary[pick].p50)),

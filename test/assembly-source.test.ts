@@ -101,7 +101,9 @@ describe('what a tool says about the assembly it reads', () => {
       if (artifact.environment) artifact.environment = artifact.environment.replace('unknown-account', '123456789012');
     }
     fs.writeFileSync(manifestFile, JSON.stringify(manifest));
-    expect(describeAssemblySource(dir, { expected: 'dev', files })).toBe(`assembly ${dir}: synthesized from configuration "dev" (values sha256 ${sha256.slice(0, 12)})`);
+    expect(describeAssemblySource(dir, { expected: 'dev', files })).toBe(
+      `assembly ${dir}: synthesized from configuration "dev" (values sha256 ${sha256.slice(0, 12)})`,
+    );
   });
 
   test('an assembly of an older release, without a record, is named as such and refused under --config', () => {

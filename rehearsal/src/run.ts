@@ -7,7 +7,8 @@ import { Scenario } from './scenarios';
 import { TimelineEntry } from './simulator';
 import { DEFAULT_WORLD_OPTIONS, World, WorldOptions } from './world';
 
-export const RTO_OBJECTIVE_SECONDS = 300;
+export { RTO_OBJECTIVE_SECONDS } from './world-options';
+import { RTO_OBJECTIVE_SECONDS } from './world-options';
 
 export interface RunResult {
   readonly scenario: string;

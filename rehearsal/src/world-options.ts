@@ -1,7 +1,10 @@
 /**
- * The rehearsal's knobs, apart from the world that uses them: the command line validates them
- * without loading the simulation (and the service code it runs).
+ * The rehearsal's knobs and its objective, apart from the world that uses them: the command lines
+ * validate and print them without loading the simulation (and the service code it runs).
  */
+
+/** The platform's recovery time objective, which the outage scenarios are held to. */
+export const RTO_OBJECTIVE_SECONDS = 300;
 
 /** Knobs of one run; defaults are the documented or planning figures. */
 export interface WorldOptions {
