@@ -230,30 +230,3 @@ export function nameProperties(type: string, schema: ResourceSchema | undefined)
   const namedByPrimary = primary.every((pointer) => !readOnly.includes(pointer)) ? primary : [];
   return [...new Set([...namedByPrimary, ...ownName])].filter((pointer) => !readOnly.includes(pointer));
 }
-
-/**
- * Exports that the new templates drop while a stack of the old ones still imports them. The
- * producer deploys before its consumers, so CloudFormation refuses to delete the export ("Export …
- * cannot be deleted as it is in use") and the update fails.
- */
-export function removedExportsInUse(before: StackTemplate[], after: StackTemplate[]): string[] {
-  const exportsOf = (stacks: StackTemplate[]) =>
-    new Map(
-      stacks.flatMap((stack) =>
-        Object.values<any>(stack.template.Outputs ?? {})
-          .filter((output) => output.Export?.Name !== undefined)
-          .map((output) => [JSON.stringify(output.Export.Name), stack.stackId] as const),
-      ),
-    );
-  const kept = exportsOf(after);
-  const problems: string[] = [];
-  for (const [name, producer] of exportsOf(before)) {
-    if (kept.has(name)) continue;
-    for (const consumer of before) {
-      if (collect(consumer.template, 'Fn::ImportValue').some((imported) => JSON.stringify(imported) === name)) {
-        problems.push(`${producer} drops export ${name}, which ${consumer.stackId} imports: the producer deploys first and cannot delete an export in use`);
-      }
-    }
-  }
-  return problems;
-}

@@ -12,16 +12,17 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { UPGRADE_CONFIGURATIONS } from '../scripts/upgrade-configurations';
 
 export const REPOSITORY_ROOT = path.join(__dirname, '..');
 const CACHE = path.join(REPOSITORY_ROOT, '.cache', 'assemblies');
 const ENVIRONMENT_VARIABLE = 'TRADING_DR_SHARED_ASSEMBLIES';
 
-/** The checked-in environments synthesized for the tests, with the CLI's extra arguments. */
-export const SHARED_ENVIRONMENTS: Record<string, string[]> = {
-  dev: [],
-  prod: ['-c', 'config=prod'],
-};
+/**
+ * The environments synthesized for the tests, with the CLI's extra arguments: the checked-in ones,
+ * and every configuration a recorded release upgrades to (the upgrade gate's).
+ */
+export const SHARED_ENVIRONMENTS: Readonly<Record<string, readonly string[]>> = UPGRADE_CONFIGURATIONS;
 
 export interface SharedSynth {
   /** `config/<environment>.json`. */
@@ -158,7 +159,8 @@ export async function synthesizeShared(environment: string): Promise<string> {
  */
 function removeStale(environment: string, current: string): void {
   for (const entry of fs.readdirSync(CACHE)) {
-    if (!entry.startsWith(`${environment}-`) || entry === current) continue;
+    // `<environment>-<key>` exactly: `dev-` must not match `dev-https-…`, another environment's.
+    if (!new RegExp(`^${environment}-[0-9a-f]{20}(\\.|$)`).test(entry) || entry === current) continue;
     const folder = path.join(CACHE, entry);
     if (entry.includes('.staging-') && Date.now() - fs.statSync(folder).mtimeMs < 3_600_000) continue;
     fs.rmSync(folder, { recursive: true, force: true });

@@ -1,13 +1,8 @@
 import { RawPlatformConfig } from '../lib/config';
-import {
-  loadSchemas,
-  movedNamedResources,
-  removedExportsInUse,
-  replacedResources,
-  replacementProblems,
-  ResourceSchema,
-  StackTemplate,
-} from '../scripts/replacements';
+import { loadSchemas, movedNamedResources, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
+import { assemblyTemplates, RecordedRelease, recordedReleases, releaseTemplates, schemaSource } from '../scripts/check-upgrade';
+import { checkUpgrade, importedExportProblems } from '../scripts/upgrade-gate';
+import { sharedAssembly } from './assemblies';
 import { SynthesizedPlatform, synthesizePlatform } from './helpers';
 
 const CERT_EAST = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -64,7 +59,7 @@ describe('moving an environment between configurations replaces nothing that can
     const problems = replacementProblems(synthesized[from], synthesized[to], replacements, schemasOf);
     expect(problems.map(({ replacement, problem }) => `${replacement.stackId}/${replacement.logicalId} (${replacement.type}) ${problem}`)).toEqual([]);
     expect(movedNamedResources(synthesized[from], synthesized[to], schemasOf)).toEqual([]);
-    expect(removedExportsInUse(synthesized[from], synthesized[to])).toEqual([]);
+    expect(importedExportProblems(synthesized[from], synthesized[to])).toEqual([]);
   });
 
   test('HTTP → HTTPS replaces exactly the two Route 53 health checks (Type is create-only)', () => {
@@ -136,10 +131,15 @@ describe('the analysis itself', () => {
         exported ? { VaultName: { Value: { Ref: 'Vault' }, Export: { Name: 'f:Vault' } } } : {},
       );
     const consumer = stack('Data', { Plan: { Type: 'AWS::Backup::BackupPlan', Properties: { Vault: { 'Fn::ImportValue': 'f:Vault' } } } });
-    expect(removedExportsInUse([producer(true), consumer], [producer(false), stack('Data', {})])).toEqual([
-      'Foundation drops export "f:Vault", which Data imports: the producer deploys first and cannot delete an export in use',
+    expect(importedExportProblems([producer(true), consumer], [producer(false), stack('Data', {})])).toEqual([
+      'Foundation no longer exports "f:Vault", which Data imports in the release: Foundation deploys first and CloudFormation refuses to delete an export in use (keep it with Stack.exportValue until no supported release imports it)',
     ]);
-    expect(removedExportsInUse([producer(true), consumer], [producer(true), consumer])).toEqual([]);
+    expect(importedExportProblems([producer(true), consumer], [producer(true), consumer])).toEqual([]);
+    // Kept, but with another value: CloudFormation refuses to modify an export in use as well.
+    const changed = stack('Foundation', {}, { VaultName: { Value: { Ref: 'OtherVault' }, Export: { Name: 'f:Vault' } } });
+    expect(importedExportProblems([producer(true), consumer], [changed, consumer])).toEqual([
+      'Foundation exports "f:Vault" with another value ({"Ref":"OtherVault"}, was {"Ref":"Vault"}), which Data imports: CloudFormation refuses to modify an export in use',
+    ]);
   });
 
   test('finds a named resource that moves to another logical id', () => {
@@ -167,5 +167,109 @@ describe('the analysis itself', () => {
     ]);
     expect(replacedResources(before, renamed, schemasOf)).toHaveLength(1);
     expect(replacementProblems(before, renamed, replacedResources(before, renamed, schemasOf), schemasOf)).toEqual([]);
+  });
+});
+
+describe('upgrades from the recorded releases (upgrades/releases.json) to today', () => {
+  const schemasOfRegion = schemaSource();
+  const today = (entry: RecordedRelease) => assemblyTemplates(sharedAssembly(entry.today));
+  const findings = (entry: RecordedRelease, after = today(entry)) =>
+    checkUpgrade({ release: `${entry.release} (${entry.configuration})`, before: releaseTemplates(entry), after, schemasOf: schemasOfRegion });
+  const entry = (release: string, configuration: string) =>
+    recordedReleases().find((candidate) => candidate.release === release && candidate.configuration === configuration)!;
+
+  test.each(recordedReleases().map((recorded) => [`${recorded.release} (${recorded.configuration})`, recorded] as const))(
+    '%s upgrades to today without a failure',
+    (_name, recorded) => {
+      expect(findings(recorded).failures).toEqual([]);
+    },
+  );
+
+  test('2e76783 gets its database parameter group, which needs a reboot: reported as a manual step', () => {
+    expect(findings(entry('2e76783', 'default')).manualSteps).toEqual([
+      expect.stringMatching(/^2e76783 \(default\): PrimaryData\/DatabaseCluster\w+ \(AWS::RDS::DBCluster\) is given another parameter group: .*reboot/),
+      expect.stringMatching(/^2e76783 \(default\): SecondaryData\/DatabaseCluster\w+ \(AWS::RDS::DBCluster\) is given another parameter group/),
+    ]);
+  });
+
+  /** Today's templates of `entry` with one stack's template edited. */
+  function mutated(recorded: RecordedRelease, stackId: string, edit: (template: any) => void): StackTemplate[] {
+    return today(recorded).map((stack) => {
+      if (stack.stackId !== stackId) return stack;
+      const template = JSON.parse(JSON.stringify(stack.template));
+      edit(template);
+      return { ...stack, template };
+    });
+  }
+
+  test('a dropped export that the release imports fails, naming the release, the stack and the export', () => {
+    // What shipped before the fix: the Service stacks no longer exported the target group's full name.
+    const recorded = entry('2e76783', 'default');
+    const after = mutated(recorded, 'PrimaryService', (template) => {
+      for (const [id, output] of Object.entries<any>(template.Outputs))
+        if (String(output.Export?.Name).includes('TargetGroupFullName')) delete template.Outputs[id];
+    });
+    expect(findings(recorded, after).failures).toEqual([
+      expect.stringMatching(
+        /^2e76783 \(default\): PrimaryService no longer exports "trading-dr-service-primary-dev:ExportsOutputFnGetAttTradingTargetGroup\w+TargetGroupFullName\w+", which PrimaryMonitoring imports in the release/,
+      ),
+    ]);
+  });
+
+  test('a named bucket whose construct id is renamed fails, naming the release, the stack and the bucket', () => {
+    const recorded = entry('3a13891', 'prod');
+    let renamed = '';
+    const after = mutated(recorded, 'PrimaryFoundation', (template) => {
+      const [id, bucket] = Object.entries<any>(template.Resources).find(
+        ([, resource]) => resource.Type === 'AWS::S3::Bucket' && resource.Properties?.BucketName,
+      )!;
+      renamed = id;
+      delete template.Resources[id];
+      template.Resources[`${id}Renamed`] = bucket;
+    });
+    const failures = findings(recorded, after).failures;
+    expect(failures).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(`^3a13891 \\(prod\\): us-east-1 AWS::S3::Bucket .* moves from PrimaryFoundation/${renamed} to PrimaryFoundation/${renamed}Renamed`),
+        ),
+        expect.stringMatching(
+          new RegExp(`^3a13891 \\(prod\\): PrimaryFoundation/${renamed} \\(AWS::S3::Bucket\\) leaves the template: CloudFormation would orphan it`),
+        ),
+      ]),
+    );
+  });
+
+  test('a replaced database cluster fails, naming the release, the stack and the cluster', () => {
+    const recorded = entry('3a13891', 'prod');
+    const after = mutated(recorded, 'PrimaryData', (template) => {
+      const cluster = Object.values<any>(template.Resources).find((resource) => resource.Type === 'AWS::RDS::DBCluster')!;
+      cluster.Properties.DatabaseName = 'renamed';
+    });
+    expect(findings(recorded, after).failures).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^3a13891 \(prod\): PrimaryData\/\w+ \(AWS::RDS::DBCluster\) is replaced \(\/properties\/DatabaseName\) and keeps its custom physical name/,
+        ),
+        expect.stringMatching(/^3a13891 \(prod\): PrimaryData\/\w+ \(AWS::RDS::DBCluster\) is stateful and would be replaced \(\/properties\/DatabaseName\)/),
+      ]),
+    );
+  });
+
+  test('an acknowledged stateful change passes, and only for the release it names', () => {
+    const recorded = entry('3a13891', 'prod');
+    let clusterId = '';
+    const after = mutated(recorded, 'PrimaryData', (template) => {
+      const [id, cluster] = Object.entries<any>(template.Resources).find(([, resource]) => resource.Type === 'AWS::RDS::DBCluster')!;
+      clusterId = id;
+      cluster.Properties.StorageEncrypted = !cluster.Properties.StorageEncrypted;
+    });
+    const acknowledgements = [{ release: '3a13891', stackId: 'PrimaryData', logicalId: clusterId, reason: 'test' }];
+    const run = (release: string) =>
+      checkUpgrade({ release, before: releaseTemplates(recorded), after, schemasOf: schemasOfRegion, acknowledgements }).failures.filter((failure) =>
+        failure.includes('is stateful'),
+      );
+    expect(run('3a13891 (prod)')).toEqual([]);
+    expect(run('2e76783 (prod)')).toHaveLength(1);
   });
 });

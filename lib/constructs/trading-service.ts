@@ -72,6 +72,8 @@ export class TradingService extends Construct {
   public readonly listenerPort: number;
   /** The port-80 listener: it serves over HTTP, and redirects to HTTPS when there is a certificate. */
   public readonly httpListener: elbv2.ApplicationListener;
+  /** The HTTPS listener on 443, when a certificate is given. @default - none: the service is served over HTTP */
+  public readonly httpsListener?: elbv2.ApplicationListener;
   public readonly logGroup: logs.LogGroup;
   public readonly desiredCount: number;
 
@@ -218,7 +220,7 @@ export class TradingService extends Construct {
     if (props.certificate) {
       this.listenerProtocol = elbv2.ApplicationProtocol.HTTPS;
       this.listenerPort = 443;
-      this.loadBalancer.addListener('HttpsListener', {
+      this.httpsListener = this.loadBalancer.addListener('HttpsListener', {
         protocol: elbv2.ApplicationProtocol.HTTPS,
         port: 443,
         certificates: [props.certificate],

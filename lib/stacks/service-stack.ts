@@ -149,6 +149,13 @@ export class ServiceStack extends RegionalStack {
     // (see MonitoringStack). The export stays so that stacks deployed before that change can still
     // be updated: CloudFormation refuses to remove an export in use.
     this.exportValue(this.trading.httpListener.listenerArn);
+    // Release 2e76783's Monitoring stacks import the target group's full name and, over HTTPS, the
+    // HTTPS listener's ARN from here. The Service stacks deploy first, and CloudFormation refuses to
+    // delete an export another stack imports (Fn::ImportValue), so an upgrade from 2e76783 would roll
+    // back. They stay until no supported release imports them: remove them together with 2e76783's
+    // entries in upgrades/releases.json, and `npm run check-upgrade` proves nothing still needs them.
+    this.exportValue(this.trading.targetGroup.targetGroupFullName);
+    if (this.trading.httpsListener) this.exportValue(this.trading.httpsListener.listenerArn);
 
     // Ingress on the database group is created here, in the consumer, so the data stack never
     // references the service stack (which would be a cycle).
