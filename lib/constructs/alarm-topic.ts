@@ -13,6 +13,9 @@ export interface AlarmTopicProps {
   readonly encryptionKey: kms.Key;
 }
 
+/** EventBridge's service principal, which a KMS key policy may not constrain by source for SNS deliveries. */
+export const EVENTBRIDGE_PRINCIPAL = 'events.amazonaws.com';
+
 /** The SNS topic every alarm of a region notifies: KMS-encrypted, TLS-only. */
 export class AlarmTopic extends Construct {
   public readonly topic: sns.Topic;
@@ -39,18 +42,31 @@ export class AlarmTopic extends Construct {
    * an allow in the topic's own policy, which replaces SNS's default one (`enforceSSL` creates it;
    * without the allow CloudWatch alarms are "not authorized to perform: SNS:Publish", AWS re:Post,
    * *Why didn't I receive an SNS notification for my CloudWatch alarm trigger?*), and an allow in
-   * the key's policy to encrypt the messages. The key also protects the data stores, so the service
-   * may use it only for these sources. `ArnLike` matches each colon-separated part of the ARN
+   * the key's policy to encrypt the messages. `ArnLike` matches each colon-separated part of the ARN
    * case-sensitively, with `*` and `?` as the only wildcards, exactly as `ArnEquals` does (IAM User
    * Guide, *IAM JSON policy elements: Condition operators*, ARN condition operators): a source ARN
    * without wildcards (one EventBridge rule) admits that source alone.
+   *
+   * The key statement carries the same source conditions, because the key also protects the data
+   * stores, except for EventBridge. SNS Developer Guide, *Key management*, "Enable compatibility
+   * between event sources from AWS services and encrypted topics": "Adding the aws:SourceAccount,
+   * aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported for
+   * EventBridge-to-encrypted topics." With them, EventBridge's deliveries fail and the page is lost.
+   * Its statement is the documented one: the service principal, kms:GenerateDataKey* and
+   * kms:Decrypt, no condition; the topic policy still admits only the rule.
    */
   public admitPublisher(sid: string, service: string, sourceArn: string): void {
     const conditions = { StringEquals: { 'aws:SourceAccount': Stack.of(this).account }, ArnLike: { 'aws:SourceArn': sourceArn } };
     const principals = [new iam.ServicePrincipal(service)];
     this.topic.addToResourcePolicy(new iam.PolicyStatement({ sid, principals, actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions }));
     this.encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({ sid: `${sid}ToEncryptedTopic`, principals, actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions }),
+      new iam.PolicyStatement({
+        sid: `${sid}ToEncryptedTopic`,
+        principals,
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        ...(service === EVENTBRIDGE_PRINCIPAL ? {} : { conditions }),
+      }),
     );
   }
 }

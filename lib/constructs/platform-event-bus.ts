@@ -39,7 +39,12 @@ export class PlatformEventBus extends Construct {
     super(scope, id);
     this.eventBus = new events.EventBus(this, 'Bus', { eventBusName: props.eventBusName, description: 'Trading platform events' });
 
-    // SQS with a customer-managed key: EventBridge must be allowed to use the key to deliver.
+    // SQS with a customer-managed key: EventBridge must be allowed to use the key to deliver. SQS
+    // Developer Guide, *Amazon SQS key management*, "Configure AWS KMS permissions with confused
+    // deputy protection": "When using SSE enabled Amazon SQS queues, the following services support
+    // aws:SourceArn: Amazon SNS, Amazon S3, CloudWatch Events, ..." (CloudWatch Events is
+    // EventBridge). aws:SourceAccount is not on that list, and the rule ARN already fixes the
+    // account, so only aws:SourceArn constrains the statement. (SNS topics differ: see AlarmTopic.)
     props.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowEventBridgeToDeliverToEncryptedQueues',
@@ -47,7 +52,6 @@ export class PlatformEventBus extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
         conditions: {
-          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
           ArnLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: `${props.eventBusName}/*` }) },
         },
       }),

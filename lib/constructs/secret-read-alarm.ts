@@ -1,7 +1,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { AlarmTopic } from './alarm-topic';
+import { AlarmTopic, EVENTBRIDGE_PRINCIPAL } from './alarm-topic';
 
 export interface SecretReadAlarmProps {
   /** Name of the secret (its replica in another region keeps the name). */
@@ -68,6 +68,6 @@ export class SecretReadAlarm extends Construct {
         },
       },
     ];
-    props.alarmTopic.admitPublisher('AllowSecretReadAlarmToPublish', 'events.amazonaws.com', ruleArn);
+    props.alarmTopic.admitPublisher('AllowSecretReadAlarmToPublish', EVENTBRIDGE_PRINCIPAL, ruleArn);
   }
 }
