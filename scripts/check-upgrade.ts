@@ -7,10 +7,10 @@
  *
  * Exits 1 when an upgrade would fail or lose data, 2 when it cannot run.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { synthesize } from './cdk-synth';
 import { ParsedCommandLine, runToolProcess, ToolDefinition, UsageError } from './command-line';
 import { loadSchemas, ResourceSchema, StackTemplate } from './replacements';
 import { UPGRADE_CONFIGURATIONS } from './upgrade-configurations';
@@ -108,7 +108,9 @@ async function main({ values }: ParsedCommandLine<typeof CHECK_UPGRADE_TOOL.opti
   try {
     process.stderr.write(`synthesizing today's ${Object.keys(synths).join(', ')} ...\n`);
     const today = Object.fromEntries(
-      await Promise.all(Object.entries(synths).map(async ([name, args]) => [name, assemblyTemplates(await synth(path.join(outDir, name), args))] as const)),
+      await Promise.all(
+        Object.entries(synths).map(async ([name, args]) => [name, assemblyTemplates(await synthesize(path.join(outDir, name), args))] as const),
+      ),
     );
     const schemasOf = schemaSource();
     const results: Array<[string, UpgradeFindings]> =
@@ -143,23 +145,6 @@ async function main({ values }: ParsedCommandLine<typeof CHECK_UPGRADE_TOOL.opti
 
 function pick<T>(record: Readonly<Record<string, T>>, names: readonly string[]): Record<string, T> {
   return Object.fromEntries([...new Set(names)].map((name) => [name, record[name]]));
-}
-
-/** Today's synth with the real CLI, offline (no credentials, no account from the shell). */
-function synth(outDir: string, args: readonly string[]): Promise<string> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^(AWS|CDK)_/.test(key)) env[key] = value;
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--no-lookups', '--no-notices', '--quiet', '--output', outDir, ...args], {
-      cwd: ROOT,
-      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => (status === 0 ? resolve(outDir) : reject(new Error(`cdk synth ${args.join(' ')} failed (${status}):\n${stderr}`))));
-  });
 }
 
 if (require.main === module) runToolProcess(CHECK_UPGRADE_TOOL, main);
