@@ -157,7 +157,7 @@ export function formatDeployPlan(name: string, suffix: string, stacks: readonly 
   if (zone) {
     lines.push(
       '',
-      `${step++}. Delegate the domain to the hosted zone ${zone.stackId} created: the name servers are its output HostedZoneNameServers:`,
+      `${step}. Delegate the domain to the hosted zone ${zone.stackId} created: the name servers are its output HostedZoneNameServers:`,
       `   aws cloudformation describe-stacks --region ${zone.region} --stack-name ${zone.stackName} --query "Stacks[0].Outputs[?OutputKey=='HostedZoneNameServers'].OutputValue" --output text`,
     );
   }
