@@ -157,10 +157,11 @@ export function formatDeployPlan(name: string, suffix: string, stacks: readonly 
   if (zone) {
     lines.push(
       '',
-      `${step}. Delegate the domain to the hosted zone ${zone.stackId} created: the name servers are its output HostedZoneNameServers:`,
+      `${step++}. Delegate the domain to the hosted zone ${zone.stackId} created: the name servers are its output HostedZoneNameServers:`,
       `   aws cloudformation describe-stacks --region ${zone.region} --stack-name ${zone.stackName} --query "Stacks[0].Outputs[?OutputKey=='HostedZoneNameServers'].OutputValue" --output text`,
     );
   }
+  lines.push('', `${step}. Verify what only AWS can answer (after every deploy too):`, `   npm run verify-deployment -- --config ${name}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -35,6 +35,7 @@ describe.each([
     expect(plan).toContain(`npx cdk deploy --all --concurrency 2 -c config=${name}\n`);
     expect(plan).toContain(`npm run db-bootstrap -- --config ${name} --confirm db-bootstrap-${suffix}\n`);
     expect(plan).toContain(`--stack-name trading-dr-dns-${suffix} --query "Stacks[0].Outputs[?OutputKey=='HostedZoneNameServers'].OutputValue"`);
+    expect(plan).toMatch(new RegExp(`\\n5\\. Verify .*\\n {3}npm run verify-deployment -- --config ${name}\\n$`));
   });
 });
 

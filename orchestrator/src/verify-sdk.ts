@@ -1,0 +1,34 @@
+/** The AWS SDK clients behind verify-deployment's ports, one per service and region. */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
+import { httpProbe } from './http-probe';
+import { VerifyPorts } from './verify';
+
+/** A named profile is used alone, as `aws --profile` does (see ops-commands.ts). */
+export function sdkPorts(profile: string | undefined): VerifyPorts {
+  const config = (region: string) => ({ region, ...(profile ? { credentials: fromIni({ profile }) } : {}) });
+  const perRegion = <T>(make: (region: string) => T) => {
+    const clients = new Map<string, T>();
+    return (region: string): T => {
+      if (!clients.has(region)) clients.set(region, make(region));
+      return clients.get(region)!;
+    };
+  };
+  return {
+    cloudformation: perRegion((region) => new CloudFormationClient(config(region))),
+    rds: perRegion((region) => new RDSClient(config(region))),
+    // Route 53 is a global service whose API lives in us-east-1.
+    route53: new Route53Client(config('us-east-1')),
+    s3: perRegion((region) => new S3Client(config(region))),
+    ssm: perRegion((region) => new SSMClient(config(region))),
+    scheduler: perRegion((region) => new SchedulerClient(config(region))),
+    ec2: perRegion((region) => new EC2Client(config(region))),
+    probe: (url, serverName) => httpProbe(url, { signal: AbortSignal.timeout(10_000), serverName }),
+  };
+}

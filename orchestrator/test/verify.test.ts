@@ -1,0 +1,236 @@
+/**
+ * verify-deployment's checks against hand-written fakes shaped like the AWS answers (moto reports
+ * every Route 53 health check healthy and has no write forwarding or pending-reboot states, so
+ * fakes cover those; each fake answer carries the fields the API reference documents). Every
+ * check passes on the healthy fake and fails, alone, on a fake that breaks exactly it.
+ */
+import { CHECKS, formatResults, verifyDeployment, VerifyPorts, VerifyTarget } from '../src/verify';
+
+const TARGET: VerifyTarget = {
+  suffix: 'prod',
+  domainName: 'trading.acme-bank.net',
+  protocol: 'https',
+  readinessPath: '/ready',
+  primaryRegion: 'us-east-1',
+  secondaryRegion: 'us-west-2',
+  availabilityZones: { primary: ['us-east-1a', 'us-east-1b', 'us-east-1c'], secondary: ['us-west-2a', 'us-west-2b', 'us-west-2c'] },
+};
+const ARN = (region: string, role: string) => `arn:aws:rds:${region}:111122223333:cluster:aurora-trading-${role}-prod`;
+
+/** A healthy deployment's answers, keyed by service and command; tests break one at a time. */
+function healthy(): Record<string, (input: any, region: string) => any> {
+  const outputs: Record<string, Record<string, string>> = {
+    'trading-dr-service-primary-prod': { LoadBalancerDnsName: 'alb-primary.us-east-1.elb.amazonaws.com' },
+    'trading-dr-service-secondary-prod': { LoadBalancerDnsName: 'alb-secondary.us-west-2.elb.amazonaws.com' },
+    'trading-dr-dns-prod': { PrimaryHealthCheckId: 'hc-primary', SecondaryHealthCheckId: 'hc-secondary', HostedZoneId: 'Z123' },
+    'trading-dr-foundation-primary-prod': { FilesBucketName: 'files-east' },
+    'trading-dr-foundation-secondary-prod': { FilesBucketName: 'files-west' },
+  };
+  const checkers = (successes: number, of = 8) =>
+    Array.from({ length: of }, (_, index) => ({
+      Region: 'us-east-1',
+      StatusReport: { Status: index < successes ? 'Success: HTTP Status Code 200, OK' : 'Failure: Connection timed out' },
+    }));
+  const record = (id: string, weight: number) => ({
+    Name: 'app.trading.acme-bank.net.',
+    Type: 'A',
+    SetIdentifier: id,
+    Weight: weight,
+    HealthCheckId: `hc-${id}`,
+    AliasTarget: { DNSName: `dualstack.alb-${id}` },
+  });
+  const members = (role: string, region: string) => ({
+    DBClusterMembers: [
+      { DBInstanceIdentifier: `${role}-1`, IsClusterWriter: true, DBClusterParameterGroupStatus: 'in-sync' },
+      { DBInstanceIdentifier: `${role}-2`, IsClusterWriter: false, DBClusterParameterGroupStatus: 'in-sync' },
+    ],
+    DBClusterArn: ARN(region, role),
+  });
+  return {
+    'cloudformation:DescribeStacksCommand': (input) => ({
+      Stacks: [{ Outputs: Object.entries(outputs[input.StackName] ?? {}).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }],
+    }),
+    'route53:GetHealthCheckStatusCommand': () => ({ HealthCheckObservations: checkers(8) }),
+    'route53:ListResourceRecordSetsCommand': () => ({ ResourceRecordSets: [record('primary', 100), record('secondary', 0)] }),
+    'rds:DescribeGlobalClustersCommand': () => ({
+      GlobalClusters: [
+        {
+          GlobalClusterMembers: [
+            { DBClusterArn: ARN('us-east-1', 'primary'), IsWriter: true },
+            { DBClusterArn: ARN('us-west-2', 'secondary'), IsWriter: false, GlobalWriteForwardingStatus: 'enabled' },
+          ],
+        },
+      ],
+    }),
+    'rds:DescribeDBClustersCommand': (input, region) => ({
+      DBClusters: [members(input.DBClusterIdentifier.includes('primary') ? 'primary' : 'secondary', region)],
+    }),
+    's3:GetBucketReplicationCommand': (input) => ({
+      ReplicationConfiguration: {
+        Rules: [
+          {
+            Status: 'Enabled',
+            Destination: {
+              Bucket: `arn:aws:s3:::${input.Bucket === 'files-east' ? 'files-west' : 'files-east'}`,
+              ReplicationTime: input.Bucket === 'files-east' ? { Status: 'Enabled' } : undefined,
+            },
+          },
+        ],
+      },
+    }),
+    'scheduler:GetScheduleCommand': () => ({ State: 'ENABLED', ScheduleExpression: 'rate(1 minute)' }),
+    'ssm:GetParameterCommand': () => ({ Parameter: { Value: 'false' } }),
+    'ec2:DescribeAvailabilityZonesCommand': (_input, region) => ({
+      AvailabilityZones: ['a', 'b', 'c'].map((letter) => ({ ZoneName: `${region}${letter}`, ZoneId: `${region}-az-${letter}`, State: 'available' })),
+    }),
+    'probe:GET': () => ({ status: 200 }),
+  };
+}
+
+function ports(answers: Record<string, (input: any, region: string) => any>): VerifyPorts {
+  const port = (service: string) => (region: string) => ({
+    send: async (command: any) => {
+      const answer = answers[`${service}:${command.constructor.name}`];
+      if (!answer) throw new Error(`no fake answer for ${service}:${command.constructor.name}`);
+      return answer(command.input, region);
+    },
+  });
+  return {
+    cloudformation: port('cloudformation'),
+    rds: port('rds'),
+    route53: port('route53')('us-east-1'),
+    s3: port('s3'),
+    ssm: port('ssm'),
+    scheduler: port('scheduler'),
+    ec2: port('ec2'),
+    probe: async (url) => answers['probe:GET']({ url }, ''),
+  };
+}
+
+const statuses = async (answers: ReturnType<typeof healthy>) =>
+  Object.fromEntries((await verifyDeployment(TARGET, ports(answers))).map((result) => [result.name, result.status]));
+
+test('a healthy deployment passes every check; the checks not built yet are reported as skipped, never as passed', async () => {
+  const results = await verifyDeployment(TARGET, ports(healthy()));
+  expect(results.filter((result) => result.status === 'fail')).toEqual([]);
+  expect(results.filter((result) => result.status === 'pass').map((result) => result.name)).toEqual(CHECKS.map((check) => check.name));
+  expect(results.filter((result) => result.status === 'skipped').map((result) => result.name)).toContain('forwarded-write-canary');
+  expect(formatResults(results)).toMatch(/^PASS {4}ready-primary +alb-primary\.us-east-1\.elb\.amazonaws\.com answered 200\n +calls: /);
+});
+
+/** Each breaks exactly one check. */
+const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => void, RegExp]> = [
+  [
+    'ready-secondary',
+    'the standby answers 503',
+    (a) => void (a['probe:GET'] = ({ url }) => ({ status: url.includes('secondary') ? 503 : 200 })),
+    /answered 503/,
+  ],
+  [
+    'route53-health-checks',
+    'the secondary health check fails at most checkers (moto would say healthy)',
+    (a) => {
+      const original = a['route53:GetHealthCheckStatusCommand'];
+      a['route53:GetHealthCheckStatusCommand'] = (input, region) =>
+        input.HealthCheckId === 'hc-secondary'
+          ? {
+              HealthCheckObservations: original(input, region).HealthCheckObservations.map((o: any, i: number) =>
+                i > 0 ? { ...o, StatusReport: { Status: 'Failure: HTTP Status Code 503' } } : o,
+              ),
+            }
+          : original(input, region);
+    },
+    /secondary hc-secondary: 1 of 8 checkers report success \(UNHEALTHY\)/,
+  ],
+  [
+    'weighted-records',
+    'the weights were changed by hand',
+    (a) => {
+      const original = a['route53:ListResourceRecordSetsCommand'];
+      a['route53:ListResourceRecordSetsCommand'] = (input, region) => ({
+        ResourceRecordSets: original(input, region).ResourceRecordSets.map((r: any) => ({ ...r, Weight: r.SetIdentifier === 'primary' ? 0 : 100 })),
+      });
+    },
+    /primary weight 0, configured 100; secondary weight 100, configured 0/,
+  ],
+  [
+    'global-cluster',
+    'the standby does not forward writes',
+    (a) => {
+      const original = a['rds:DescribeGlobalClustersCommand'];
+      a['rds:DescribeGlobalClustersCommand'] = (input, region) => {
+        const answer = original(input, region);
+        answer.GlobalClusters[0].GlobalClusterMembers[1].GlobalWriteForwardingStatus = 'disabled';
+        return answer;
+      };
+    },
+    /write forwarding disabled/,
+  ],
+  [
+    'parameter-groups-in-sync',
+    'an instance waits for its reboot',
+    (a) => {
+      const original = a['rds:DescribeDBClustersCommand'];
+      a['rds:DescribeDBClustersCommand'] = (input, region) => {
+        const answer = original(input, region);
+        if (region === 'us-west-2') answer.DBClusters[0].DBClusterMembers[0].DBClusterParameterGroupStatus = 'pending-reboot';
+        return answer;
+      };
+    },
+    /secondary-1 \(secondary\) pending-reboot: reboot them as docs\/upgrades.md describes/,
+  ],
+  [
+    'bucket-replication',
+    'the reverse rule was never applied',
+    (a) => {
+      const original = a['s3:GetBucketReplicationCommand'];
+      a['s3:GetBucketReplicationCommand'] = (input, region) => {
+        if (input.Bucket === 'files-west')
+          throw Object.assign(new Error('The replication configuration was not found'), { name: 'ReplicationConfigurationNotFoundError' });
+        return original(input, region);
+      };
+    },
+    /files-west has no enabled rule to files-east/,
+  ],
+  [
+    'orchestrator-schedule',
+    'automatic failover is paused',
+    (a) => void (a['ssm:GetParameterCommand'] = () => ({ Parameter: { Value: 'true' } })),
+    /failover\/paused is true/,
+  ],
+  [
+    'availability-zones',
+    'a configured zone is unavailable',
+    (a) => {
+      const original = a['ec2:DescribeAvailabilityZonesCommand'];
+      a['ec2:DescribeAvailabilityZonesCommand'] = (input, region) => {
+        const answer = original(input, region);
+        if (region === 'us-east-1') answer.AvailabilityZones[2].State = 'unavailable';
+        return answer;
+      };
+    },
+    /us-east-1c .* is unavailable/,
+  ],
+];
+
+test.each(BREAKS)('%s fails alone when %s', async (name, _what, breakIt, message) => {
+  const answers = healthy();
+  breakIt(answers);
+  const results = await verifyDeployment(TARGET, ports(answers));
+  expect(results.filter((result) => result.status === 'fail').map((result) => result.name)).toEqual([name]);
+  expect(results.find((result) => result.name === name)!.detail).toMatch(message);
+});
+
+test('every check has a breaking case here', () => {
+  const broken = new Set(BREAKS.map(([name]) => name));
+  // ready-primary is the same check as ready-secondary for the other region.
+  expect(CHECKS.map((check) => check.name).filter((name) => name !== 'ready-primary' && !broken.has(name))).toEqual([]);
+});
+
+test('a check that cannot read AWS fails with the reason instead of stopping the others', async () => {
+  const answers = healthy();
+  delete (answers as any)['scheduler:GetScheduleCommand'];
+  const byName = await statuses(answers);
+  expect(byName['orchestrator-schedule']).toBe('fail');
+  expect(Object.values(byName).filter((status) => status === 'fail')).toHaveLength(1);
+});
