@@ -37,16 +37,22 @@ export function readBootstrapEnvironment(env: NodeJS.ProcessEnv): BootstrapEnvir
   };
 }
 
-async function main(): Promise<void> {
-  const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
-  const environment = readBootstrapEnvironment(process.env);
+/**
+ * Connects as the master over TLS, the server's certificate verified against `ca` for the endpoint's
+ * name, and runs the bootstrap with IAM authentication. `ca`: the RDS bundle; tests pass their own.
+ */
+export async function runBootstrap(
+  environment: BootstrapEnvironment,
+  log: (entry: Record<string, unknown>) => void,
+  ca: readonly string[] = RDS_CA_CERTIFICATES,
+): Promise<void> {
   const client = new Client({
     host: environment.host,
     port: environment.port,
     database: environment.database,
     user: environment.master.username,
     password: environment.master.password,
-    ssl: { ca: RDS_CA_CERTIFICATES, rejectUnauthorized: true, servername: environment.host },
+    ssl: { ca: [...ca], rejectUnauthorized: true, servername: environment.host },
     connectionTimeoutMillis: 10_000,
   });
   await client.connect();
@@ -61,6 +67,11 @@ async function main(): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+async function main(): Promise<void> {
+  const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  await runBootstrap(readBootstrapEnvironment(process.env), log);
 }
 
 if (require.main === module) {

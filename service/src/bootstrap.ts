@@ -6,9 +6,22 @@
  * - `<migration role>` owns the schema's tables: the writer's migrations run as it.
  * - `<application role>` may read every table (default privileges), and do what each migration
  *   grants it (insert orders): nothing else. It cannot write `schema_migrations`.
- * - The master (on Aurora NOSUPERUSER with CREATEROLE) makes itself a member of the migration role,
- *   which PostgreSQL 16 requires before it may set that role's default privileges.
  * - With IAM authentication both log in with tokens (`rds_iam`), and have no password.
+ * - The master keeps its password login. "If the rds_iam role is added to the master user, IAM
+ *   authentication takes precedence over password authentication so the master user has to log in
+ *   as an IAM user" (RDS User Guide, *Database authentication*), and nested grants count ("You can
+ *   also use nested memberships or indirect grants of the role", Aurora User Guide, *Creating a
+ *   database account using IAM authentication*). So the master must never have the privileges of
+ *   `rds_iam` through the migration role: it is that role's member WITH INHERIT FALSE, SET TRUE
+ *   (PostgreSQL 16), and sets the role's default privileges as the role (`SET ROLE`), not with
+ *   `ALTER DEFAULT PRIVILEGES FOR ROLE`, which PostgreSQL 16 refuses without inheritance ("permission
+ *   denied to change default privileges"). Why not other ways: ADMIN OPTION alone (what PostgreSQL
+ *   16 gives a CREATEROLE creator) allows neither `SET ROLE` nor `FOR ROLE`; an inheriting
+ *   membership is the defect this replaces.
+ * - It all runs in one transaction, which ends with a check that the master does not have the
+ *   privileges of `rds_iam` (an earlier version of this bootstrap made it inherit them through the
+ *   migration role; running this one again in that database turns that membership's inheritance
+ *   off). If the check fails, nothing is changed and the master's password still works.
  */
 import { SqlExecutor } from './sql';
 
@@ -33,12 +46,20 @@ function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** The statements of the bootstrap, in order; each is safe to run again. */
+/**
+ * The statements of the bootstrap, in order; each is safe to run again. `bootstrapRoles` runs them
+ * in one transaction, which the first (`SET LOCAL`) and the last (the check) rely on.
+ */
 export function bootstrapStatements(options: BootstrapOptions): string[] {
   const app = identifier(options.applicationUser);
   const migrator = identifier(options.migrationUser);
   const database = identifier(options.database);
-  const statements: string[] = [];
+  const statements: string[] = [
+    // PostgreSQL 16 grants a role its CREATEROLE creator with the options this setting names: were it
+    // 'inherit' (a parameter group could set it), the master would inherit rds_iam from the roles it
+    // creates. The default, '', grants ADMIN OPTION only. `SET LOCAL`: for this transaction only.
+    "SET LOCAL createrole_self_grant = ''",
+  ];
   for (const [role, name] of [
     [migrator, options.migrationUser],
     [app, options.applicationUser],
@@ -50,21 +71,45 @@ export function bootstrapStatements(options: BootstrapOptions): string[] {
     statements.push(`GRANT CONNECT ON DATABASE ${database} TO ${role}`);
   }
   statements.push(
-    `GRANT ${migrator} TO CURRENT_USER`,
+    // SET without INHERIT: the master may act as the migration role, never inherits its rds_iam. On an
+    // existing membership (the same grantor, the master) the options are updated, so a database an
+    // earlier version bootstrapped loses the inheritance.
+    `GRANT ${migrator} TO CURRENT_USER WITH INHERIT FALSE, SET TRUE`,
     `GRANT USAGE, CREATE ON SCHEMA public TO ${migrator}`,
     `GRANT USAGE ON SCHEMA public TO ${app}`,
-    // Tables the migrator creates from now on can be read; anything more comes with the migration.
-    `ALTER DEFAULT PRIVILEGES FOR ROLE ${migrator} IN SCHEMA public GRANT SELECT ON TABLES TO ${app}`,
+    // As the migration role: tables it creates from now on can be read; anything more comes with the migration.
+    `SET ROLE ${migrator}`,
+    `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${app}`,
+    'RESET ROLE',
+    MASTER_KEEPS_PASSWORD_LOGIN,
   );
   return statements;
 }
 
+/** The last statement: fails (and so undoes the transaction) if the master would have to log in the IAM way. */
+const MASTER_KEEPS_PASSWORD_LOGIN = `DO $$ BEGIN
+  IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_iam') THEN
+    IF pg_has_role(session_user, 'rds_iam', 'USAGE') THEN
+      RAISE EXCEPTION 'the master % would have the privileges of rds_iam and could log in only with IAM: nothing was changed', session_user
+        USING HINT = 'find the membership that passes rds_iam on to it (pg_auth_members with inherit_option) and revoke its inheritance';
+    END IF;
+  END IF;
+END $$`;
+
 export async function bootstrapRoles(session: SqlExecutor, options: BootstrapOptions, log: (entry: Record<string, unknown>) => void): Promise<void> {
   if (options.applicationUser === options.migrationUser)
     throw new Error('the application role and the migration role must differ: the application must not run DDL');
-  for (const statement of bootstrapStatements(options)) {
-    // Passwords are never logged.
-    log({ level: 'info', msg: 'bootstrap', statement: statement.replace(/PASSWORD '.*'$/, "PASSWORD '***'") });
-    await session.execute(statement);
+  const statements = bootstrapStatements(options);
+  await session.execute('BEGIN');
+  try {
+    for (const statement of statements) {
+      // Passwords are never logged.
+      log({ level: 'info', msg: 'bootstrap', statement: statement.replace(/PASSWORD '.*'$/, "PASSWORD '***'") });
+      await session.execute(statement);
+    }
+    await session.execute('COMMIT');
+  } catch (error) {
+    await session.execute('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }

@@ -14,7 +14,7 @@ import {
 } from '../src/follow-up-targets';
 import { buildService, createPgSqlPort, readEnvironment, ServiceCore } from '../src/main';
 import { Order } from '../src/orders';
-import { localDatabaseEnvironment, PostgresServer, startPostgres } from './support/postgres';
+import { bootstrapLocalRoles, RdsPostgres, startRdsPostgres } from './support/rds-postgres';
 
 /**
  * The follow-up targets with the real AWS SDK clients against moto (S3, DynamoDB, EventBridge with a
@@ -26,7 +26,7 @@ const BUCKET = 'trading-files-123456789012-us-east-1-dev';
 const TABLE = 'trading-sessions-dev';
 const BUS = 'bus-trading-events-dev';
 let moto: MotoServer;
-let postgres: PostgresServer;
+let postgres: RdsPostgres;
 let s3: S3Client;
 let dynamoDb: DynamoDBClient;
 let eventBridge: EventBridgeClient;
@@ -34,7 +34,7 @@ let sqs: SQSClient;
 let queueUrl: string;
 
 beforeAll(async () => {
-  [moto, postgres] = await Promise.all([startMoto(), startPostgres()]);
+  [moto, postgres] = await Promise.all([startMoto(), startRdsPostgres()]);
   const common = { region: REGION, endpoint: moto.endpoint, credentials: MOTO_CREDENTIALS };
   s3 = new S3Client({ ...common, forcePathStyle: true });
   dynamoDb = new DynamoDBClient(common);
@@ -119,9 +119,11 @@ describe('the service as main builds it', () => {
   let core: ServiceCore;
 
   beforeAll(async () => {
+    // The bootstrap's roles with local passwords, over TLS verified against the test server's CA.
+    const roles = await bootstrapLocalRoles(postgres);
     const environment = readEnvironment({
       AWS_REGION: REGION,
-      ...localDatabaseEnvironment(postgres),
+      ...postgres.serviceEnvironment(roles.user, roles.password, roles.migrationUser),
       EVENT_BUS_NAME: BUS,
       FILES_BUCKET: BUCKET,
       SESSIONS_TABLE: TABLE,
@@ -134,7 +136,7 @@ describe('the service as main builds it', () => {
       eventBridge: () => eventBridge,
       s3: () => s3,
       dynamoDb: () => dynamoDb,
-      sql: createPgSqlPort,
+      sql: (access, region, log) => createPgSqlPort(access, region, log, [postgres.ca]),
     });
     await core.migrate();
     core.followUps!.start();

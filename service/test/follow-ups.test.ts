@@ -5,21 +5,22 @@ import { migrate } from '../src/migrations';
 import { Order } from '../src/orders';
 import { PostgresOrderStore } from '../src/order-store';
 import { pgExecutor, SqlExecutor } from '../src/sql';
-import { PostgresServer, startPostgres } from './support/postgres';
+import { RdsPostgres, startRdsPostgres } from './support/rds-postgres';
 
 /**
  * The outbox relay on a real PostgreSQL 16: leases, records, retries after the lease, never two
  * relays on one order, idle outside the writer's region. Targets are in-process recorders here; the
  * real S3, DynamoDB and EventBridge targets run against moto in follow-up-targets.test.ts.
  */
-let postgres: PostgresServer;
+let postgres: RdsPostgres;
 let pool: Pool;
 let sql: SqlExecutor;
 let sequence = 0;
 
 beforeAll(async () => {
-  postgres = await startPostgres();
-  pool = new Pool({ host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: postgres.database, max: 8 });
+  postgres = await startRdsPostgres();
+  // As the master (its password, over TLS): the tables are its own here, the test empties them.
+  pool = new Pool({ ...postgres.masterLogin(), max: 8 });
   // node-postgres (API, *pg.Pool*, event 'error'): an idle client's backend error is emitted on the
   // pool, and an unhandled 'error' event ends the test file. A lost idle client is replaced on the
   // next query, so it is reported here, never fatal; a server that is really gone fails the queries.

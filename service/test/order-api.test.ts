@@ -7,10 +7,10 @@ import { OrderApi } from '../src/order-api';
 import { PostgresOrderStore } from '../src/order-store';
 import { createTradingServer, TradingServer } from '../src/server';
 import { pgExecutor } from '../src/sql';
-import { PostgresServer, startPostgres } from './support/postgres';
+import { RdsPostgres, startRdsPostgres } from './support/rds-postgres';
 
-/** The order API over HTTP, on a real PostgreSQL 16 with the service's own migrations. */
-let postgres: PostgresServer;
+/** The order API over HTTP, on an RDS-shaped PostgreSQL 16 with the service's own migrations, as the master. */
+let postgres: RdsPostgres;
 let pool: Pool;
 let trading: TradingServer;
 let url: string;
@@ -27,7 +27,7 @@ function quietPool(config: Record<string, unknown>): Pool {
 }
 
 function connection(extra: Record<string, unknown> = {}) {
-  return { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, database: postgres.database, ...extra };
+  return { ...postgres.masterLogin(), ...extra };
 }
 
 async function serve(store: PostgresOrderStore): Promise<{ trading: TradingServer; url: string }> {
@@ -43,7 +43,7 @@ async function serve(store: PostgresOrderStore): Promise<{ trading: TradingServe
 }
 
 beforeAll(async () => {
-  postgres = await startPostgres();
+  postgres = await startRdsPostgres();
   const session = new Client(connection());
   await session.connect();
   await migrate(pgExecutor(session), silent);
@@ -239,10 +239,10 @@ describe('migrations', () => {
   });
 
   test('on a fresh database, racing migrators apply each migration exactly once', async () => {
-    const fresh = await startPostgres();
+    const fresh = await startRdsPostgres();
     const clients = await Promise.all(
       [0, 1, 2].map(async () => {
-        const client = new Client({ host: fresh.host, port: fresh.port, user: fresh.user, password: fresh.password, database: fresh.database });
+        const client = new Client(fresh.masterLogin());
         await client.connect();
         return client;
       }),

@@ -1,16 +1,17 @@
 import { PgSqlPort } from '../src/postgres';
-import { makeCertificates, PostgresServer, startPostgres } from './support/postgres';
+import { makeCertificates } from './support/postgres';
+import { RdsPostgres, startRdsPostgres } from './support/rds-postgres';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** The production SQL adapter against a real PostgreSQL 16 that serves TLS. */
-let postgres: PostgresServer & { readonly ca?: string };
+/** The production SQL adapter against an RDS-shaped PostgreSQL 16 (TLS required), as the master with its password. */
+let postgres: RdsPostgres;
 const ports: PgSqlPort[] = [];
 const silent = (): void => undefined;
 
 beforeAll(async () => {
-  postgres = await startPostgres({ tls: true, settings: { password_encryption: 'scram-sha-256' } });
+  postgres = await startRdsPostgres();
 });
 afterAll(async () => {
   await Promise.all(ports.map((port) => port.end()));
@@ -19,9 +20,9 @@ afterAll(async () => {
 
 function adapter(ca: string | undefined, extra: Partial<ConstructorParameters<typeof PgSqlPort>[0]> = {}): PgSqlPort {
   const port = new PgSqlPort({
-    user: postgres.user,
+    user: postgres.master.user,
     database: postgres.database,
-    password: async () => postgres.password,
+    password: async () => postgres.master.password,
     ca: ca ? [ca] : undefined,
     log: silent,
     ...extra,
@@ -64,7 +65,7 @@ test('the password provider is asked for each new connection, with the endpoint'
   const port = adapter(postgres.ca, {
     password: async (endpoint) => {
       asked.push(`${endpoint.host}:${endpoint.port}`);
-      return postgres.password;
+      return postgres.master.password;
     },
   });
   await Promise.all([0, 1, 2].map(() => port.execute({ host: 'localhost', port: postgres.port }, 'SELECT pg_sleep(0.1)', [])));

@@ -1,6 +1,6 @@
 import { invalidatesConnections, reconnectDelayMs } from '../src/reconnect';
 import { PgSqlPort } from '../src/postgres';
-import { PostgresServer, startPostgres } from './support/postgres';
+import { RdsPostgres, startRdsPostgres } from './support/rds-postgres';
 
 describe('reconnect back-off', () => {
   test('no wait before the first connect, then doubling from 100 ms to a 5 s cap, with jitter of up to half', () => {
@@ -22,23 +22,24 @@ describe('reconnect back-off', () => {
 });
 
 describe('the adapter after a failover-like error', () => {
-  let postgres: PostgresServer;
+  let postgres: RdsPostgres;
   beforeAll(async () => {
-    postgres = await startPostgres();
+    postgres = await startRdsPostgres();
   });
   afterAll(async () => postgres?.stop());
 
   test('a read-only error (the instance lost the writer role) replaces the pool: the next statement runs on a new connection', async () => {
     const logged: string[] = [];
     const port = new PgSqlPort({
-      user: postgres.user,
+      user: postgres.master.user,
       database: postgres.database,
-      password: async () => postgres.password,
+      password: async () => postgres.master.password,
+      ca: [postgres.ca],
       maxConnectionsPerEndpoint: 1,
       log: (entry) => logged.push(String(entry.msg)),
       sleep: async () => undefined,
     });
-    const endpoint = { host: postgres.host, port: postgres.port };
+    const endpoint = { host: postgres.hostname, port: postgres.port };
     try {
       await port.execute(endpoint, 'CREATE TABLE IF NOT EXISTS t (id int)', []);
       const before = (await port.execute(endpoint, 'SELECT pg_backend_pid() AS pid', [])).rows[0].pid;

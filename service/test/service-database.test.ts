@@ -1,21 +1,25 @@
 import { systemClock } from '../src/clock';
 import { GlobalClusterReader } from '../src/database';
 import { buildService, createPgSqlPort, migrateUntilDone, readEnvironment, ServiceRuntime } from '../src/main';
-import { PostgresServer, startPostgres } from './support/postgres';
+import { bootstrapLocalRoles, RdsPostgres, startRdsPostgres } from './support/rds-postgres';
 import { MIGRATIONS } from '../src/migrations';
 
 const LATEST = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
- * The service as `main` builds it, against a real PostgreSQL 16 with TLS: readiness reads the
- * schema, the writer's region migrates, the order API answers. Only the RDS role read is scripted.
+ * The service as `main` builds it, against an RDS-shaped PostgreSQL 16 (TLS required) with the
+ * bootstrap's roles (local passwords): readiness reads the schema, the writer's region migrates as
+ * the migration role, the order API answers as the application role. Only the RDS role read is
+ * scripted.
  */
-let postgres: PostgresServer & { readonly ca?: string };
+let postgres: RdsPostgres;
+let roles: Awaited<ReturnType<typeof bootstrapLocalRoles>>;
 const silent = (): void => undefined;
 const closers: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  postgres = await startPostgres({ tls: true });
+  postgres = await startRdsPostgres();
+  roles = await bootstrapLocalRoles(postgres);
 });
 afterAll(async () => {
   for (const close of closers) await close();
@@ -50,7 +54,7 @@ function runtime(role: 'writer' | 'forwarding-secondary'): ServiceRuntime {
     dynamoDb: () => ({ send: async () => ({}) as any }),
     // The production adapter, with the test server's CA instead of the RDS bundle.
     sql: (access, region, log) => {
-      const port = createPgSqlPort(access, region, log, [postgres.ca!]);
+      const port = createPgSqlPort(access, region, log, [postgres.ca]);
       closers.push(() => port.end());
       return port;
     },
@@ -66,13 +70,8 @@ function closeAfterwards<T extends { close(): Promise<void> }>(core: T): T {
 function environment(global: boolean) {
   return readEnvironment({
     AWS_REGION: 'us-east-1',
-    DB_HOST: 'localhost',
-    DB_READER_HOST: 'localhost',
-    DB_PORT: String(postgres.port),
-    DB_NAME: postgres.database,
-    DB_USER: postgres.user,
-    DB_AUTH: 'password',
-    DB_PASSWORD: postgres.password,
+    ...postgres.serviceEnvironment(roles.user, roles.password, roles.migrationUser),
+    DB_READER_HOST: postgres.hostname,
     DB_WRITE_FORWARD_CONSISTENCY: 'session',
     ...(global ? { DB_GLOBAL_CLUSTER_ID: 'aurora-trading-global-dev', DB_CLUSTER_ID: 'aurora-trading-primary-dev' } : {}),
   });
@@ -105,9 +104,13 @@ test('without a global cluster (a local run) the one endpoint is used for everyt
 test('every session sends apg_write_forward.consistency_mode=session (set per session, not left to the parameter group)', async () => {
   const core = closeAfterwards(buildService(environment(false), runtime('writer')));
   await core.migrate();
-  const port = createPgSqlPort(environment(false).database!.access!, 'us-east-1', silent, [postgres.ca!]);
+  const port = createPgSqlPort(environment(false).database!.access!, 'us-east-1', silent, [postgres.ca]);
   closers.push(() => port.end());
-  const { rows } = await port.execute({ host: 'localhost', port: postgres.port }, "SELECT current_setting('apg_write_forward.consistency_mode') AS mode", []);
+  const { rows } = await port.execute(
+    { host: postgres.hostname, port: postgres.port },
+    "SELECT current_setting('apg_write_forward.consistency_mode') AS mode",
+    [],
+  );
   expect(rows).toEqual([{ mode: 'session' }]);
 });
 

