@@ -21,7 +21,7 @@
  * but the failures here are across stacks (an import in one, the export in another) and across
  * releases, and its replacement flags come from the same create-only properties used here.
  */
-import { movedNamedResources, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from './replacements';
+import { movedNamedResources, Replacement, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from './replacements';
 
 /** Resource types whose replacement or removal loses data or breaks what depends on their identity. */
 export const STATEFUL_TYPES: readonly string[] = [
@@ -37,6 +37,10 @@ export const STATEFUL_TYPES: readonly string[] = [
   'AWS::Backup::BackupVault',
   'AWS::Route53::HostedZone',
   'AWS::CertificateManager::Certificate',
+  // Messages waiting in a queue (the events' dead-letter queue) are lost with it; a topic's email
+  // subscriptions must be confirmed again.
+  'AWS::SQS::Queue',
+  'AWS::SNS::Topic',
 ];
 
 /** A stateful replacement or removal that was reviewed and accepted. */
@@ -98,13 +102,12 @@ export function checkUpgrade(comparison: UpgradeComparison): UpgradeFindings {
       if (!STATEFUL_TYPES.includes(resource.Type) || acknowledged(old.stackId, logicalId)) continue;
       const kept = next?.template.Resources?.[logicalId];
       if (kept?.Type === resource.Type) continue;
-      const retained = resource.DeletionPolicy === 'Retain' || resource.DeletionPolicy === 'RetainExceptOnCreate';
       fail(
-        `${old.stackId}/${logicalId} (${resource.Type}) leaves ${next ? 'the template' : `with its stack ${old.stackId}`}: CloudFormation ${retained ? 'would orphan it (DeletionPolicy Retain)' : 'deletes it'}; acknowledge it in scripts/upgrade-gate.ts only with a reason`,
+        `${old.stackId}/${logicalId} (${resource.Type}) ${removalConsequence(resource, next !== undefined, old.stackId)}; acknowledge it in scripts/upgrade-gate.ts only with a reason`,
       );
     }
   }
-  return { failures, manualSteps: rebootSteps(release, before, after) };
+  return { failures, manualSteps: rebootSteps(release, before, after, replacements) };
 }
 
 function exportsOf(stacks: StackTemplate[]): Map<string, { stackId: string; value: string }> {
@@ -154,8 +157,26 @@ export function importedExportProblems(before: StackTemplate[], after: StackTemp
   return problems;
 }
 
-/** DB cluster parameter groups whose parameters change, or clusters given another group: reboot after deploying. */
-function rebootSteps(release: string, before: StackTemplate[], after: StackTemplate[]): string[] {
+/**
+ * What happens to a stateful resource that leaves: removed from a template, CloudFormation deletes
+ * it on the update (or keeps a snapshot, or orphans it, by its DeletionPolicy); in a stack that left
+ * the app, `cdk deploy` does nothing to it, and destroying that stack later does the same.
+ */
+function removalConsequence(resource: any, stackKept: boolean, stackId: string): string {
+  const policy = resource.DeletionPolicy ?? 'Delete';
+  const fate =
+    policy === 'Retain' || policy === 'RetainExceptOnCreate'
+      ? 'is orphaned (DeletionPolicy Retain): it stays, outside any stack'
+      : policy === 'Snapshot'
+        ? 'is deleted, with a final snapshot (DeletionPolicy Snapshot)'
+        : 'is deleted';
+  return stackKept
+    ? `leaves the template: on the update it ${fate}`
+    : `is in ${stackId}, which is no longer in the app: cdk deploy leaves that stack in place, and destroying it ${fate.replace(/^is /, 'means it is ')}`;
+}
+
+/** DB cluster parameter groups whose parameters change, or clusters given another (or a replaced) group: reboot after deploying. */
+function rebootSteps(release: string, before: StackTemplate[], after: StackTemplate[], replacements: readonly Replacement[]): string[] {
   const steps: string[] = [];
   for (const old of before) {
     const next = after.find((stack) => stack.stackId === old.stackId);
@@ -165,12 +186,16 @@ function rebootSteps(release: string, before: StackTemplate[], after: StackTempl
       const changedGroup =
         resource.Type === 'AWS::RDS::DBClusterParameterGroup' &&
         JSON.stringify(resource.Properties?.Parameters) !== JSON.stringify(updated.Properties?.Parameters);
+      const groupRef = updated.Properties?.DBClusterParameterGroupName?.Ref;
+      // A replaced group keeps the same Ref but is a new group to the cluster (Description and Family are create-only).
+      const replacedGroup =
+        groupRef !== undefined && replacements.some((replacement) => replacement.stackId === old.stackId && replacement.logicalId === groupRef);
       const otherGroup =
         resource.Type === 'AWS::RDS::DBCluster' &&
-        JSON.stringify(resource.Properties?.DBClusterParameterGroupName) !== JSON.stringify(updated.Properties?.DBClusterParameterGroupName);
+        (replacedGroup || JSON.stringify(resource.Properties?.DBClusterParameterGroupName) !== JSON.stringify(updated.Properties?.DBClusterParameterGroupName));
       if (changedGroup || otherGroup) {
         steps.push(
-          `${release}: ${old.stackId}/${logicalId} (${resource.Type}) ${changedGroup ? 'changes its parameters' : 'is given another parameter group'}: static parameters apply only after a reboot; pause the orchestrator, reboot the readers, then the writer, resume (docs: upgrades needing a reboot)`,
+          `${release}: ${old.stackId}/${logicalId} (${resource.Type}) ${changedGroup ? 'changes its parameters' : replacedGroup ? 'gets a replaced parameter group' : 'is given another parameter group'}: static parameters apply only after a reboot; pause the orchestrator, reboot the readers, then the writer, resume (docs: upgrades needing a reboot)`,
         );
       }
     }

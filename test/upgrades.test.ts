@@ -234,7 +234,9 @@ describe('upgrades from the recorded releases (upgrades/releases.json) to today'
           new RegExp(`^3a13891 \\(prod\\): us-east-1 AWS::S3::Bucket .* moves from PrimaryFoundation/${renamed} to PrimaryFoundation/${renamed}Renamed`),
         ),
         expect.stringMatching(
-          new RegExp(`^3a13891 \\(prod\\): PrimaryFoundation/${renamed} \\(AWS::S3::Bucket\\) leaves the template: CloudFormation would orphan it`),
+          new RegExp(
+            `^3a13891 \\(prod\\): PrimaryFoundation/${renamed} \\(AWS::S3::Bucket\\) leaves the template: on the update it is orphaned \\(DeletionPolicy Retain\\)`,
+          ),
         ),
       ]),
     );
@@ -271,5 +273,39 @@ describe('upgrades from the recorded releases (upgrades/releases.json) to today'
       );
     expect(run('3a13891 (prod)')).toEqual([]);
     expect(run('2e76783 (prod)')).toHaveLength(1);
+  });
+});
+
+describe('the gate on removals and replaced parameter groups', () => {
+  const schemasOfRegion = schemaSource();
+  const recorded = () => recordedReleases().find((candidate) => candidate.release === '3a13891' && candidate.configuration === 'prod')!;
+  const edited = (stackId: string, edit: (template: any) => void): StackTemplate[] =>
+    assemblyTemplates(sharedAssembly('prod')).map((stack) => {
+      if (stack.stackId !== stackId) return stack;
+      const template = JSON.parse(JSON.stringify(stack.template));
+      edit(template);
+      return { ...stack, template };
+    });
+  const run = (after: StackTemplate[]) => checkUpgrade({ release: '3a13891 (prod)', before: releaseTemplates(recorded()), after, schemasOf: schemasOfRegion });
+
+  test('a replaced parameter group (its Description is create-only) is a reboot step, though the cluster still names it by the same Ref', () => {
+    const after = edited('PrimaryData', (template) => {
+      const group = Object.values<any>(template.Resources).find((resource) => resource.Type === 'AWS::RDS::DBClusterParameterGroup')!;
+      group.Properties.Description = `${group.Properties.Description} (changed)`;
+    });
+    expect(run(after).manualSteps).toEqual([
+      expect.stringMatching(/^3a13891 \(prod\): PrimaryData\/\w+ \(AWS::RDS::DBCluster\) gets a replaced parameter group: .*reboot/),
+    ]);
+  });
+
+  test('a stack that leaves the app is named as such: its stateful resources stay until it is destroyed', () => {
+    const after = assemblyTemplates(sharedAssembly('prod')).filter((stack) => stack.stackId !== 'SecondaryData');
+    expect(run(after).failures).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^3a13891 \(prod\): SecondaryData\/\w+ \(AWS::RDS::DBCluster\) is in SecondaryData, which is no longer in the app: cdk deploy leaves that stack in place, and destroying it means it is deleted, with a final snapshot \(DeletionPolicy Snapshot\)/,
+        ),
+      ]),
+    );
   });
 });

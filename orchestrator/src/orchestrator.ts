@@ -213,10 +213,15 @@ async function saveStreak(
   );
 }
 
+/** Whether a value of the pause switch pauses automatic failover (the one rule verify-deployment reads it by too). */
+export function isPauseValue(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
+}
+
 async function readPaused(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<boolean> {
   try {
     const output = await deps.ssm.send(new GetParameterCommand({ Name: config.pauseParameterName }));
-    return output.Parameter?.Value?.trim().toLowerCase() === 'true';
+    return isPauseValue(output.Parameter?.Value);
   } catch (error) {
     if (errorName(error) === 'ParameterNotFound') return false;
     // An unreadable switch must not turn into an unwanted promotion.

@@ -14,6 +14,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { PlatformNames } from '../../lib/naming';
 import { AvailabilityZonesPort, checkAvailabilityZones } from './availability-zones';
 import { describeGlobalCluster } from './global-cluster';
+import { isPauseValue } from './orchestrator';
 
 /** Any SDK client: the checks send commands and read the answers. */
 export interface AwsPort {
@@ -29,7 +30,7 @@ export interface VerifyPorts {
   readonly ssm: (region: string) => AwsPort;
   readonly scheduler: (region: string) => AwsPort;
   readonly ec2: (region: string) => AvailabilityZonesPort;
-  /** GET `url` with `serverName` as TLS SNI and Host (the application's name, as Route 53 probes it). */
+  /** GET `url` with `serverName` as TLS SNI and Host (the application's name, the one its certificate holds). */
   readonly probe: (url: string, serverName: string) => Promise<{ status: number }>;
 }
 
@@ -157,14 +158,17 @@ export const CHECKS: readonly VerifyCheck[] = [
         return fail(`${names.auroraGlobalCluster()} has ${members.length} member(s) and ${writers.length} writer(s); expected 2 and 1`);
       const reader = members.find((member) => !member.IsWriter)!;
       const writerRegion = writers[0].DBClusterArn?.split(':')[3];
+      if (writerRegion !== target.primaryRegion) {
+        // Only the secondary cluster forwards writes (README, Data layer): after a failover the old
+        // primary is the reader and forwards nothing until the failback.
+        return pass(`failed over: the writer is in ${writerRegion}; the old primary (${reader.DBClusterArn}) does not forward writes until the failback`);
+      }
       if (reader.GlobalWriteForwardingStatus !== 'enabled') {
         return fail(
           `the reader ${reader.DBClusterArn} has write forwarding ${reader.GlobalWriteForwardingStatus ?? 'unset'}: the standby's service cannot write through it`,
         );
       }
-      return pass(
-        `writer in ${writerRegion}${writerRegion === target.primaryRegion ? '' : ' (failed over: the secondary writes)'}; the reader forwards writes`,
-      );
+      return pass(`writer in ${writerRegion}; the standby forwards writes`);
     },
   },
   {
@@ -179,6 +183,7 @@ export const CHECKS: readonly VerifyCheck[] = [
       for (const role of ROLES) {
         const cluster = (await ports.rds(regionOf(target, role)).send(new DescribeDBClustersCommand({ DBClusterIdentifier: names.auroraCluster(role) })))
           .DBClusters?.[0];
+        if ((cluster?.DBClusterMembers ?? []).length === 0) pending.push(`${names.auroraCluster(role)} has no instance`);
         for (const member of cluster?.DBClusterMembers ?? []) {
           instances += 1;
           if (member.DBClusterParameterGroupStatus !== 'in-sync')
@@ -226,17 +231,16 @@ export const CHECKS: readonly VerifyCheck[] = [
     run: async (target, ports) => {
       const names = new PlatformNames(target.suffix);
       const schedule = await ports.scheduler(target.secondaryRegion).send(new GetScheduleCommand({ Name: names.schedule('failover-orchestrator') }));
-      let paused = 'false (parameter absent)';
+      let paused: string | undefined;
       try {
-        paused =
-          (await ports.ssm(target.secondaryRegion).send(new GetParameterCommand({ Name: names.parameter('failover/paused') }))).Parameter?.Value ??
-          'unreadable';
+        paused = (await ports.ssm(target.secondaryRegion).send(new GetParameterCommand({ Name: names.parameter('failover/paused') }))).Parameter?.Value;
       } catch (error) {
+        // Absent counts as not paused, as the orchestrator reads it.
         if ((error as { name?: string }).name !== 'ParameterNotFound') throw error;
       }
       const problems = [
         ...(schedule.State !== 'ENABLED' ? [`schedule ${names.schedule('failover-orchestrator')} is ${schedule.State}`] : []),
-        ...(!paused.startsWith('false') ? [`${names.parameter('failover/paused')} is ${paused}: automatic failover is paused`] : []),
+        ...(isPauseValue(paused) ? [`${names.parameter('failover/paused')} is ${paused}: automatic failover is paused`] : []),
       ];
       return problems.length === 0 ? pass(`schedule ${schedule.ScheduleExpression} enabled, not paused`) : fail(problems.join('; '));
     },

@@ -234,3 +234,44 @@ test('a check that cannot read AWS fails with the reason instead of stopping the
   expect(byName['orchestrator-schedule']).toBe('fail');
   expect(Object.values(byName).filter((status) => status === 'fail')).toHaveLength(1);
 });
+
+describe('the states a check must read as AWS documents them', () => {
+  test('an absent pause parameter is not paused (as the orchestrator reads it); a disabled schedule fails', async () => {
+    const absent = healthy();
+    absent['ssm:GetParameterCommand'] = () => {
+      throw Object.assign(new Error('Parameter not found'), { name: 'ParameterNotFound' });
+    };
+    expect((await statuses(absent))['orchestrator-schedule']).toBe('pass');
+    const disabled = healthy();
+    disabled['scheduler:GetScheduleCommand'] = () => ({ State: 'DISABLED', ScheduleExpression: 'rate(1 minute)' });
+    const result = (await verifyDeployment(TARGET, ports(disabled))).find((check) => check.name === 'orchestrator-schedule')!;
+    expect(result).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/ is DISABLED/),
+    });
+  });
+
+  test('after a failover the old primary forwards nothing, by design: reported as failed over, not as broken', async () => {
+    const failedOver = healthy();
+    failedOver['rds:DescribeGlobalClustersCommand'] = () => ({
+      GlobalClusters: [
+        {
+          GlobalClusterMembers: [
+            { DBClusterArn: ARN('us-east-1', 'primary'), IsWriter: false, GlobalWriteForwardingStatus: 'disabled' },
+            { DBClusterArn: ARN('us-west-2', 'secondary'), IsWriter: true },
+          ],
+        },
+      ],
+    });
+    const result = (await verifyDeployment(TARGET, ports(failedOver))).find((check) => check.name === 'global-cluster')!;
+    expect(result).toMatchObject({ status: 'pass', detail: expect.stringMatching(/^failed over: the writer is in us-west-2/) });
+  });
+
+  test('a cluster without an instance is not "in-sync"', async () => {
+    const empty = healthy();
+    const original = empty['rds:DescribeDBClustersCommand'];
+    empty['rds:DescribeDBClustersCommand'] = (input, region) => (region === 'us-west-2' ? { DBClusters: [{ DBClusterMembers: [] }] } : original(input, region));
+    const result = (await verifyDeployment(TARGET, ports(empty))).find((check) => check.name === 'parameter-groups-in-sync')!;
+    expect(result).toMatchObject({ status: 'fail', detail: expect.stringContaining('aurora-trading-secondary-prod has no instance') });
+  });
+});

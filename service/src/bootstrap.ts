@@ -13,15 +13,17 @@
  *   also use nested memberships or indirect grants of the role", Aurora User Guide, *Creating a
  *   database account using IAM authentication*). So the master must never have the privileges of
  *   `rds_iam` through the migration role: it is that role's member WITH INHERIT FALSE, SET TRUE
+ *   while it sets the role's default privileges, and WITH SET FALSE (ADMIN only) afterwards
  *   (PostgreSQL 16), and sets the role's default privileges as the role (`SET ROLE`), not with
  *   `ALTER DEFAULT PRIVILEGES FOR ROLE`, which PostgreSQL 16 refuses without inheritance ("permission
  *   denied to change default privileges"). Why not other ways: ADMIN OPTION alone (what PostgreSQL
  *   16 gives a CREATEROLE creator) allows neither `SET ROLE` nor `FOR ROLE`; an inheriting
  *   membership is the defect this replaces.
  * - It all runs in one transaction, which ends with a check that the master does not have the
- *   privileges of `rds_iam` (an earlier version of this bootstrap made it inherit them through the
- *   migration role; running this one again in that database turns that membership's inheritance
- *   off). If the check fails, nothing is changed and the master's password still works.
+ *   privileges of `rds_iam`. An earlier version of this bootstrap made it inherit them through the
+ *   migration role; these statements turn that membership's inheritance off, but a master locked
+ *   out by it must first log in the IAM way to run them (README, the bootstrap step). If the check
+ *   fails, nothing is changed and the master's password still works.
  */
 import { SqlExecutor } from './sql';
 
@@ -81,6 +83,10 @@ export function bootstrapStatements(options: BootstrapOptions): string[] {
     `SET ROLE ${migrator}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${app}`,
     'RESET ROLE',
+    // And the SET option back off: no source says whether Aurora counts a membership the master may
+    // SET to as holding rds_iam, so what stays is the ADMIN-only membership PostgreSQL 16 gives every
+    // CREATEROLE creator anyway. The default privileges belong to the migration role and stay.
+    `GRANT ${migrator} TO CURRENT_USER WITH INHERIT FALSE, SET FALSE`,
     MASTER_KEEPS_PASSWORD_LOGIN,
   );
   return statements;
