@@ -84,17 +84,17 @@ export const CHECK_UPGRADE_TOOL = {
   usage: [
     'usage: npm run check-upgrade -- [--release <commit>] [--from <dir> --config <name>] [--help]',
     "  without --from: every recorded release (upgrades/releases.json), or only --release, against today's synth",
-    '  --from <dir>    templates downloaded from your account, <stack name>.json each, checked against --config <name>',
+    '  --from <dir>    templates downloaded from your account, <stack name>.json each, checked against --config <name>;',
+    '                  --release <commit> then names the release your account runs (for the acknowledgements that name one)',
   ].join('\n'),
   options: { release: { type: 'string' }, from: { type: 'string' }, config: { type: 'string' } },
 } as const satisfies ToolDefinition;
 
 async function main({ values }: ParsedCommandLine<typeof CHECK_UPGRADE_TOOL.options>): Promise<number> {
   if ((values.from === undefined) !== (values.config === undefined)) throw new UsageError('--from and --config go together');
-  if (values.from !== undefined && values.release !== undefined)
-    throw new UsageError('--release checks a recorded release; --from checks downloaded templates: give one');
+  // With --from, --release names the release the account runs (for the acknowledgements that name one).
   const releases = recordedReleases().filter((entry) => values.release === undefined || entry.release.startsWith(values.release));
-  if (values.release !== undefined && releases.length === 0) {
+  if (values.from === undefined && values.release !== undefined && releases.length === 0) {
     throw new UsageError(`no recorded release ${values.release}; recorded: ${[...new Set(recordedReleases().map((entry) => entry.release))].join(', ')}`);
   }
   const synths =
@@ -115,17 +115,7 @@ async function main({ values }: ParsedCommandLine<typeof CHECK_UPGRADE_TOOL.opti
     const schemasOf = schemaSource();
     const results: Array<[string, UpgradeFindings]> =
       values.from !== undefined
-        ? [
-            [
-              `${values.from} (config ${values.config})`,
-              checkUpgrade({
-                release: `${values.from} (config ${values.config})`,
-                before: downloadedTemplates(values.from, today[values.config!]),
-                after: today[values.config!],
-                schemasOf,
-              }),
-            ],
-          ]
+        ? [fromAccount(values.from, values.config!, values.release, today[values.config!], schemasOf)]
         : releases.map((entry) => {
             const release = `${entry.release} (${entry.configuration})`;
             return [release, checkUpgrade({ release, before: releaseTemplates(entry), after: today[entry.today], schemasOf })];
@@ -141,6 +131,25 @@ async function main({ values }: ParsedCommandLine<typeof CHECK_UPGRADE_TOOL.opti
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** The downloaded templates against today's; the stacks not downloaded are named, since their imports go unchecked. */
+function fromAccount(
+  dir: string,
+  config: string,
+  release: string | undefined,
+  today: StackTemplate[],
+  schemasOf: (region: string) => (type: string) => ResourceSchema | undefined,
+): [string, UpgradeFindings] {
+  const name = `${release ?? dir} (config ${config})`;
+  const before = downloadedTemplates(dir, today);
+  const missing = today.filter((stack) => !before.some((downloaded) => downloaded.stackId === stack.stackId)).map((stack) => stack.stackName);
+  if (missing.length > 0) {
+    process.stderr.write(
+      `not downloaded, so checked as new stacks (their imports in the account go unchecked): ${missing.join(', ')}; download them too if they exist\n`,
+    );
+  }
+  return [name, checkUpgrade({ release: name, before, after: today, schemasOf })];
 }
 
 function pick<T>(record: Readonly<Record<string, T>>, names: readonly string[]): Record<string, T> {

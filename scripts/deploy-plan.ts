@@ -53,7 +53,7 @@ export function plannedStacks(assemblyDir: string): PlannedStack[] {
       if (!reads.has(producer)) reads.set(producer, new Set());
       reads.get(producer)!.add(what);
     };
-    walk(stack.template.Resources, (key, value) => {
+    walk(stack.template, (key, value) => {
       if (key === 'Fn::ImportValue') {
         const exported = exporter.get(JSON.stringify(value));
         note(exported?.stackId, `imports its export ${exported?.outputId}`);

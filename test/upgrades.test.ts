@@ -1,6 +1,9 @@
 import { RawPlatformConfig } from '../lib/config';
 import { loadSchemas, movedNamedResources, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
-import { assemblyTemplates, RecordedRelease, recordedReleases, releaseTemplates, schemaSource } from '../scripts/check-upgrade';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { assemblyTemplates, downloadedTemplates, RecordedRelease, recordedReleases, releaseTemplates, schemaSource } from '../scripts/check-upgrade';
 import { checkUpgrade, importedExportProblems } from '../scripts/upgrade-gate';
 import { sharedAssembly } from './assemblies';
 import { SynthesizedPlatform, synthesizePlatform } from './helpers';
@@ -307,5 +310,19 @@ describe('the gate on removals and replaced parameter groups', () => {
         ),
       ]),
     );
+  });
+});
+
+describe('templates downloaded from an account (--from)', () => {
+  test('each <stack name>.json is matched to its stack; a file that names no stack is refused', () => {
+    const today = assemblyTemplates(sharedAssembly('prod'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'from-account-'));
+    const release = recordedReleases().find((candidate) => candidate.release === '3a13891' && candidate.configuration === 'prod')!;
+    for (const stack of releaseTemplates(release)) fs.writeFileSync(path.join(dir, `${stack.stackName}.json`), JSON.stringify(stack.template));
+    const downloaded = downloadedTemplates(dir, today);
+    expect(downloaded.map((stack) => stack.stackId).sort()).toEqual(today.map((stack) => stack.stackId).sort());
+    expect(checkUpgrade({ release: 'account', before: downloaded, after: today, schemasOf: schemaSource() }).failures).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'trading-dr-unknown-prod.json'), '{}');
+    expect(() => downloadedTemplates(dir, today)).toThrow(/trading-dr-unknown-prod.json names no stack of this configuration/);
   });
 });
