@@ -1,8 +1,8 @@
-import { RawPlatformConfig } from '../lib/config';
-import { loadSchemas, movedNamedResources, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RawPlatformConfig } from '../lib/config';
+import { loadSchemas, movedNamedResources, replacedResources, replacementProblems, ResourceSchema, StackTemplate } from '../scripts/replacements';
 import { assemblyTemplates, downloadedTemplates, RecordedRelease, recordedReleases, releaseTemplates, schemaSource } from '../scripts/check-upgrade';
 import { checkUpgrade, importedExportProblems } from '../scripts/upgrade-gate';
 import { sharedAssembly } from './assemblies';
