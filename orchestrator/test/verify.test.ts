@@ -51,7 +51,11 @@ function healthy(): Record<string, (input: any, region: string) => any> {
       Stacks: [{ Outputs: Object.entries(outputs[input.StackName] ?? {}).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }],
     }),
     'route53:GetHealthCheckStatusCommand': () => ({ HealthCheckObservations: checkers(8) }),
-    'route53:ListResourceRecordSetsCommand': () => ({ ResourceRecordSets: [record('primary', 100), record('secondary', 0)] }),
+    // The answers hold only for the request AWS would answer them to: a wrong request gets nothing.
+    'route53:ListResourceRecordSetsCommand': (input) =>
+      input.HostedZoneId === 'Z123' && input.StartRecordName === 'app.trading.acme-bank.net.' && input.StartRecordType === 'A'
+        ? { ResourceRecordSets: [record('primary', 100), record('secondary', 0)] }
+        : { ResourceRecordSets: [] },
     'rds:DescribeGlobalClustersCommand': () => ({
       GlobalClusters: [
         {
@@ -62,9 +66,10 @@ function healthy(): Record<string, (input: any, region: string) => any> {
         },
       ],
     }),
-    'rds:DescribeDBClustersCommand': (input, region) => ({
-      DBClusters: [members(input.DBClusterIdentifier.includes('primary') ? 'primary' : 'secondary', region)],
-    }),
+    'rds:DescribeDBClustersCommand': (input, region) => {
+      const role = region === 'us-east-1' ? 'primary' : 'secondary';
+      return input.DBClusterIdentifier === `aurora-trading-${role}-prod` ? { DBClusters: [members(role, region)] } : { DBClusters: [] };
+    },
     's3:GetBucketReplicationCommand': (input) => ({
       ReplicationConfiguration: {
         Rules: [
@@ -78,12 +83,21 @@ function healthy(): Record<string, (input: any, region: string) => any> {
         ],
       },
     }),
-    'scheduler:GetScheduleCommand': () => ({ State: 'ENABLED', ScheduleExpression: 'rate(1 minute)' }),
-    'ssm:GetParameterCommand': () => ({ Parameter: { Value: 'false' } }),
+    'scheduler:GetScheduleCommand': (input, region) => {
+      if (input.Name !== 'schedule-trading-failover-orchestrator-prod' || region !== 'us-west-2')
+        throw Object.assign(new Error('no such schedule'), { name: 'ResourceNotFoundException' });
+      return { State: 'ENABLED', ScheduleExpression: 'rate(1 minute)' };
+    },
+    'ssm:GetParameterCommand': (input, region) => {
+      if (input.Name !== '/trading-dr/prod/failover/paused' || region !== 'us-west-2')
+        throw Object.assign(new Error('Parameter not found'), { name: 'ParameterNotFound' });
+      return { Parameter: { Value: 'false' } };
+    },
     'ec2:DescribeAvailabilityZonesCommand': (_input, region) => ({
       AvailabilityZones: ['a', 'b', 'c'].map((letter) => ({ ZoneName: `${region}${letter}`, ZoneId: `${region}-az-${letter}`, State: 'available' })),
     }),
-    'probe:GET': () => ({ status: 200 }),
+    // The load balancer answers for the application's name only (its certificate, its listener rules).
+    'probe:GET': ({ serverName }) => ({ status: serverName === 'app.trading.acme-bank.net' ? 200 : 421 }),
   };
 }
 
@@ -103,7 +117,7 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
     ssm: port('ssm'),
     scheduler: port('scheduler'),
     ec2: port('ec2'),
-    probe: async (url) => answers['probe:GET']({ url }, ''),
+    probe: async (url, serverName) => answers['probe:GET']({ url, serverName }, ''),
   };
 }
 
@@ -123,7 +137,7 @@ const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => vo
   [
     'ready-secondary',
     'the standby answers 503',
-    (a) => void (a['probe:GET'] = ({ url }) => ({ status: url.includes('secondary') ? 503 : 200 })),
+    (a) => void (a['probe:GET'] = ({ url, serverName }) => ({ status: url.includes('secondary') || serverName !== 'app.trading.acme-bank.net' ? 503 : 200 })),
     /answered 503/,
   ],
   [
