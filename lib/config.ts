@@ -27,6 +27,8 @@ export interface RawPlatformConfig {
   readonly failoverProbeCount?: unknown;
   readonly failoverProbeIntervalSeconds?: unknown;
   readonly workload?: unknown;
+  readonly hostedZoneId?: unknown;
+  readonly hostedZoneNameServers?: unknown;
 }
 
 /** Every key an environment's configuration may set, in the order the README documents them. */
@@ -48,6 +50,8 @@ export const PLATFORM_CONFIG_KEYS: ReadonlyArray<keyof RawPlatformConfig> = [
   'failoverProbeCount',
   'failoverProbeIntervalSeconds',
   'workload',
+  'hostedZoneId',
+  'hostedZoneNameServers',
 ];
 
 /**
@@ -101,6 +105,8 @@ export interface PlatformConfig {
   readonly failover: FailoverPolicyConfig;
   /** The container both regions run. */
   readonly workload: WorkloadConfig;
+  /** An existing public hosted zone for `domainName`. @default - the platform creates the zone */
+  readonly hostedZone?: { readonly hostedZoneId: string; readonly nameServers: string[] };
 }
 
 /** Retention periods CloudWatch Logs accepts for `RetentionInDays`. */
@@ -287,6 +293,7 @@ export function resolvePlatformConfig(raw: RawPlatformConfig, repository?: Repos
   const primaryZones = problems.attempt(() => parseAvailabilityZones('primaryAvailabilityZones', raw.primaryAvailabilityZones, primaryRegion), []);
   const secondaryZones = problems.attempt(() => parseAvailabilityZones('secondaryAvailabilityZones', raw.secondaryAvailabilityZones, secondaryRegion), []);
 
+  const hostedZone = problems.attempt(() => parseHostedZone(raw), undefined);
   const workload = problems.attempt(() => parseWorkload(raw.workload, posture === Posture.PRODUCTION), undefined);
   if (workload && repository) problems.attempt(() => checkWorkloadDirectory(workload, (relativePath) => repository.exists(relativePath)), undefined);
 
@@ -314,7 +321,37 @@ export function resolvePlatformConfig(raw: RawPlatformConfig, repository?: Repos
     },
     logRetentionDays,
     domainName,
+    ...(hostedZone ? { hostedZone } : {}),
   };
+}
+
+/** Route 53 hosted zone ids: `Z` and upper-case letters and digits (Route 53 API Reference, HostedZone Id). */
+const HOSTED_ZONE_ID = /^Z[0-9A-Z]{1,31}$/;
+
+/**
+ * The existing zone: its id and its four name servers, both or neither. Route 53 gives every public
+ * zone a delegation set of four name servers (Route 53 Developer Guide, *NS and SOA records that
+ * Amazon Route 53 creates for a public hosted zone*).
+ */
+function parseHostedZone(raw: RawPlatformConfig): PlatformConfig['hostedZone'] {
+  const id = optionalString('hostedZoneId', raw.hostedZoneId);
+  const servers = raw.hostedZoneNameServers;
+  const given = servers !== undefined && servers !== null && servers !== '';
+  if (id === undefined && !given) return undefined;
+  if (id === undefined) throw ConfigError.of('hostedZoneId', null, 'is required with hostedZoneNameServers: both name the existing zone');
+  if (!HOSTED_ZONE_ID.test(id)) throw ConfigError.of('hostedZoneId', id, 'must be a Route 53 hosted zone id (Z followed by upper-case letters and digits)');
+  if (!given) {
+    throw ConfigError.of(
+      'hostedZoneNameServers',
+      null,
+      'is required with hostedZoneId: the four name servers of the zone (aws route53 get-hosted-zone --id <id> --query DelegationSet.NameServers), which the orchestrator asks',
+    );
+  }
+  const list = typeof servers === 'string' ? servers.split(',').map((server) => server.trim()) : servers;
+  if (!Array.isArray(list) || list.length !== 4 || !list.every((server) => typeof server === 'string' && /^([a-z0-9-]+\.)+[a-z]{2,63}\.?$/.test(server))) {
+    throw ConfigError.of('hostedZoneNameServers', servers, "must name the zone's four name servers (a comma-separated list or array of DNS names)");
+  }
+  return { hostedZoneId: id, nameServers: (list as string[]).map((server) => server.replace(/\.$/, '')) };
 }
 
 function optionalString(key: string, value: unknown): string | undefined {

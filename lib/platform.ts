@@ -231,6 +231,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     description: 'Trading DR hosted zone, health checks and weighted failover records',
     names,
     domainName: config.domainName,
+    existingZone: config.hostedZone,
     readinessPath: config.workload.readinessPath,
     primary: {
       loadBalancerDnsName: primaryService.trading.loadBalancer.loadBalancerDnsName,
@@ -269,7 +270,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     secondaryReadinessUrl: readinessUrl(secondaryService, secondaryService.trading.loadBalancer.loadBalancerDnsName),
     probeServerName: config.primary.certificateArn ? `${APPLICATION_RECORD_NAME}.${config.domainName}` : undefined,
     applicationHostName: `${APPLICATION_RECORD_NAME}.${config.domainName}`,
-    nameServers: crossRegionValue(globalTraffic, 'HostedZoneNameServers', Fn.join(',', globalTraffic.hostedZone.hostedZoneNameServers ?? [])),
+    nameServers: crossRegionValue(globalTraffic, 'HostedZoneNameServers', Fn.join(',', globalTraffic.nameServers)),
     secondaryLoadBalancerDnsName: secondaryService.trading.loadBalancer.loadBalancerDnsName,
     alarmTopic: secondaryFoundation.alarmTopic,
     alarmTopicKey: secondaryFoundation.encryptionKey,

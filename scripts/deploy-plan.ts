@@ -22,6 +22,8 @@ export interface PlannedStack {
   readonly outputs: readonly string[];
   /** ACM certificates its HTTPS listeners serve, which must be issued before it deploys. */
   readonly certificates: readonly string[];
+  /** It creates the hosted zone (not an existing one): the domain is delegated to it after the deploy. */
+  readonly createsHostedZone: boolean;
 }
 
 /** The stacks of an assembly, with the reasons for their order read from the templates. */
@@ -73,6 +75,7 @@ export function plannedStacks(assemblyDir: string): PlannedStack[] {
         reason: reads.has(dependency) ? [...reads.get(dependency)!].join(', ') : 'declared in lib/platform.ts (addStackDependency, with its reason there)',
       })),
       outputs: Object.keys(stack.template.Outputs ?? {}),
+      createsHostedZone: Object.values<any>(stack.template.Resources ?? {}).some((resource) => resource.Type === 'AWS::Route53::HostedZone'),
       certificates: Object.values<any>(stack.template.Resources ?? {})
         .filter((resource) => resource.Type === 'AWS::ElasticLoadBalancingV2::Listener')
         .flatMap((resource) => (resource.Properties?.Certificates ?? []).map((certificate: any) => certificate.CertificateArn))
@@ -153,7 +156,7 @@ export function formatDeployPlan(name: string, suffix: string, stacks: readonly 
       `   npm run db-bootstrap -- --config ${name} --confirm db-bootstrap-${suffix}`,
     );
   }
-  const zone = stacks.find((stack) => stack.outputs.includes('HostedZoneNameServers'));
+  const zone = stacks.find((stack) => stack.createsHostedZone && stack.outputs.includes('HostedZoneNameServers'));
   if (zone) {
     lines.push(
       '',

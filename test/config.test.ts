@@ -250,6 +250,29 @@ describe('resource names', () => {
   });
 });
 
+describe('an existing hosted zone', () => {
+  const SERVERS = 'ns-1.awsdns-01.org,ns-2.awsdns-02.co.uk,ns-3.awsdns-03.com,ns-4.awsdns-04.net';
+  test('its id and its four name servers, both or neither', () => {
+    expect(resolvePlatformConfig({ hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneNameServers: SERVERS }).hostedZone).toEqual({
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      nameServers: SERVERS.split(','),
+    });
+    expect(resolvePlatformConfig({}).hostedZone).toBeUndefined();
+  });
+
+  test.each([
+    [{ hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, /hostedZoneNameServers=null: is required with hostedZoneId/],
+    [{ hostedZoneNameServers: SERVERS }, /hostedZoneId=null: is required with hostedZoneNameServers/],
+    [{ hostedZoneId: 'zone-1', hostedZoneNameServers: SERVERS }, /hostedZoneId="zone-1": must be a Route 53 hosted zone id/],
+    [
+      { hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneNameServers: 'ns-1.awsdns-01.org' },
+      /hostedZoneNameServers="ns-1.awsdns-01.org": must name the zone's four name servers/,
+    ],
+  ])('%j is refused', (raw, message) => {
+    expect(() => resolvePlatformConfig(raw)).toThrow(message);
+  });
+});
+
 describe('availability zone names (lib/availability-zones.ts)', () => {
   test('every supported region has at least three published zones, so its default and its message are never empty', () => {
     for (const region of SUPPORTED_REGIONS) expect([region, publishedZoneNames(region).length >= 3]).toEqual([region, true]);

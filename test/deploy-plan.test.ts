@@ -56,6 +56,7 @@ test('a dependency cycle is reported, never planned', () => {
     after: after.map((dependency) => ({ stackId: dependency, reason: 'test' })),
     outputs: [],
     certificates: [],
+    createsHostedZone: false,
   });
   expect(() => deployWaves([stack('A', ['B']), stack('B', ['A'])])).toThrow('cycle among A, B');
 });

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { maxEnvironmentSuffixLength } from '../lib/naming';
+import { formatDeployPlan, plannedStacks } from '../scripts/deploy-plan';
 import { allResources, nagFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
 
 const ACCOUNT = '123456789012';
@@ -7,7 +8,9 @@ const CERT_EAST = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0b6a1f4e-2c3d-4e
 const CERT_WEST = `arn:aws:acm:us-west-2:${ACCOUNT}:certificate/1c7b2a5f-3d4e-4f60-9bac-1d2e3f4a5b6c`;
 const LONGEST_SUFFIX = 'x'.repeat(maxEnvironmentSuffixLength());
 
-/** One synth with every non-default setting: HTTPS, 30-day retention, explicit account, longest suffix. */
+const EXISTING_ZONE = { id: 'Z0123456789ABCDEFGHIJ', nameServers: ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.co.uk', 'ns-3.awsdns-03.com', 'ns-4.awsdns-04.net'] };
+
+/** One synth with every non-default setting: HTTPS, 30-day retention, explicit account, longest suffix, an existing zone. */
 let platform: SynthesizedPlatform;
 beforeAll(() => {
   platform = synthesizePlatform({
@@ -18,6 +21,27 @@ beforeAll(() => {
     primaryCertificateArn: CERT_EAST,
     secondaryCertificateArn: CERT_WEST,
     domainName: 'trading.acme-bank.com',
+    hostedZoneId: EXISTING_ZONE.id,
+    hostedZoneNameServers: EXISTING_ZONE.nameServers.join(','),
+  });
+});
+
+describe('an existing hosted zone (hostedZoneId): a production first deploy needs no HTTP phase', () => {
+  test('the zone is referenced, not created: records go into it, and destroy never removes it', () => {
+    platform.templates.GlobalTraffic.resourceCountIs('AWS::Route53::HostedZone', 0);
+    const records = Object.values<any>(platform.templates.GlobalTraffic.toJSON().Resources).filter((resource) => resource.Type === 'AWS::Route53::RecordSet');
+    expect(records.map((record) => record.Properties.HostedZoneId)).toEqual([EXISTING_ZONE.id, EXISTING_ZONE.id]);
+  });
+
+  test("the orchestrator asks the zone's configured name servers", () => {
+    expect(platform.templates.GlobalTraffic.toJSON().Outputs.HostedZoneNameServers.Value).toBe(EXISTING_ZONE.nameServers.join(','));
+  });
+
+  test('the deploy plan has no delegation step, and checks the certificates first', () => {
+    const plan = formatDeployPlan('live', LONGEST_SUFFIX, plannedStacks(platform.app.synth().directory));
+    expect(plan).not.toContain('Delegate the domain');
+    expect(plan).toContain(`aws acm describe-certificate --region us-east-1 --certificate-arn ${CERT_EAST}`);
+    expect(plan).not.toMatch(/protocol=http\b/);
   });
 });
 

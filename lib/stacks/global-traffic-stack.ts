@@ -17,6 +17,13 @@ export interface RoutedRegion {
   readonly port: number;
 }
 
+/** A public hosted zone that exists already (its records and delegation are the owner's). */
+export interface ExistingHostedZone {
+  readonly hostedZoneId: string;
+  /** Its delegation set (`aws route53 get-hosted-zone`): the orchestrator asks them for the application's name. */
+  readonly nameServers: string[];
+}
+
 export interface GlobalTrafficStackProps extends StackProps {
   readonly names: PlatformNames;
   readonly domainName: string;
@@ -26,6 +33,13 @@ export interface GlobalTrafficStackProps extends StackProps {
   readonly secondary: RoutedRegion;
   /** Path the health checks probe through each load balancer. @default READINESS_PATH */
   readonly readinessPath?: string;
+  /**
+   * Use this zone for `domainName` instead of creating one: its certificates can be validated in it
+   * before the first deploy, so a production environment never needs an HTTP phase. The zone is
+   * referenced, never owned: `cdk destroy` removes the platform's records and health checks only.
+   * @default - the stack creates the zone, and the domain is delegated to it after the first deploy
+   */
+  readonly existingZone?: ExistingHostedZone;
 }
 
 /**
@@ -34,16 +48,29 @@ export interface GlobalTrafficStackProps extends StackProps {
  * primary region, and its records and health checks keep working when that region is down.
  */
 export class GlobalTrafficStack extends Stack {
-  public readonly hostedZone: route53.PublicHostedZone;
+  public readonly hostedZone: route53.IPublicHostedZone;
+  /** The zone's name servers: the created zone's (a token), or the existing zone's as configured. */
+  public readonly nameServers: string[];
   public readonly routing: WeightedFailoverRouting;
 
   constructor(scope: Construct, id: string, props: GlobalTrafficStackProps) {
     super(scope, id, props);
 
-    this.hostedZone = new route53.PublicHostedZone(this, 'HostedZone', {
-      zoneName: props.domainName,
-      comment: `Trading DR platform (${props.names.suffix})`,
-    });
+    if (props.existingZone) {
+      this.hostedZone = route53.PublicHostedZone.fromPublicHostedZoneAttributes(this, 'ExistingHostedZone', {
+        hostedZoneId: props.existingZone.hostedZoneId,
+        zoneName: props.domainName,
+      });
+      this.nameServers = props.existingZone.nameServers;
+    } else {
+      // Construct id kept: environments deployed before the existing-zone option own this zone.
+      const created = new route53.PublicHostedZone(this, 'HostedZone', {
+        zoneName: props.domainName,
+        comment: `Trading DR platform (${props.names.suffix})`,
+      });
+      this.hostedZone = created;
+      this.nameServers = created.hostedZoneNameServers ?? [];
+    }
 
     this.routing = new WeightedFailoverRouting(this, 'Routing', {
       zone: this.hostedZone,
@@ -59,8 +86,8 @@ export class GlobalTrafficStack extends Stack {
 
     new CfnOutput(this, 'HostedZoneId', { value: this.hostedZone.hostedZoneId, description: 'Route 53 hosted zone id' });
     new CfnOutput(this, 'HostedZoneNameServers', {
-      value: Fn.join(',', this.hostedZone.hostedZoneNameServers ?? []),
-      description: 'Delegate the domain to these name servers',
+      value: Fn.join(',', this.nameServers),
+      description: props.existingZone ? 'Name servers of the existing zone (as configured)' : 'Delegate the domain to these name servers',
     });
     new CfnOutput(this, 'ApplicationUrl', {
       value: `${props.primary.protocol === route53.HealthCheckType.HTTPS ? 'https' : 'http'}://${APPLICATION_RECORD_NAME}.${props.domainName}`,
