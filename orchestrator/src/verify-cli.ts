@@ -51,6 +51,7 @@ async function main({ values }: ParsedCommandLine<typeof VERIFY_TOOL.options>): 
         primaryRegion: config.primary.region,
         secondaryRegion: config.secondary.region,
         availabilityZones: { primary: config.primary.availabilityZones, secondary: config.secondary.availabilityZones },
+        nameServers: config.hostedZone?.nameServers,
       },
       sdk.sdkPorts(profile),
     );

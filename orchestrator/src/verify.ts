@@ -7,7 +7,7 @@
  */
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
-import { GetHealthCheckStatusCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { GetHealthCheckStatusCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetBucketReplicationCommand } from '@aws-sdk/client-s3';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -43,6 +43,8 @@ export interface VerifyTarget {
   readonly primaryRegion: string;
   readonly secondaryRegion: string;
   readonly availabilityZones: { readonly primary: readonly string[]; readonly secondary: readonly string[] };
+  /** The existing zone's name servers as configured (`hostedZoneNameServers`). @default - the platform created the zone */
+  readonly nameServers?: readonly string[];
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
@@ -112,6 +114,27 @@ export const CHECKS: readonly VerifyCheck[] = [
         reports.push(`${role} ${id}: ${successes} of ${observations.length} checkers report success${ok ? '' : ' (UNHEALTHY)'}`);
       }
       return healthy ? pass(reports.join('; ')) : fail(reports.join('; '));
+    },
+  },
+  {
+    name: 'hosted-zone',
+    description:
+      "the hosted zone is domainName's, and its name servers are the ones the orchestrator asks (the stack's output, or hostedZoneNameServers for an existing zone)",
+    calls: 'cloudformation:DescribeStacks (HostedZoneId, HostedZoneNameServers), route53:GetHostedZone',
+    run: async (target, ports) => {
+      const names = new PlatformNames(target.suffix);
+      const zoneId = await stackOutput(ports, target.primaryRegion, names.stack('dns'), 'HostedZoneId');
+      const asked = await stackOutput(ports, target.primaryRegion, names.stack('dns'), 'HostedZoneNameServers');
+      const zone = await ports.route53.send(new GetHostedZoneCommand({ Id: zoneId }));
+      const actual: string[] = (zone.DelegationSet?.NameServers ?? []).map((server: string) => server.replace(/\.$/, '')).sort();
+      const expected = [...(target.nameServers ?? asked.split(','))].map((server) => server.replace(/\.$/, '')).sort();
+      const problems = [
+        ...(zone.HostedZone?.Name !== `${target.domainName}.` ? [`zone ${zoneId} is ${zone.HostedZone?.Name}, not ${target.domainName}.`] : []),
+        ...(JSON.stringify(actual) !== JSON.stringify(expected)
+          ? [`its name servers are ${actual.join(', ')}; the orchestrator asks ${expected.join(', ')}`]
+          : []),
+      ];
+      return problems.length === 0 ? pass(`${zoneId} (${target.domainName}) served by ${actual.join(', ')}`) : fail(problems.join('; '));
     },
   },
   {

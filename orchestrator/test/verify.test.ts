@@ -22,7 +22,12 @@ function healthy(): Record<string, (input: any, region: string) => any> {
   const outputs: Record<string, Record<string, string>> = {
     'trading-dr-service-primary-prod': { LoadBalancerDnsName: 'alb-primary.us-east-1.elb.amazonaws.com' },
     'trading-dr-service-secondary-prod': { LoadBalancerDnsName: 'alb-secondary.us-west-2.elb.amazonaws.com' },
-    'trading-dr-dns-prod': { PrimaryHealthCheckId: 'hc-primary', SecondaryHealthCheckId: 'hc-secondary', HostedZoneId: 'Z123' },
+    'trading-dr-dns-prod': {
+      PrimaryHealthCheckId: 'hc-primary',
+      SecondaryHealthCheckId: 'hc-secondary',
+      HostedZoneId: 'Z123',
+      HostedZoneNameServers: 'ns-1.awsdns-01.org,ns-2.awsdns-02.co.uk,ns-3.awsdns-03.com,ns-4.awsdns-04.net',
+    },
     'trading-dr-foundation-primary-prod': { FilesBucketName: 'files-east' },
     'trading-dr-foundation-secondary-prod': { FilesBucketName: 'files-west' },
   };
@@ -51,6 +56,15 @@ function healthy(): Record<string, (input: any, region: string) => any> {
       Stacks: [{ Outputs: Object.entries(outputs[input.StackName] ?? {}).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }],
     }),
     'route53:GetHealthCheckStatusCommand': () => ({ HealthCheckObservations: checkers(8) }),
+    'route53:GetHostedZoneCommand': (input) =>
+      input.Id === 'Z123'
+        ? {
+            HostedZone: { Id: '/hostedzone/Z123', Name: 'trading.acme-bank.net.' },
+            DelegationSet: { NameServers: ['ns-3.awsdns-03.com', 'ns-1.awsdns-01.org', 'ns-4.awsdns-04.net', 'ns-2.awsdns-02.co.uk'] },
+          }
+        : (() => {
+            throw Object.assign(new Error('No hosted zone found'), { name: 'NoSuchHostedZone' });
+          })(),
     // The answers hold only for the request AWS would answer them to: a wrong request gets nothing.
     'route53:ListResourceRecordSetsCommand': (input) =>
       input.HostedZoneId === 'Z123' && input.StartRecordName === 'app.trading.acme-bank.net.' && input.StartRecordType === 'A'
@@ -134,6 +148,16 @@ test('a healthy deployment passes every check; the checks not built yet are repo
 
 /** Each breaks exactly one check. */
 const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => void, RegExp]> = [
+  [
+    'hosted-zone',
+    'the zone was recreated (new name servers) and the orchestrator still asks the old ones',
+    (a) =>
+      void (a['route53:GetHostedZoneCommand'] = () => ({
+        HostedZone: { Id: '/hostedzone/Z123', Name: 'trading.acme-bank.net.' },
+        DelegationSet: { NameServers: ['ns-9.awsdns-09.org', 'ns-8.awsdns-08.co.uk', 'ns-7.awsdns-07.com', 'ns-6.awsdns-06.net'] },
+      })),
+    /its name servers are ns-6\.awsdns-06\.net, .*; the orchestrator asks ns-1\.awsdns-01\.org/,
+  ],
   [
     'ready-secondary',
     'the standby answers 503',
