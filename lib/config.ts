@@ -325,7 +325,12 @@ export function resolvePlatformConfig(raw: RawPlatformConfig, repository?: Repos
   };
 }
 
-/** Route 53 hosted zone ids: `Z` and upper-case letters and digits (Route 53 API Reference, HostedZone Id). */
+/**
+ * Route 53 hosted zone ids: at most 32 characters (Route 53 API Reference, *HostedZone*: "Length
+ * Constraints: Maximum length of 32"). That they start with `Z` and hold upper-case letters and
+ * digits is what Route 53 assigns, not a documented rule; verify-deployment's `hosted-zone` check
+ * reads the zone itself.
+ */
 const HOSTED_ZONE_ID = /^Z[0-9A-Z]{1,31}$/;
 
 /**

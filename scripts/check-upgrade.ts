@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { assemblyStacks, readTemplate } from './assembly-stacks';
 import { synthesize } from './cdk-synth';
 import { ParsedCommandLine, runToolProcess, ToolDefinition, UsageError } from './command-line';
 import { loadSchemas, ResourceSchema, StackTemplate } from './replacements';
@@ -43,15 +44,12 @@ export function releaseTemplates(release: RecordedRelease): StackTemplate[] {
 
 /** The stacks of a synthesized cloud assembly. */
 export function assemblyTemplates(dir: string): StackTemplate[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-  return Object.entries<any>(manifest.artifacts)
-    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-    .map(([stackId, artifact]) => ({
-      stackId,
-      stackName: artifact.properties.stackName ?? stackId,
-      region: String(artifact.environment).split('/').pop() ?? '',
-      template: JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8')),
-    }));
+  return assemblyStacks(dir).map(({ stackId, stackName, region, templateFile }) => ({
+    stackId,
+    stackName,
+    region,
+    template: readTemplate(dir, { templateFile }),
+  }));
 }
 
 /**

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeAssemblySource } from './assembly-source';
+import { assemblyStacks, readTemplate } from './assembly-stacks';
 import { synthesize } from './cdk-synth';
 import { ParsedCommandLine, runToolProcess, ToolDefinition, UsageError } from './command-line';
 import { CONFIG_DIRECTORY, configDirectory } from '../lib/environments';
@@ -28,20 +29,7 @@ export interface PlannedStack {
 
 /** The stacks of an assembly, with the reasons for their order read from the templates. */
 export function plannedStacks(assemblyDir: string): PlannedStack[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'));
-  const stacks = Object.entries<any>(manifest.artifacts)
-    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-    .map(([stackId, artifact]) => {
-      const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(String(artifact.environment)) ?? [];
-      return {
-        stackId,
-        stackName: artifact.properties.stackName ?? stackId,
-        account: /^\d{12}$/.test(account ?? '') ? account : undefined,
-        region,
-        dependencies: (artifact.dependencies ?? []).filter((dependency: string) => manifest.artifacts[dependency]?.type === 'aws:cloudformation:stack'),
-        template: JSON.parse(fs.readFileSync(path.join(assemblyDir, artifact.properties.templateFile), 'utf8')),
-      };
-    });
+  const stacks = assemblyStacks(assemblyDir).map((stack) => ({ ...stack, template: readTemplate(assemblyDir, stack) }));
   const exporter = new Map<string, { stackId: string; outputId: string }>();
   for (const stack of stacks) {
     for (const [outputId, output] of Object.entries<any>(stack.template.Outputs ?? {})) {

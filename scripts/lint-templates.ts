@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { assemblyStacks } from './assembly-stacks';
 import { ParsedCommandLine, runToolProcess, ToolDefinition } from './command-line';
 
 export interface StackTemplate {
@@ -28,16 +29,10 @@ const LEVEL_BITS: Record<string, number> = { Error: 2, Warning: 4, Informational
 
 /** Stack templates listed in the assembly manifest, with the region each deploys to. */
 export function stackTemplates(assemblyDir: string): StackTemplate[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'));
-  return Object.entries<any>(manifest.artifacts)
-    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-    .map(([stackId, artifact]) => {
-      const region = String(artifact.environment).split('/').pop() ?? '';
-      if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
-        throw new Error(`stack ${stackId} has no concrete region (${artifact.environment}); cfn-lint needs one`);
-      }
-      return { stackId, region, templateFile: path.join(assemblyDir, artifact.properties.templateFile) };
-    });
+  return assemblyStacks(assemblyDir).map(({ stackId, region, templateFile }) => {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new Error(`stack ${stackId} has no concrete region (${region}); cfn-lint needs one`);
+    return { stackId, region, templateFile: path.join(assemblyDir, templateFile) };
+  });
 }
 
 /** Lints `templates`, each against its own region; results in the order given. */

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { assemblyStacks } from './assembly-stacks';
 import { RELEASES_DIRECTORY, RecordedRelease, recordedReleases } from './check-upgrade';
 import { ParsedCommandLine, runToolProcess, ToolDefinition, UsageError } from './command-line';
 import { UPGRADE_CONFIGURATIONS } from './upgrade-configurations';
@@ -34,20 +35,16 @@ function main({ values }: ParsedCommandLine<typeof RECORD_RELEASE_TOOL.options>)
   if (!/^[0-9a-f]{7,40}$/.test(entry.release)) throw new UsageError(`--release must be a commit id, got ${JSON.stringify(entry.release)}`);
   if (!/^[a-z0-9-]+$/.test(entry.configuration)) throw new UsageError(`--configuration must be lowercase letters, digits and hyphens`);
   if (!(entry.today in UPGRADE_CONFIGURATIONS)) throw new UsageError(`--today must be one of ${Object.keys(UPGRADE_CONFIGURATIONS).join(', ')}`);
-  const manifestFile = path.join(values.assembly!, 'manifest.json');
-  if (!fs.existsSync(manifestFile)) throw new Error(`no cloud assembly in ${values.assembly}`);
-  const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+  if (!fs.existsSync(path.join(values.assembly!, 'manifest.json'))) throw new Error(`no cloud assembly in ${values.assembly}`);
   const destination = path.join(RELEASES_DIRECTORY, entry.release, entry.configuration);
   fs.mkdirSync(destination, { recursive: true });
-  const stacks = Object.entries<any>(manifest.artifacts)
-    .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-    .map(([stackId, artifact]) => ({
-      stackId,
-      stackName: artifact.properties.stackName ?? stackId,
-      region: String(artifact.environment).split('/').pop(),
-      templateFile: artifact.properties.templateFile,
-      dependencies: (artifact.dependencies ?? []).filter((dependency: string) => manifest.artifacts[dependency]?.type === 'aws:cloudformation:stack'),
-    }));
+  const stacks = assemblyStacks(values.assembly!).map(({ stackId, stackName, region, templateFile, dependencies }) => ({
+    stackId,
+    stackName,
+    region,
+    templateFile,
+    dependencies,
+  }));
   for (const stack of stacks) fs.copyFileSync(path.join(values.assembly!, stack.templateFile), path.join(destination, stack.templateFile));
   fs.writeFileSync(path.join(destination, 'stacks.json'), `${JSON.stringify(stacks, null, 2)}\n`);
   const registryFile = path.join(RELEASES_DIRECTORY, '..', 'releases.json');

@@ -12,6 +12,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { offlineCliEnvironment } from '../scripts/cdk-synth';
 import { UPGRADE_CONFIGURATIONS } from '../scripts/upgrade-configurations';
 
 export const REPOSITORY_ROOT = path.join(__dirname, '..');
@@ -90,21 +91,10 @@ function cliArguments(outDir: string, environment: string): string[] {
   return ['synth', '--no-lookups', '--no-notices', '--quiet', '--output', outDir, ...SHARED_ENVIRONMENTS[environment]];
 }
 
-/**
- * The environment of the CLI: no AWS or CDK variable of the caller's (so no credentials, account,
- * profile or region from the shell, a CI runner's role included), no telemetry, and the built-in
- * template validation left on (the unit tests turn it off), the way a fresh machine runs it.
- */
-export function offlineCliEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^(AWS|CDK)_/.test(key) && key !== ENVIRONMENT_VARIABLE) env[key] = value;
-  return {
-    ...env,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DISABLE_CLI_TELEMETRY: 'true',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_CONFIG_FILE: '/dev/null',
-  };
+/** The CLI's offline environment, without the variable that publishes the shared assemblies to the workers. */
+function sharedCliEnvironment(): NodeJS.ProcessEnv {
+  const { [ENVIRONMENT_VARIABLE]: _published, ...base } = process.env;
+  return offlineCliEnvironment(base);
 }
 
 /** A synth takes about 10 s here; one that hangs fails the run instead of stalling it. */
@@ -115,7 +105,7 @@ export function runCdk(args: string[]): Promise<{ status: number | null; stdout:
   return new Promise((resolve, reject) => {
     const child = spawn(path.join(REPOSITORY_ROOT, 'node_modules', '.bin', 'cdk'), args, {
       cwd: REPOSITORY_ROOT,
-      env: offlineCliEnvironment(),
+      env: sharedCliEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: CLI_TIMEOUT_MS,
     });

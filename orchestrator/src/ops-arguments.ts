@@ -87,10 +87,9 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles, 
   const allowed: readonly string[] = [...COMMON_FLAGS, ...PER_COMMAND[command]];
   const given = parsed.values as Record<string, string | undefined>;
   for (const flag of Object.keys(given)) if (!allowed.includes(flag)) throw new UsageError(`--${flag} is not a flag of ${command}`);
-  const values = new Map(Object.entries(given).map(([flag, value]) => [`--${flag}`, value!]));
-  const configName = values.get('--config');
+  const configName = given['config'];
   const config = configName === undefined ? undefined : selectedConfig(configName, files);
-  const environment = values.get('--environment') ?? config?.environmentSuffix;
+  const environment = given['environment'] ?? config?.environmentSuffix;
   if (environment === undefined) throw new UsageError('--config <name> or --environment <suffix> is required');
   try {
     validateEnvironmentSuffix(environment);
@@ -104,7 +103,7 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles, 
     );
   }
   const region = (flag: string, fallback: string): string => {
-    const value = values.get(flag) ?? fallback;
+    const value = given[flag.slice(2)] ?? fallback;
     if (!SUPPORTED_REGIONS.includes(value))
       throw new UsageError(`${flag} ${JSON.stringify(value)} is not a region the platform supports (${SUPPORTED_REGIONS.join(', ')})`);
     return value;
@@ -120,7 +119,7 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles, 
     }
   }
   if (primaryRegion === secondaryRegion) throw new UsageError(`--primary-region and --secondary-region must differ (both ${primaryRegion})`);
-  const rawTimeout = values.get('--timeout-seconds') ?? '900';
+  const rawTimeout = given['timeout-seconds'] ?? '900';
   if (!/^\d+$/.test(rawTimeout) || Number(rawTimeout) < 60 || Number(rawTimeout) > 86_400) {
     throw new UsageError(`--timeout-seconds must be an integer from 60 to 86400, got ${JSON.stringify(rawTimeout)}`);
   }
@@ -129,25 +128,25 @@ export function parseOpsArguments(argv: readonly string[], files?: ConfigFiles, 
   let loadRate: number | undefined;
   let protocol: OpsArguments['protocol'];
   if (command === 'switchover') {
-    const value = values.get('--to');
+    const value = given['to'];
     if (value !== 'primary' && value !== 'secondary') throw new UsageError(`--to must be primary or secondary, got ${JSON.stringify(value ?? '')}`);
     to = value;
   } else if (command === 'drill') {
-    domain = values.get('--domain') ?? config?.domainName;
+    domain = given['domain'] ?? config?.domainName;
     if (domain === undefined) throw new UsageError('--domain is required without --config');
     if (!DOMAIN.test(domain)) throw new UsageError(`--domain ${JSON.stringify(domain)} is not a lowercase DNS name`);
-    const rawRate = values.get('--load-rate') ?? '20';
+    const rawRate = given['load-rate'] ?? '20';
     if (!/^\d+$/.test(rawRate) || Number(rawRate) > 2000) throw new UsageError(`--load-rate must be an integer from 0 to 2000, got ${JSON.stringify(rawRate)}`);
     loadRate = Number(rawRate);
     protocol = config?.protocol === 'http' ? 'http' : 'https';
   }
-  const profileFlag = values.get('--profile');
+  const profileFlag = given['profile'];
   const environmentProfile = env.AWS_PROFILE?.trim() || undefined;
   return {
     command,
     environment,
     configName,
-    confirm: values.get('--confirm') ?? '',
+    confirm: given['confirm'] ?? '',
     to,
     domain,
     loadRate,

@@ -108,6 +108,9 @@ export const CHECKS: readonly VerifyCheck[] = [
       ] as const) {
         const id = await stackOutput(ports, target.primaryRegion, names.stack('dns'), key);
         const observations = (await ports.route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
+        // The API reference shows reports as "Success: HTTP Status Code 200, OK" and "Failure: ..."
+        // (GetHealthCheckStatus example) but defines no format: anything else counts as not healthy,
+        // so a change in wording fails this check loudly rather than passing it.
         const successes = observations.filter((observation: any) => String(observation.StatusReport?.Status ?? '').startsWith('Success')).length;
         const ok = observations.length > 0 && successes / observations.length > ROUTE53_HEALTHY_SHARE;
         healthy &&= ok;
