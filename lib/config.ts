@@ -20,6 +20,7 @@ export interface RawPlatformConfig {
   readonly account?: unknown;
   readonly primaryCertificateArn?: unknown;
   readonly secondaryCertificateArn?: unknown;
+  readonly certificates?: unknown;
   readonly primaryAvailabilityZones?: unknown;
   readonly secondaryAvailabilityZones?: unknown;
   readonly primaryVpcCidr?: unknown;
@@ -43,6 +44,7 @@ export const PLATFORM_CONFIG_KEYS: ReadonlyArray<keyof RawPlatformConfig> = [
   'account',
   'primaryCertificateArn',
   'secondaryCertificateArn',
+  'certificates',
   'primaryAvailabilityZones',
   'secondaryAvailabilityZones',
   'primaryVpcCidr',
@@ -71,6 +73,14 @@ export enum Protocol {
   HTTPS = 'https',
 }
 
+/** Where the HTTPS listeners' certificates come from. */
+export enum CertificateSource {
+  /** `primaryCertificateArn` and `secondaryCertificateArn`: issued certificates the operator requested. */
+  ARNS = 'arns',
+  /** The platform requests one DNS-validated certificate for `app.<domainName>` in each region. */
+  PLATFORM = 'platform',
+}
+
 /** How the failover orchestrator confirms an outage of the primary region. */
 export interface FailoverPolicyConfig {
   /** Consecutive failed probes of the primary that confirm an outage. */
@@ -96,6 +106,8 @@ export interface PlatformConfig {
   readonly environmentSuffix: string;
   readonly posture: Posture;
   readonly protocol: Protocol;
+  /** With protocol=https: given as ARNs, or requested by the platform. */
+  readonly certificateSource: CertificateSource;
   /** Undefined when neither the configuration nor the credentials name one: stacks are then environment-agnostic in account. */
   readonly account?: string;
   readonly primary: RegionConfig;
@@ -254,13 +266,29 @@ export function resolvePlatformConfig(raw: RawPlatformConfig, repository?: Repos
 
   const primaryCertificateArn = text('primaryCertificateArn');
   const secondaryCertificateArn = text('secondaryCertificateArn');
-  if (protocol === Protocol.HTTPS) {
+  const certificateSource = problems.attempt(
+    () => parseChoice('certificates', text('certificates'), Object.values(CertificateSource), CertificateSource.ARNS),
+    CertificateSource.ARNS,
+  );
+  if (certificateSource === CertificateSource.PLATFORM) {
+    if (protocol !== Protocol.HTTPS) problems.add('certificates', certificateSource, 'requests certificates for HTTPS: set protocol=https');
+    for (const [key, arn] of [
+      ['primaryCertificateArn', primaryCertificateArn],
+      ['secondaryCertificateArn', secondaryCertificateArn],
+    ] as const) {
+      if (arn !== undefined) problems.add(key, arn, 'is given but certificates=platform requests them: choose one (certificates=arns serves the given ones)');
+    }
+  } else if (protocol === Protocol.HTTPS) {
     for (const [key, arn] of [
       ['primaryCertificateArn', primaryCertificateArn],
       ['secondaryCertificateArn', secondaryCertificateArn],
     ] as const) {
       if (arn === undefined) {
-        problems.add(key, null, 'is required with protocol=https: each region serves HTTPS with its own ACM certificate for app.<domainName>');
+        problems.add(
+          key,
+          null,
+          'is required with protocol=https: each region serves HTTPS with its own ACM certificate for app.<domainName> (or set certificates=platform to have the platform request them)',
+        );
       }
     }
   } else if (primaryCertificateArn !== undefined || secondaryCertificateArn !== undefined) {
@@ -271,7 +299,7 @@ export function resolvePlatformConfig(raw: RawPlatformConfig, repository?: Repos
     );
   }
   if (protocol === Protocol.HTTP && posture === Posture.PRODUCTION) {
-    problems.add('protocol', protocol, 'the production posture serves only HTTPS: set protocol=https with both certificates');
+    problems.add('protocol', protocol, 'the production posture serves only HTTPS: set protocol=https with both certificates, or with certificates=platform');
   }
   if (primaryCertificateArn && regionsValid) {
     problems.attempt(
@@ -303,6 +331,7 @@ export function resolvePlatformConfig(raw: RawPlatformConfig, repository?: Repos
     workload: workload!,
     posture,
     protocol,
+    certificateSource,
     account,
     failover,
     primary: {

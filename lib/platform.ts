@@ -12,7 +12,7 @@ import { protectionFor } from './protection';
 import { LogGroupEncryption } from './aspects/log-encryption';
 import { SingleRolePolicies } from './aspects/single-role-policies';
 import { LogRetentionPolicy } from './aspects/log-retention';
-import { PlatformConfig, RegionConfig, ROUTE53_METRICS_REGION } from './config';
+import { CertificateSource, PlatformConfig, Protocol, RegionConfig, ROUTE53_METRICS_REGION } from './config';
 import { DashboardRegion } from './constructs/dr-dashboard';
 import { MonitoredHealthCheck } from './constructs/regional-alarms';
 import { FILES_REPLICATION_RULE_ID } from './constructs/replicated-bucket';
@@ -23,6 +23,7 @@ import { crossRegionValue } from './cross-region';
 import { PlatformNames } from './naming';
 import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
 import { FoundationStack } from './stacks/foundation-stack';
+import { HostedZoneStack } from './stacks/hosted-zone-stack';
 import { EventRoutingStack } from './stacks/event-routing-stack';
 import { FailoverStack } from './stacks/failover-stack';
 import { APPLICATION_RECORD_NAME, GlobalTrafficStack } from './stacks/global-traffic-stack';
@@ -43,6 +44,8 @@ export interface PlatformOptions {
 }
 
 export interface PlatformStacks {
+  /** The zone of a new environment whose certificates the platform requests. @default - none: the zone is the configured one, or GlobalTraffic's */
+  readonly hostedZone?: HostedZoneStack;
   readonly primaryFoundation: FoundationStack;
   readonly secondaryFoundation: FoundationStack;
   readonly primaryData: PrimaryDataStack;
@@ -59,7 +62,7 @@ export interface PlatformStacks {
 /**
  * Adds every stack of the platform to `app`, in deploy order:
  *
- *   SecondaryFoundation → PrimaryFoundation → PrimaryData → SecondaryData
+ *   SecondaryFoundation → PrimaryFoundation → [HostedZone] → PrimaryData → SecondaryData
  *   → PrimaryService, SecondaryService → GlobalTraffic
  *
  * Stack ids are stable: renaming one makes CloudFormation see a new stack.
@@ -91,6 +94,33 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     replicateFilesTo: { region: config.secondary.region, encryptionKeyArn: secondaryKeyArn },
   });
   primaryFoundation.addStackDependency(secondaryFoundation, 'the files bucket replicates into the secondary bucket, which must exist and be versioned first');
+
+  const applicationName = `${APPLICATION_RECORD_NAME}.${config.domainName}`;
+  const requestsCertificates = config.certificateSource === CertificateSource.PLATFORM;
+  // Only a new environment whose certificates the platform requests has the zone in a stack of its
+  // own, deployed (and delegated to) before the load balancers. An environment that gives its
+  // certificates as ARNs keeps the zone where releases up to 3a13891 created it, in GlobalTraffic:
+  // moving it would replace it (the upgrade gate refuses that).
+  const zoneStack =
+    requestsCertificates && !config.hostedZone
+      ? new HostedZoneStack(app, 'HostedZone', {
+          env: { account: config.account, region: config.primary.region },
+          stackName: names.stack('zone'),
+          description: 'Trading DR hosted zone, and the lifecycle of its certificate validation records',
+          names,
+          domainName: config.domainName,
+          certificateDomainName: applicationName,
+        })
+      : undefined;
+  const requestedCertificate = (region: RegionConfig) => {
+    if (!requestsCertificates) return undefined;
+    const hostedZoneId =
+      config.hostedZone?.hostedZoneId ??
+      (region.region === zoneStack!.region
+        ? zoneStack!.hostedZone.hostedZoneId
+        : crossRegionValue(zoneStack!, 'HostedZoneId', zoneStack!.hostedZone.hostedZoneId));
+    return { domainName: applicationName, hostedZoneId };
+  };
 
   const primaryData = new PrimaryDataStack(app, 'PrimaryData', {
     ...regional(config.primary, 'data', 'data: Aurora global database (primary), DynamoDB global table'),
@@ -144,6 +174,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
       accessLogBucket: foundation.accessLogBucket,
       sessionTableName: names.sessionTable(),
       certificateArn: region.certificateArn,
+      requestedCertificate: requestedCertificate(region),
       events: { eventBusName: names.eventBus(), endpointId, busRegions: [config.primary.region, config.secondary.region] },
       database,
     });
@@ -195,6 +226,11 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
   secondaryService.addStackDependency(secondaryData, 'the service connects to the secondary cluster');
   secondaryService.addStackDependency(primaryData, 'the session table replica and the secret replica are created by the primary data stack');
   secondaryService.addStackDependency(eventRouting, 'the service publishes through the global endpoint');
+  if (zoneStack) {
+    for (const service of [primaryService, secondaryService]) {
+      service.addStackDependency(zoneStack, 'its certificate is validated through the zone, whose stack removes the validation record after the certificates');
+    }
+  }
 
   function usesHttps(service: ServiceStack): boolean {
     return service.trading.listenerProtocol === elbv2.ApplicationProtocol.HTTPS;
@@ -231,7 +267,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     description: 'Trading DR hosted zone, health checks and weighted failover records',
     names,
     domainName: config.domainName,
-    existingZone: config.hostedZone,
+    existingZone: config.hostedZone ?? (zoneStack ? { hostedZoneId: zoneStack.hostedZone.hostedZoneId, nameServers: zoneStack.nameServers } : undefined),
     readinessPath: config.workload.readinessPath,
     primary: {
       loadBalancerDnsName: primaryService.trading.loadBalancer.loadBalancerDnsName,
@@ -268,8 +304,8 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
       crossRegionValue(primaryService, 'LoadBalancerDnsName', primaryService.trading.loadBalancer.loadBalancerDnsName),
     ),
     secondaryReadinessUrl: readinessUrl(secondaryService, secondaryService.trading.loadBalancer.loadBalancerDnsName),
-    probeServerName: config.primary.certificateArn ? `${APPLICATION_RECORD_NAME}.${config.domainName}` : undefined,
-    applicationHostName: `${APPLICATION_RECORD_NAME}.${config.domainName}`,
+    probeServerName: config.protocol === Protocol.HTTPS ? applicationName : undefined,
+    applicationHostName: applicationName,
     nameServers: crossRegionValue(globalTraffic, 'HostedZoneNameServers', Fn.join(',', globalTraffic.nameServers)),
     secondaryLoadBalancerDnsName: secondaryService.trading.loadBalancer.loadBalancerDnsName,
     alarmTopic: secondaryFoundation.alarmTopic,
@@ -361,6 +397,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
   Tags.of(app).add('Environment', config.environmentSuffix);
 
   const stacks: PlatformStacks = {
+    ...(zoneStack ? { hostedZone: zoneStack } : {}),
     primaryFoundation,
     secondaryFoundation,
     primaryData,

@@ -23,8 +23,12 @@ export interface PlannedStack {
   readonly outputs: readonly string[];
   /** ACM certificates its HTTPS listeners serve, which must be issued before it deploys. */
   readonly certificates: readonly string[];
-  /** It creates the hosted zone (not an existing one): the domain is delegated to it after the deploy. */
+  /** It creates the hosted zone (not an existing one): the domain is delegated to it. */
   readonly createsHostedZone: boolean;
+  /** The zone's name, when it creates one. */
+  readonly hostedZoneName?: string;
+  /** It requests ACM certificates, which ACM validates through public DNS. */
+  readonly requestsCertificates: boolean;
 }
 
 /** The stacks of an assembly, with the reasons for their order read from the templates. */
@@ -53,6 +57,7 @@ export function plannedStacks(assemblyDir: string): PlannedStack[] {
         note(stacks.find((candidate) => candidate.stackName === read.StackName)?.stackId, `reads its output ${read.OutputName}`);
       }
     });
+    const resources = Object.values<any>(stack.template.Resources ?? {});
     return {
       stackId: stack.stackId,
       stackName: stack.stackName,
@@ -63,8 +68,10 @@ export function plannedStacks(assemblyDir: string): PlannedStack[] {
         reason: reads.has(dependency) ? [...reads.get(dependency)!].join(', ') : 'declared in lib/platform.ts (addStackDependency, with its reason there)',
       })),
       outputs: Object.keys(stack.template.Outputs ?? {}),
-      createsHostedZone: Object.values<any>(stack.template.Resources ?? {}).some((resource) => resource.Type === 'AWS::Route53::HostedZone'),
-      certificates: Object.values<any>(stack.template.Resources ?? {})
+      createsHostedZone: resources.some((resource) => resource.Type === 'AWS::Route53::HostedZone'),
+      hostedZoneName: resources.find((resource) => resource.Type === 'AWS::Route53::HostedZone')?.Properties?.Name?.replace(/\.$/, ''),
+      requestsCertificates: resources.some((resource) => resource.Type === 'AWS::CertificateManager::Certificate'),
+      certificates: resources
         .filter((resource) => resource.Type === 'AWS::ElasticLoadBalancingV2::Listener')
         .flatMap((resource) => (resource.Properties?.Certificates ?? []).map((certificate: any) => certificate.CertificateArn))
         .filter((arn: unknown): arn is string => typeof arn === 'string'),
@@ -101,12 +108,28 @@ export function deployWaves(stacks: readonly PlannedStack[]): PlannedStack[][] {
   return waves;
 }
 
+/** The stack and every stack it deploys after, transitively. */
+function withUpstream(stacks: readonly PlannedStack[], stackId: string): Set<string> {
+  const found = new Set<string>();
+  const visit = (id: string) => {
+    if (found.has(id)) return;
+    found.add(id);
+    for (const dependency of stacks.find((stack) => stack.stackId === id)?.after ?? []) visit(dependency.stackId);
+  };
+  visit(stackId);
+  return found;
+}
+
 /** The plan's text for configuration `name` (whose environment suffix is `suffix`). */
 export function formatDeployPlan(name: string, suffix: string, stacks: readonly PlannedStack[]): string {
   const context = `-c config=${name}`;
   const regions = [...new Set(stacks.map((stack) => stack.region))];
   const account = stacks.find((stack) => stack.account)?.account;
   const certified = stacks.filter((stack) => stack.certificates.length > 0);
+  const zone = stacks.find((stack) => stack.createsHostedZone && stack.outputs.includes('HostedZoneNameServers'));
+  // ACM validates a requested certificate through public DNS: a zone the platform creates must be
+  // delegated to before any stack that requests one deploys, or that stack waits until it fails.
+  const zoneFirst = zone !== undefined && stacks.some((stack) => stack.requestsCertificates && withUpstream(stacks, stack.stackId).has(zone.stackId));
   const lines = [
     `Deploy plan of config/${name}.json (environment ${suffix}, account ${account ?? "<the credentials' account>"}, regions ${regions.join(', ')}), from its synthesized stacks:`,
     '',
@@ -123,11 +146,31 @@ export function formatDeployPlan(name: string, suffix: string, stacks: readonly 
           ),
         ]
       : []),
+  ];
+  let step = 2;
+  const delegation = (zoneStack: PlannedStack) => [
     '',
-    `2. Review, then deploy. The CLI deploys in this order by itself; --concurrency 2 runs a wave's stacks side by side:`,
+    `${step++}. Delegate ${zoneStack.hostedZoneName ?? 'the domain'} to the hosted zone ${zoneStack.stackId} created: its name servers are its output HostedZoneNameServers, for the NS record in the parent zone:`,
+    `   aws cloudformation describe-stacks --region ${zoneStack.region} --stack-name ${zoneStack.stackName} --query "Stacks[0].Outputs[?OutputKey=='HostedZoneNameServers'].OutputValue" --output text`,
+  ];
+  if (zoneFirst) {
+    const upstream = [...withUpstream(stacks, zone.stackId)];
+    lines.push(
+      '',
+      `${step++}. Deploy the hosted zone first (with what it deploys after: ${upstream.join(', ')}); the certificates are validated through it:`,
+      `   npx cdk deploy ${zone.stackId} --concurrency 2 ${context}`,
+    );
+    lines.push(
+      ...delegation(zone),
+      `   Then wait until public DNS answers with them (ACM validates only through the delegation): dig +short NS ${zone.hostedZoneName ?? '<domainName>'}`,
+    );
+  }
+  lines.push(
+    '',
+    `${step++}. Review, then deploy. The CLI deploys in this order by itself; --concurrency 2 runs a wave's stacks side by side:`,
     `   npx cdk diff --all ${context}`,
     `   npx cdk deploy --all --concurrency 2 ${context}`,
-  ];
+  );
   deployWaves(stacks).forEach((wave, index) => {
     lines.push(`   wave ${index + 1}:`);
     for (const stack of wave) {
@@ -136,7 +179,6 @@ export function formatDeployPlan(name: string, suffix: string, stacks: readonly 
     }
   });
   const bootstrapTask = stacks.filter((stack) => stack.outputs.includes('DatabaseBootstrapTaskDefinition')).map((stack) => stack.stackId);
-  let step = 3;
   if (bootstrapTask.length > 0) {
     lines.push(
       '',
@@ -144,14 +186,7 @@ export function formatDeployPlan(name: string, suffix: string, stacks: readonly 
       `   npm run db-bootstrap -- --config ${name} --confirm db-bootstrap-${suffix}`,
     );
   }
-  const zone = stacks.find((stack) => stack.createsHostedZone && stack.outputs.includes('HostedZoneNameServers'));
-  if (zone) {
-    lines.push(
-      '',
-      `${step++}. Delegate the domain to the hosted zone ${zone.stackId} created: the name servers are its output HostedZoneNameServers:`,
-      `   aws cloudformation describe-stacks --region ${zone.region} --stack-name ${zone.stackName} --query "Stacks[0].Outputs[?OutputKey=='HostedZoneNameServers'].OutputValue" --output text`,
-    );
-  }
+  if (zone && !zoneFirst) lines.push(...delegation(zone));
   lines.push('', `${step}. Verify what only AWS can answer (after every deploy too):`, `   npm run verify-deployment -- --config ${name}`);
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LintResult, lintStackTemplates, stackTemplates, StackTemplate } from '../scripts/lint-templates';
 import { REPOSITORY_ROOT, runCdk, SharedSynth, sharedSynth, synthInputs, synthKey } from './assemblies';
+import { synthesizePlatform } from './helpers';
 
 /**
  * The real CDK CLI, offline and with no credentials, the way a fresh machine runs it: jest's global
@@ -13,6 +14,13 @@ const ENVIRONMENTS: Array<[string, string]> = [
   ['config/dev.json, the default', 'dev'],
   ['config/prod.json', 'prod'],
 ];
+
+/**
+ * The stacks that only a layout no checked-in environment uses has: a new production environment
+ * whose zone and certificates the platform creates (test/platform-certificates.test.ts).
+ */
+const PLATFORM_CERTIFICATE_STACKS = ['HostedZone', 'PrimaryService', 'SecondaryService'];
+let platformCertificates: StackTemplate[];
 
 /** A template cfn-lint must reject, linted in the same pass as the real ones: the gate is live. */
 const PLANTED_STACK = 'PlantedMistake';
@@ -28,7 +36,15 @@ beforeAll(() => {
     const synth = sharedSynth(environment);
     return synth.status === 0 ? stackTemplates(synth.directory) : [];
   });
-  lint = lintStackTemplates([...real, planted.template]);
+  const variant = synthesizePlatform({
+    posture: 'production',
+    account: '123456789012',
+    protocol: 'https',
+    certificates: 'platform',
+    domainName: 'trading.acme-bank.com',
+  });
+  platformCertificates = stackTemplates(variant.app.synth().directory).filter((template) => PLATFORM_CERTIFICATE_STACKS.includes(template.stackId));
+  lint = lintStackTemplates([...real, ...platformCertificates, planted.template]);
   // Reported by the tests below; kept from becoming an unhandled rejection meanwhile.
   lint.catch(() => undefined);
 });
@@ -87,6 +103,18 @@ describe.each(ENVIRONMENTS)('cdk synth of %s (real CLI, offline, built-in valida
       });
     }
   });
+});
+
+test('cfn-lint: no error and no warning in the zone and service stacks of certificates=platform, each against its region', async () => {
+  const files = new Set(platformCertificates.map((template) => template.templateFile));
+  const results = (await lint).filter((result) => files.has(result.templateFile));
+  expect(results.map((result) => `${result.stackId}@${result.region}`).sort()).toEqual([
+    'HostedZone@us-east-1',
+    'PrimaryService@us-east-1',
+    'SecondaryService@us-west-2',
+  ]);
+  for (const result of results)
+    expect({ stack: result.stackId, exitCode: result.exitCode & 0b0110, output: result.output }).toEqual({ stack: result.stackId, exitCode: 0, output: '' });
 });
 
 test('cfn-lint, in the same pass, rejects a planted template error and names its rule, stack and property', async () => {

@@ -1,5 +1,5 @@
 import { publishedZoneNames } from '../lib/availability-zones';
-import { CLOUDWATCH_RETENTION_DAYS, ConfigError, RawPlatformConfig, resolvePlatformConfig, SUPPORTED_REGIONS } from '../lib/config';
+import { CertificateSource, CLOUDWATCH_RETENTION_DAYS, ConfigError, RawPlatformConfig, resolvePlatformConfig, SUPPORTED_REGIONS } from '../lib/config';
 import { maxEnvironmentSuffixLength, NAME_RULES, PlatformNames } from '../lib/naming';
 
 const CERT_EAST = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
@@ -267,6 +267,39 @@ describe('an existing hosted zone', () => {
     [
       { hostedZoneId: 'Z0123456789ABCDEFGHIJ', hostedZoneNameServers: 'ns-1.awsdns-01.org' },
       /hostedZoneNameServers="ns-1.awsdns-01.org": must name the zone's four name servers/,
+    ],
+  ])('%j is refused', (raw, message) => {
+    expect(() => resolvePlatformConfig(raw)).toThrow(message);
+  });
+});
+
+describe('certificates the platform requests (certificates=platform)', () => {
+  const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0b6a1f4e-2c3d-4e5f-8a9b-0c1d2e3f4a5b';
+  test('HTTPS without ARNs, in any posture; the default stays the given ARNs', () => {
+    expect(resolvePlatformConfig({ protocol: 'https', certificates: 'platform' }).certificateSource).toBe(CertificateSource.PLATFORM);
+    expect(
+      resolvePlatformConfig({
+        posture: 'production',
+        account: '123456789012',
+        protocol: 'https',
+        certificates: 'platform',
+        domainName: 'trading.acme-bank.com',
+      }).primary.certificateArn,
+    ).toBeUndefined();
+    expect(resolvePlatformConfig({}).certificateSource).toBe(CertificateSource.ARNS);
+  });
+
+  test.each([
+    [{ certificates: 'platform' }, /certificates="platform": requests certificates for HTTPS: set protocol=https/],
+    [
+      { protocol: 'https', certificates: 'platform', primaryCertificateArn: CERT },
+      /primaryCertificateArn=".*": is given but certificates=platform requests them: choose one/,
+    ],
+    [{ protocol: 'https', certificates: 'acm' }, /certificates="acm": must be one of arns, platform/],
+    [{ protocol: 'https' }, /primaryCertificateArn=null: is required with protocol=https: .*or set certificates=platform/],
+    [
+      { posture: 'production', account: '123456789012', domainName: 'trading.acme-bank.com' },
+      /protocol="http": the production posture serves only HTTPS: set protocol=https with both certificates, or with certificates=platform/,
     ],
   ])('%j is refused', (raw, message) => {
     expect(() => resolvePlatformConfig(raw)).toThrow(message);

@@ -57,6 +57,7 @@ test('a dependency cycle is reported, never planned', () => {
     outputs: [],
     certificates: [],
     createsHostedZone: false,
+    requestsCertificates: false,
   });
   expect(() => deployWaves([stack('A', ['B']), stack('B', ['A'])])).toThrow('cycle among A, B');
 });

@@ -301,6 +301,20 @@ describe('the gate on removals and replaced parameter groups', () => {
     ]);
   });
 
+  test("3a13891's production environment keeps its zone: switching it to certificates=platform, which moves the zone, is refused", () => {
+    const {
+      primaryCertificateArn: _east,
+      secondaryCertificateArn: _west,
+      ...raw
+    } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'config', 'prod.json'), 'utf8'));
+    const after = templates(synthesizePlatform({ ...raw, certificates: 'platform' }));
+    expect(run(after).failures).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^3a13891 \(prod\): GlobalTraffic\/HostedZone\w+ \(AWS::Route53::HostedZone\) /)]),
+    );
+    // Today's prod.json (the given ARNs) keeps it where it is.
+    expect(run(assemblyTemplates(sharedAssembly('prod'))).failures).toEqual([]);
+  });
+
   test('a stack that leaves the app is named as such: its stateful resources stay until it is destroyed', () => {
     const after = assemblyTemplates(sharedAssembly('prod')).filter((stack) => stack.stackId !== 'SecondaryData');
     expect(run(after).failures).toEqual(

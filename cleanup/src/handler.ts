@@ -12,24 +12,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { BucketPort, emptyAndDeleteBucket } from './bucket-emptier';
+import { CustomResourceEvent as BaseEvent, describeError, LambdaContext, putResponse, Responder, responseBody, systemClock } from './custom-resource';
 
-export interface CustomResourceEvent {
-  readonly RequestType: 'Create' | 'Update' | 'Delete';
-  readonly ResponseURL: string;
-  readonly StackId: string;
-  readonly RequestId: string;
-  readonly LogicalResourceId: string;
-  readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: { readonly BucketName?: string };
-}
+export type { LambdaContext, Responder } from './custom-resource';
 
-export interface LambdaContext {
-  getRemainingTimeInMillis(): number;
-  readonly logStreamName: string;
-}
-
-/** Sends the custom resource's answer to CloudFormation's pre-signed URL. */
-export type Responder = (url: string, body: string) => Promise<void>;
+/** The emptier's request. */
+export type CustomResourceEvent = BaseEvent<{ readonly BucketName?: string }>;
 
 /**
  * S3 through the SDK; the production side of {@link BucketPort}. Without `pageSize` S3 pages by its own
@@ -100,29 +88,13 @@ export async function handleEvent(event: CustomResourceEvent, context: LambdaCon
     }
   } catch (error) {
     status = 'FAILED';
-    reason = `bucket ${bucket}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} (log stream ${context.logStreamName})`;
+    reason = `bucket ${bucket}: ${describeError(error)} (log stream ${context.logStreamName})`;
   }
   process.stdout.write(`${event.RequestType} ${status} ${reason}\n`);
-  await respond(
-    event.ResponseURL,
-    JSON.stringify({
-      Status: status,
-      Reason: reason || 'no action',
-      // A new bucket name is a new physical resource: CloudFormation then deletes the old one
-      // through this handler, with the old properties, instead of deleting the bucket unaided.
-      PhysicalResourceId: event.RequestType === 'Delete' ? (event.PhysicalResourceId ?? bucket) : bucket,
-      StackId: event.StackId,
-      RequestId: event.RequestId,
-      LogicalResourceId: event.LogicalResourceId,
-    }),
-  );
-}
-
-const systemClock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((done) => setTimeout(done, ms)) };
-
-async function putResponse(url: string, body: string): Promise<void> {
-  const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-  if (!response.ok) throw new Error(`CloudFormation response failed: HTTP ${response.status}`);
+  // A new bucket name is a new physical resource: CloudFormation then deletes the old one
+  // through this handler, with the old properties, instead of deleting the bucket unaided.
+  const physicalResourceId = event.RequestType === 'Delete' ? (event.PhysicalResourceId ?? bucket) : bucket;
+  await respond(event.ResponseURL, responseBody(event, status, reason, physicalResourceId));
 }
 
 let port: BucketPort | undefined;

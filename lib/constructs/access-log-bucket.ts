@@ -1,20 +1,11 @@
 import * as path from 'node:path';
 import { CustomResource, DefaultStackSynthesizer, Duration, Fn, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { customResourceFunction } from './custom-resource-function';
 import { EMPTY_ON_DELETE_TAG } from '../../cleanup/src/bucket-emptier';
-import {
-  acknowledgeCompliance,
-  acknowledgeCustomResourceHandler,
-  acknowledgeGuard,
-  acknowledgeWildcardResource,
-  BOTH_COMPLIANCE_PACKS,
-  skipCheckov,
-} from '../nag';
+import { acknowledgeCompliance, acknowledgeGuard, acknowledgeWildcardResource, BOTH_COMPLIANCE_PACKS, skipCheckov } from '../nag';
 
 const SSE_S3_ONLY =
   'Both deliveries into this bucket require SSE-S3: S3 server access logs support only SSE-S3 on the destination bucket, and load balancer access logs only SSE-S3 (see the class comment for the sources).';
@@ -139,19 +130,13 @@ export class AccessLogBucket extends Construct {
       return;
     }
 
-    const logGroup = new logs.LogGroup(this, 'EmptierLogGroup', { removalPolicy: RemovalPolicy.DESTROY });
-    const emptierFunction = new nodejs.NodejsFunction(this, 'EmptierFunction', {
+    const emptierFunction = customResourceFunction(this, {
+      functionId: 'EmptierFunction',
+      logGroupId: 'EmptierLogGroup',
       functionName: props.emptierFunctionName,
       description: `Empties and deletes ${props.bucketName} on stack deletion, also while late log deliveries arrive`,
       entry: EMPTIER_ENTRY,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
       timeout: Duration.minutes(15),
-      logGroup,
-      bundling: { externalModules: ['@aws-sdk/*'], minify: true, sourceMap: true, target: 'node24' },
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
     emptierFunction.addToRolePolicy(
       new iam.PolicyStatement({
@@ -174,16 +159,6 @@ export class AccessLogBucket extends Construct {
       this.bucket.arnForObjects('*'),
       'The emptier deletes every object of this one bucket, whose keys are written by the log deliveries.',
     );
-    acknowledgeCustomResourceHandler(emptierFunction);
-    skipCheckov(
-      emptierFunction,
-      'CKV_AWS_173',
-      'Its only environment variable is NODE_OPTIONS=--enable-source-maps, no secret; Lambda encrypts it at rest with an AWS-managed key.',
-    );
-    Validations.of(emptierFunction.role!).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The AWS managed basic execution policy lets the emptier write its own log group; it grants nothing on data.',
-    });
 
     Tags.of(this.bucket).add(EMPTY_ON_DELETE_TAG, 'true');
     this.emptier = new CustomResource(this, 'Emptier', {

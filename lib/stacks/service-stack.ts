@@ -4,9 +4,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ApplicationCertificate } from '../constructs/acm-validation-records';
 import { DatabaseBootstrapTask } from '../constructs/database-bootstrap-task';
 import { LoadBalancerFirewall } from '../constructs/load-balancer-firewall';
 import { TradingService } from '../constructs/trading-service';
@@ -74,8 +76,17 @@ export interface ServiceStackProps extends RegionalStackProps {
   readonly database: ServiceDatabase;
   readonly sessionTableName: string;
   readonly events: ServiceEvents;
-  /** @default - HTTP only */
+  /** An issued certificate for the HTTPS listener. @default - `requestedCertificate`, or HTTP only */
   readonly certificateArn?: string;
+  /** A certificate this stack requests, validated through the zone. @default - `certificateArn`, or HTTP only */
+  readonly requestedCertificate?: RequestedCertificate;
+}
+
+/** A DNS-validated certificate the stack requests (see {@link ApplicationCertificate}). */
+export interface RequestedCertificate {
+  readonly domainName: string;
+  /** The public zone of `domainName`: a string, because it lives in another stack, in the primary region. */
+  readonly hostedZoneId: string;
 }
 
 /** The trading service of one region behind its load balancer, wired to the region's data stores. */
@@ -115,7 +126,7 @@ export class ServiceStack extends RegionalStack {
       logGroupName: names.logGroup('trading-service', role),
       accessLogBucket: props.accessLogBucket,
       deletionProtection: this.protection.deletionProtection,
-      certificate: props.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined,
+      certificate: this.certificate(props),
       environment: {
         REGION_ROLE: role,
         ENVIRONMENT_SUFFIX: names.suffix,
@@ -266,5 +277,15 @@ export class ServiceStack extends RegionalStack {
       `${bucketArn}/*`,
       'The service reads and writes arbitrary object keys, but only inside the files bucket of its own region.',
     );
+  }
+
+  private certificate(props: ServiceStackProps): acm.ICertificate | undefined {
+    if (props.certificateArn && props.requestedCertificate) throw new Error(`${this.node.path}: certificateArn and requestedCertificate exclude each other`);
+    if (props.certificateArn) return acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn);
+    if (!props.requestedCertificate) return undefined;
+    return new ApplicationCertificate(this, 'ApplicationCertificate', {
+      domainName: props.requestedCertificate.domainName,
+      hostedZone: route53.HostedZone.fromHostedZoneId(this, 'CertificateZone', props.requestedCertificate.hostedZoneId),
+    }).certificate;
   }
 }
