@@ -1,4 +1,5 @@
 /** The AWS SDK clients behind verify-deployment's ports, one per service and region. */
+import { ACMClient } from '@aws-sdk/client-acm';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -21,6 +22,7 @@ export function sdkPorts(profile: string | undefined): VerifyPorts {
     };
   };
   return {
+    acm: perRegion((region) => new ACMClient(config(region))),
     cloudformation: perRegion((region) => new CloudFormationClient(config(region))),
     rds: perRegion((region) => new RDSClient(config(region))),
     // Route 53 is a global service whose API lives in us-east-1.

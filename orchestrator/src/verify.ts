@@ -5,6 +5,7 @@
  * over TLS, a forwarded canary write) or a canary delivery through EventBridge are listed as
  * skipped until their in-VPC task exists: they are named here so that a pass never hides them.
  */
+import { CertificateStatus, DescribeCertificateCommand, KeyAlgorithm, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { GetHealthCheckStatusCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
@@ -23,6 +24,7 @@ export interface AwsPort {
 
 /** What the checks read from, per region where the service is regional. */
 export interface VerifyPorts {
+  readonly acm: (region: string) => AwsPort;
   readonly cloudformation: (region: string) => AwsPort;
   readonly rds: (region: string) => AwsPort;
   readonly route53: AwsPort;
@@ -169,6 +171,64 @@ export const CHECKS: readonly VerifyCheck[] = [
       return problems.length === 0
         ? pass(`${name}: primary 100, secondary 0, both with health checks`)
         : fail(`${name}: ${problems.join('; ')} (a hand edit? npx cdk deploy GlobalTraffic restores them)`);
+    },
+  },
+  {
+    name: 'certificate-validation-records',
+    description:
+      "each region's issued certificate for app.<domainName> has its DNS validation record in the zone, which ACM renews through (one record both regions share, owned by neither)",
+    calls: 'acm:ListCertificates, acm:DescribeCertificate in each region, route53:ListResourceRecordSets',
+    run: async (target, ports) => {
+      if (target.protocol !== 'https') return { status: 'skipped', detail: 'protocol http: no certificate to renew' };
+      const names = new PlatformNames(target.suffix);
+      const zone = await stackOutput(ports, target.primaryRegion, names.stack('dns'), 'HostedZoneId');
+      const application = `app.${target.domainName}`;
+      const problems: string[] = [];
+      const found: string[] = [];
+      for (const role of ROLES) {
+        const region = regionOf(target, role);
+        const arns: string[] = [];
+        let nextToken: string | undefined;
+        do {
+          // Without Includes.keyTypes ACM lists RSA_2048 certificates only (API Reference, *ListCertificates*).
+          const page = await ports
+            .acm(region)
+            .send(
+              new ListCertificatesCommand({
+                CertificateStatuses: [CertificateStatus.ISSUED],
+                Includes: { keyTypes: Object.values(KeyAlgorithm) },
+                NextToken: nextToken,
+              }),
+            );
+          arns.push(
+            ...(page.CertificateSummaryList ?? []).filter((summary: any) => summary.DomainName === application).map((summary: any) => summary.CertificateArn),
+          );
+          nextToken = page.NextToken;
+        } while (nextToken);
+        if (arns.length === 0) problems.push(`no issued certificate for ${application} in ${region}`);
+        for (const arn of arns) {
+          const certificate = (await ports.acm(region).send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate;
+          for (const option of certificate?.DomainValidationOptions ?? []) {
+            const record = option.ResourceRecord;
+            if (!record?.Name) {
+              problems.push(`${arn} (${option.DomainName}) is not DNS-validated: ACM cannot renew it without a human`);
+              continue;
+            }
+            const sets =
+              (await ports.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone, StartRecordName: record.Name, StartRecordType: 'CNAME' })))
+                .ResourceRecordSets ?? [];
+            const present = sets.some(
+              (set: any) =>
+                set.Type === 'CNAME' &&
+                String(set.Name).toLowerCase() === String(record.Name).toLowerCase() &&
+                (set.ResourceRecords ?? []).some((value: any) => String(value.Value).replace(/\.$/, '') === String(record.Value).replace(/\.$/, '')),
+            );
+            if (present) found.push(`${region} ${record.Name}`);
+            else problems.push(`${arn} renews through ${record.Name} CNAME ${record.Value}, which zone ${zone} does not hold`);
+          }
+        }
+      }
+      return problems.length === 0 ? pass(`validation records present: ${found.join(', ')}`) : fail(problems.join('; '));
     },
   },
   {

@@ -55,6 +55,28 @@ function healthy(): Record<string, (input: any, region: string) => any> {
     'cloudformation:DescribeStacksCommand': (input) => ({
       Stacks: [{ Outputs: Object.entries(outputs[input.StackName] ?? {}).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }],
     }),
+    'acm:ListCertificatesCommand': (input, region) => ({
+      // ACM lists RSA_2048 certificates only unless asked for other key types.
+      CertificateSummaryList: input.Includes?.keyTypes?.includes('EC_prime256v1')
+        ? [
+            { CertificateArn: `arn:aws:acm:${region}:111122223333:certificate/other`, DomainName: 'www.acme-bank.net' },
+            { CertificateArn: `arn:aws:acm:${region}:111122223333:certificate/app`, DomainName: 'app.trading.acme-bank.net' },
+          ]
+        : [],
+    }),
+    'acm:DescribeCertificateCommand': (input) => ({
+      Certificate: {
+        CertificateArn: input.CertificateArn,
+        Status: 'ISSUED',
+        DomainValidationOptions: [
+          {
+            DomainName: 'app.trading.acme-bank.net',
+            ValidationMethod: 'DNS',
+            ResourceRecord: { Name: '_3f1.app.trading.acme-bank.net.', Type: 'CNAME', Value: '_9a2.zfyfvmchrl.acm-validations.aws.' },
+          },
+        ],
+      },
+    }),
     'route53:GetHealthCheckStatusCommand': () => ({ HealthCheckObservations: checkers(8) }),
     'route53:GetHostedZoneCommand': (input) =>
       input.Id === 'Z123'
@@ -67,9 +89,17 @@ function healthy(): Record<string, (input: any, region: string) => any> {
           })(),
     // The answers hold only for the request AWS would answer them to: a wrong request gets nothing.
     'route53:ListResourceRecordSetsCommand': (input) =>
-      input.HostedZoneId === 'Z123' && input.StartRecordName === 'app.trading.acme-bank.net.' && input.StartRecordType === 'A'
-        ? { ResourceRecordSets: [record('primary', 100), record('secondary', 0)] }
-        : { ResourceRecordSets: [] },
+      input.HostedZoneId !== 'Z123'
+        ? { ResourceRecordSets: [] }
+        : input.StartRecordName === 'app.trading.acme-bank.net.' && input.StartRecordType === 'A'
+          ? { ResourceRecordSets: [record('primary', 100), record('secondary', 0)] }
+          : input.StartRecordName === '_3f1.app.trading.acme-bank.net.' && input.StartRecordType === 'CNAME'
+            ? {
+                ResourceRecordSets: [
+                  { Name: '_3f1.app.trading.acme-bank.net.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: '_9a2.zfyfvmchrl.acm-validations.aws.' }] },
+                ],
+              }
+            : { ResourceRecordSets: [] },
     'rds:DescribeGlobalClustersCommand': () => ({
       GlobalClusters: [
         {
@@ -124,6 +154,7 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
     },
   });
   return {
+    acm: port('acm'),
     cloudformation: port('cloudformation'),
     rds: port('rds'),
     route53: port('route53')('us-east-1'),
@@ -157,6 +188,16 @@ const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => vo
         DelegationSet: { NameServers: ['ns-9.awsdns-09.org', 'ns-8.awsdns-08.co.uk', 'ns-7.awsdns-07.com', 'ns-6.awsdns-06.net'] },
       })),
     /its name servers are ns-6\.awsdns-06\.net, .*; the orchestrator asks ns-1\.awsdns-01\.org/,
+  ],
+  [
+    'certificate-validation-records',
+    "a region was destroyed and took the shared validation record with it: the other region's certificate cannot renew",
+    (a) => {
+      const original = a['route53:ListResourceRecordSetsCommand'];
+      a['route53:ListResourceRecordSetsCommand'] = (input, region) =>
+        input.StartRecordType === 'CNAME' ? { ResourceRecordSets: [] } : original(input, region);
+    },
+    /arn:aws:acm:us-east-1:111122223333:certificate\/app renews through _3f1\.app\.trading\.acme-bank\.net\. CNAME _9a2\.zfyfvmchrl\.acm-validations\.aws\., which zone Z123 does not hold/,
   ],
   [
     'ready-secondary',
@@ -311,5 +352,13 @@ describe('the states a check must read as AWS documents them', () => {
     empty['rds:DescribeDBClustersCommand'] = (input, region) => (region === 'us-west-2' ? { DBClusters: [{ DBClusterMembers: [] }] } : original(input, region));
     const result = (await verifyDeployment(TARGET, ports(empty))).find((check) => check.name === 'parameter-groups-in-sync')!;
     expect(result).toMatchObject({ status: 'fail', detail: expect.stringContaining('aurora-trading-secondary-prod has no instance') });
+  });
+});
+
+test('over http there is no certificate to renew: the certificate check is skipped, not passed', async () => {
+  const results = await verifyDeployment({ ...TARGET, protocol: 'http' }, ports(healthy()));
+  expect(results.find((result) => result.name === 'certificate-validation-records')).toMatchObject({
+    status: 'skipped',
+    detail: 'protocol http: no certificate to renew',
   });
 });
