@@ -162,7 +162,8 @@ export function formatDeployPlan(name: string, suffix: string, stacks: readonly 
     );
     lines.push(
       ...delegation(zone),
-      `   Then wait until public DNS answers with them (ACM validates only through the delegation): dig +short NS ${zone.hostedZoneName ?? '<domainName>'}`,
+      // A recursive resolver may answer from its cache; +trace follows the delegation from the root.
+      `   Then wait until the parent zone delegates to them (ACM validates only through it): the last NS answer of dig +trace NS ${zone.hostedZoneName ?? '<domainName>'} lists them`,
     );
   }
   lines.push(

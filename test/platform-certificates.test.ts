@@ -1,3 +1,4 @@
+import { VALIDATION_TAG } from '../cleanup/src/validation-records';
 import { formatDeployPlan, plannedStacks } from '../scripts/deploy-plan';
 import { nagFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
 
@@ -80,10 +81,21 @@ describe('a new production environment: the platform creates the zone and reques
           Condition: {
             'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'], 'route53:ChangeResourceRecordSetsActions': [action] },
             'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`_*.${APP}`] },
+            // IAM's * matches dots too: deeper names are excluded explicitly.
+            'ForAllValues:StringNotLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`_*.*.${APP}`] },
           },
         }),
       ]);
     }
+  });
+
+  test("the certificate's tag changes with every create-only property, so a replaced certificate is waited for again", () => {
+    const tagOf = (variant: SynthesizedPlatform) =>
+      resourcesOf(variant, 'PrimaryService', 'AWS::CertificateManager::Certificate')[0][1].Properties.Tags.find((tag: any) => tag.Key === VALIDATION_TAG).Value;
+    const publisherTag = resourcesOf(platform, 'PrimaryService', 'Custom::AcmValidationRecords')[0][1].Properties.TagValue;
+    expect(tagOf(platform)).toBe(publisherTag);
+    const otherDomain = synthesizePlatform({ posture: 'production', account: ACCOUNT, protocol: 'https', certificates: 'platform', domainName: `x.${DOMAIN}` });
+    expect(tagOf(otherDomain)).not.toBe(publisherTag);
   });
 
   test('the zone stack removes the records on its way out: its remover refers to the zone, so it is deleted before it', () => {
@@ -99,7 +111,7 @@ describe('a new production environment: the platform creates the zone and reques
     const rest = plan.indexOf('npx cdk deploy --all --concurrency 2 -c config=prod-new');
     expect(zoneDeploy).toBeGreaterThan(0);
     expect(delegation).toBeGreaterThan(zoneDeploy);
-    expect(plan).toContain(`dig +short NS ${DOMAIN}`);
+    expect(plan).toContain(`dig +trace NS ${DOMAIN} lists them`);
     expect(rest).toBeGreaterThan(delegation);
     expect(plan).not.toMatch(/protocol=http\b|http:\/\/|describe-certificate/);
     expect(plan).toMatch(/\n6\. Verify .*\n {3}npm run verify-deployment -- --config prod-new\n$/);

@@ -95,17 +95,23 @@ export function sdkZonePort(route53: Route53Client): ZonePort {
     deleteCnames: (zoneId, records) => change(zoneId, 'DELETE', records),
     async listCnames(zoneId) {
       const records: ValidationRecord[] = [];
-      let start: { name?: string; type?: string } = {};
+      let start: { name?: string; type?: string; identifier?: string } = {};
       for (;;) {
         const page = await route53.send(
-          new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: start.name, StartRecordType: start.type as never }),
+          new ListResourceRecordSetsCommand({
+            HostedZoneId: zoneId,
+            StartRecordName: start.name,
+            StartRecordType: start.type as never,
+            StartRecordIdentifier: start.identifier,
+          }),
         );
         for (const set of page.ResourceRecordSets ?? []) {
           if (set.Type !== 'CNAME' || !set.Name) continue;
           for (const value of set.ResourceRecords ?? []) if (value.Value) records.push({ name: set.Name, value: value.Value, ttl: set.TTL });
         }
         if (!page.IsTruncated) return records;
-        start = { name: page.NextRecordName, type: page.NextRecordType };
+        // A page can end between records of one name with set identifiers (the weighted records).
+        start = { name: page.NextRecordName, type: page.NextRecordType, identifier: page.NextRecordIdentifier };
       }
     },
   };
@@ -128,6 +134,7 @@ export async function handleValidationRecordsEvent(
         // Leave a minute to answer CloudFormation before Lambda stops the run.
         deadlineMs: context.getRemainingTimeInMillis() - 60_000,
         pollMs: 10_000,
+        untaggedAfterMs: 90_000,
       });
     } else if (action === 'remove-on-delete' && event.RequestType === 'Delete') {
       reason = await removeValidationRecords(ports.zone, zoneId, domainName);

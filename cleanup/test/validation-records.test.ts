@@ -126,7 +126,9 @@ describe('against moto: two regions, one zone', () => {
     );
     expect(answers.at(-1)).toMatchObject({
       Status: 'FAILED',
-      Reason: expect.stringMatching(new RegExp(`no certificate for ${DOMAIN} tagged ${VALIDATION_TAG}=nobody appeared in \\d+ s .*log-7`)),
+      Reason: expect.stringMatching(
+        new RegExp(`no certificate for ${DOMAIN} tagged ${VALIDATION_TAG}=nobody, nor any awaiting validation, appeared in \\d+ s .*log-7`),
+      ),
     });
   });
 });
@@ -159,7 +161,7 @@ describe('the publisher waits for ACM', () => {
       target,
       { zoneId: 'Z1', domainName: DOMAIN, tagValue: 'mine' },
       clock(),
-      { deadlineMs: 60_000, pollMs: 10_000 },
+      { deadlineMs: 60_000, pollMs: 10_000, untaggedAfterMs: 90_000 },
     );
     expect(target.upserted).toEqual([[{ name: `_a.${DOMAIN}.`, value: '_b.c.acm-validations.aws.' }]]);
     expect(outcome).toBe(`published _a.${DOMAIN}. for arn:aws:acm:us-east-1:111122223333:certificate/1`);
@@ -170,23 +172,37 @@ describe('the publisher waits for ACM', () => {
     await publishValidationRecords(acmAnswering([certificate({ status: 'ISSUED' })]), target, { zoneId: 'Z1', domainName: DOMAIN, tagValue: 'mine' }, clock(), {
       deadlineMs: 0,
       pollMs: 1,
+      untaggedAfterMs: 90_000,
     });
     expect(target.upserted).toHaveLength(1);
   });
 
-  test("another stack's certificate for the same name is not this publisher's", async () => {
+  test('a certificate CloudFormation has not tagged yet is answered through the pending certificates of the name, after a grace period', async () => {
+    const target = zone();
+    const untagged = certificate({ tags: {} });
+    const outcome = await publishValidationRecords(acmAnswering([untagged]), target, { zoneId: 'Z1', domainName: DOMAIN, tagValue: 'mine' }, clock(), {
+      deadlineMs: 300_000,
+      pollMs: 10_000,
+      untaggedAfterMs: 90_000,
+    });
+    expect(target.upserted).toEqual([[untagged.records[0]]]);
+    expect(outcome).toContain(`(untagged: no certificate carried ${VALIDATION_TAG}=mine)`);
+  });
+
+  test("another stack's issued certificate for the same name is not this publisher's", async () => {
     await expect(
       publishValidationRecords(
-        acmAnswering([certificate({ tags: { [VALIDATION_TAG]: 'theirs' } })]),
+        acmAnswering([certificate({ status: 'ISSUED', tags: { [VALIDATION_TAG]: 'theirs' } })]),
         zone(),
         { zoneId: 'Z1', domainName: DOMAIN, tagValue: 'mine' },
         clock(),
         {
-          deadlineMs: 30_000,
+          deadlineMs: 300_000,
           pollMs: 10_000,
+          untaggedAfterMs: 90_000,
         },
       ),
-    ).rejects.toThrow(`no certificate for ${DOMAIN} tagged ${VALIDATION_TAG}=mine appeared in 30 s`);
+    ).rejects.toThrow(`no certificate for ${DOMAIN} tagged ${VALIDATION_TAG}=mine, nor any awaiting validation, appeared in 300 s`);
   });
 
   test('a certificate that never gets a record is named', async () => {
@@ -194,6 +210,7 @@ describe('the publisher waits for ACM', () => {
       publishValidationRecords(acmAnswering([certificate({ records: [] })]), zone(), { zoneId: 'Z1', domainName: DOMAIN, tagValue: 'mine' }, clock(), {
         deadlineMs: 20_000,
         pollMs: 10_000,
+        untaggedAfterMs: 90_000,
       }),
     ).rejects.toThrow('ACM gave arn:aws:acm:us-east-1:111122223333:certificate/1 no validation record in 20 s');
   });

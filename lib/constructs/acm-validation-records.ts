@@ -11,10 +11,17 @@ import { customResourceFunction } from './custom-resource-function';
 
 const HANDLER_ENTRY = path.join(__dirname, '..', '..', 'cleanup', 'src', 'validation-records-handler.ts');
 const RESOURCE_TYPE = 'Custom::AcmValidationRecords';
+/** ACM computes a new certificate's record within seconds; the rest is the margin for CloudFormation's tagging. */
+const HANDLER_TIMEOUT = Duration.minutes(10);
 
 /** The record names an ACM validation CNAME of `domainName` can have, as IAM compares them (normalized: lower case, no final dot). */
 function validationRecordNames(domainName: string): string {
   return `_*.${domainName.toLowerCase().replace(/\.$/, '')}`;
+}
+
+/** Names deeper than one label under `domainName`: IAM's `*` also matches dots, so these are excluded explicitly. */
+function deeperRecordNames(domainName: string): string {
+  return `_*.*.${domainName.toLowerCase().replace(/\.$/, '')}`;
 }
 
 /**
@@ -28,8 +35,7 @@ function validationRecordsFunction(scope: Construct, zone: route53.IHostedZone, 
     logGroupId: 'LogGroup',
     description,
     entry: HANDLER_ENTRY,
-    // ACM computes a new certificate's record within seconds; the rest is CloudFormation's margin.
-    timeout: Duration.minutes(10),
+    timeout: HANDLER_TIMEOUT,
   });
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -42,6 +48,7 @@ function validationRecordsFunction(scope: Construct, zone: route53.IHostedZone, 
           'route53:ChangeResourceRecordSetsActions': [action],
         },
         'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [validationRecordNames(domainName)] },
+        'ForAllValues:StringNotLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [deeperRecordNames(domainName)] },
       },
     }),
   );
@@ -75,29 +82,46 @@ export class ApplicationCertificate extends Construct {
       validation: acm.CertificateValidation.fromDns(),
       keyAlgorithm: acm.KeyAlgorithm.RSA_2048,
     });
-    // Unique per stack and per certificate request: a replacement (new name or key) gets a new tag,
-    // so the publisher runs again (its properties change) and waits for the new certificate.
-    const tagValue = `${Stack.of(this).stackName}:${createHash('sha256').update(`${props.domainName}|RSA_2048`).digest('hex').slice(0, 12)}`;
+    // Unique per stack and per certificate request: any replacement (its create-only properties
+    // change) gets a new tag, so the publisher runs again and waits for the new certificate.
+    const cfnCertificate = this.certificate.node.defaultChild as acm.CfnCertificate;
+    const request = Stack.of(this).resolve({
+      domainName: cfnCertificate.domainName,
+      subjectAlternativeNames: cfnCertificate.subjectAlternativeNames,
+      keyAlgorithm: cfnCertificate.keyAlgorithm,
+      validationMethod: cfnCertificate.validationMethod,
+      domainValidationOptions: cfnCertificate.domainValidationOptions,
+      certificateAuthorityArn: cfnCertificate.certificateAuthorityArn,
+    });
+    const tagValue = `${Stack.of(this).stackName}:${createHash('sha256').update(JSON.stringify(request)).digest('hex').slice(0, 12)}`;
     Tags.of(this.certificate).add(VALIDATION_TAG, tagValue);
 
     const fn = validationRecordsFunction(this, props.hostedZone, props.domainName, 'UPSERT', `Publishes the ACM validation record of ${props.domainName}`);
     fn.addToRolePolicy(
+      // ListCertificates supports no resource-level permission (Service Authorization Reference, ACM).
+      new iam.PolicyStatement({ sid: 'ListCertificates', actions: ['acm:ListCertificates'], resources: ['*'] }),
+    );
+    // The region's certificates, not this one by ARN: a reference to it would make the publisher
+    // wait for the very certificate it lets ACM validate (a deadlock).
+    const certificatesOfRegion = Stack.of(this).formatArn({ service: 'acm', resource: 'certificate', resourceName: '*' });
+    fn.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'FindTheCertificate',
-        actions: ['acm:ListCertificates', 'acm:DescribeCertificate', 'acm:ListTagsForCertificate'],
-        // ListCertificates has no resource-level permission; the others would need the certificate's
-        // ARN, and a reference to it would make the publisher wait for the certificate it validates.
-        resources: ['*'],
+        sid: 'ReadCertificates',
+        actions: ['acm:DescribeCertificate', 'acm:ListTagsForCertificate'],
+        resources: [certificatesOfRegion],
       }),
     );
+    const policy = fn.role!.node.findChild('DefaultPolicy');
+    acknowledgeWildcardResource(policy, '*', 'acm:ListCertificates supports no resource-level permission; it lists, never changes, certificates.');
     acknowledgeWildcardResource(
-      fn.role!.node.findChild('DefaultPolicy'),
-      '*',
-      'Read-only ACM calls: ListCertificates supports no resource; naming the certificate would make the publisher wait for the very certificate it lets ACM validate (a deadlock). It reads, never changes, certificates.',
+      policy,
+      certificatesOfRegion,
+      "Read-only calls on the region's certificates: naming this certificate would make the publisher wait for the certificate it lets ACM validate (a deadlock).",
     );
     this.publisher = new CustomResource(this, 'ValidationRecords', {
       serviceToken: fn.functionArn,
       resourceType: RESOURCE_TYPE,
+      serviceTimeout: HANDLER_TIMEOUT.plus(Duration.minutes(1)),
       properties: { Action: 'publish', HostedZoneId: props.hostedZone.hostedZoneId, DomainName: props.domainName, TagValue: tagValue },
     });
     this.publisher.node.addDependency(fn.role!.node.findChild('DefaultPolicy'));
@@ -135,6 +159,7 @@ export class ValidationRecordCleanup extends Construct {
     this.resource = new CustomResource(this, 'ValidationRecords', {
       serviceToken: fn.functionArn,
       resourceType: RESOURCE_TYPE,
+      serviceTimeout: HANDLER_TIMEOUT.plus(Duration.minutes(1)),
       // The zone id makes this resource depend on the zone, so CloudFormation deletes it first.
       properties: { Action: 'remove-on-delete', HostedZoneId: props.hostedZone.hostedZoneId, DomainName: props.domainName },
     });

@@ -15,8 +15,9 @@ export interface HostedZoneStackProps extends StackProps {
 /**
  * The public hosted zone of a new environment whose certificates the platform requests: it has to
  * exist, and the domain be delegated to it, before ACM can validate the certificates the load
- * balancers' HTTPS listeners need. So it deploys first and is destroyed last, after every
- * regional certificate, removing their shared validation records on its way out.
+ * balancers' HTTPS listeners need. So it deploys before them (after the foundation stacks, whose
+ * key encrypts its handler's log group) and is destroyed after every stack that requests a
+ * certificate, removing their shared validation records on its way out.
  */
 export class HostedZoneStack extends Stack {
   public readonly hostedZone: route53.PublicHostedZone;
