@@ -90,6 +90,11 @@ export class PlatformNames {
     return `sns-trading-alarms-${role}-${this.suffix}`;
   }
 
+  /** The topic verify-deployment's EventBridge canary publishes to: encrypted like the alarm topic, paging no one. */
+  public canaryTopic(role: DeploymentRole): string {
+    return `sns-trading-delivery-canary-${role}-${this.suffix}`;
+  }
+
   public alarm(purpose: string): string {
     return `alarm-${purpose}-${this.suffix}`;
   }

@@ -66,7 +66,12 @@ describe('EventBridge buses and rules', () => {
       // the bus's rules with aws:SourceArn, which SQS documents as supported for CloudWatch Events
       // (SQS Developer Guide, Amazon SQS key management); aws:SourceAccount is not on that list.
       const grants = key.Properties.KeyPolicy.Statement.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
-      expect(grants).toHaveLength(2);
+      // The queues' statement, the alarm topic's, and the delivery canary topic's (same code as the alarm topic's).
+      expect(grants.map((grant: any) => grant.Sid).sort()).toEqual([
+        'AllowDeliveryCanaryToPublishToEncryptedTopic',
+        'AllowEventBridgeToDeliverToEncryptedQueues',
+        'AllowSecretReadAlarmToPublishToEncryptedTopic',
+      ]);
       const queues = grants.find((grant: any) => grant.Sid === 'AllowEventBridgeToDeliverToEncryptedQueues');
       expect(actionsOf(queues).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
       expect(Object.keys(queues.Condition)).toEqual(['ArnLike']);
@@ -75,14 +80,27 @@ describe('EventBridge buses and rules', () => {
       // For the alarm topic SNS documents that no source condition may be in the key policy (see AlarmTopic).
       const secretReads = grants.find((grant: any) => grant.Sid === 'AllowSecretReadAlarmToPublishToEncryptedTopic');
       expect(secretReads.Condition).toBeUndefined();
-      // Each queue (the queue and its dead-letter queue) admits EventBridge only for the platform rule.
-      for (const [, policy] of resources(stackId, 'AWS::SQS::QueuePolicy')) {
-        const [queue] = policy.Properties.Queues;
-        const statements = policy.Properties.PolicyDocument.Statement.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+      // Each queue (the queue and its dead-letter queue) admits EventBridge only for the platform rule;
+      // the delivery canary's queue only for the canary rule; its read-back queue not at all.
+      const policies = resources(stackId, 'AWS::SQS::QueuePolicy').map(([, policy]) => policy.Properties);
+      expect(policies.map((policy) => policy.Queues[0].Ref).sort()).toEqual([
+        expect.stringMatching(/^DeliveryCanaryQueue/),
+        expect.stringMatching(/^DeliveryCanaryReadbackQueue/),
+        expect.stringMatching(/^EventsDeadLetterQueue/),
+        expect.stringMatching(/^EventsQueue/),
+      ]);
+      for (const policy of policies) {
+        const [queue] = policy.Queues;
+        const statements = policy.PolicyDocument.Statement.filter((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+        if (queue.Ref.startsWith('DeliveryCanaryReadbackQueue')) {
+          expect(statements).toEqual([]);
+          continue;
+        }
         expect(statements).toHaveLength(1);
         expect(statements[0].Action).toBe('sqs:SendMessage');
         expect(statements[0].Resource).toEqual({ 'Fn::GetAtt': [queue.Ref, 'Arn'] });
-        expect(statements[0].Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/PlatformEvents/), 'Arn'] });
+        const rule = queue.Ref.startsWith('DeliveryCanary') ? /^DeliveryCanaryRule/ : /PlatformEvents/;
+        expect(statements[0].Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(rule), 'Arn'] });
       }
     }
   });

@@ -400,7 +400,7 @@ const ACKNOWLEDGED_GUARD_FINDINGS: Record<string, Record<string, number>> = {
     s3_bucket_logging_enabled_check: 2,
     s3_bucket_object_lock_enabled_check: 4,
     s3_event_notifications_enabled_check: 4,
-    sqs_dlq_check: 2,
+    sqs_dlq_check: 6,
   },
   test: {
     alb_http_to_https_redirection_check: 2,
@@ -415,13 +415,24 @@ const ACKNOWLEDGED_GUARD_FINDINGS: Record<string, Record<string, number>> = {
     s3_bucket_object_lock_enabled_check: 4,
     s3_bucket_versioning_enabled_check: 2,
     s3_event_notifications_enabled_check: 4,
-    sqs_dlq_check: 2,
+    sqs_dlq_check: 6,
   },
 };
 
 const SKIPPED_CHECKOV_CHECKS: Record<string, Record<string, number>> = {
-  production: { CKV_AWS_115: 3, CKV_AWS_116: 4, CKV_AWS_117: 4, CKV_AWS_173: 1, CKV_AWS_18: 2, CKV_AWS_260: 2 },
-  test: { CKV_AWS_103: 2, CKV_AWS_115: 7, CKV_AWS_116: 8, CKV_AWS_117: 8, CKV_AWS_173: 3, CKV_AWS_18: 2, CKV_AWS_2: 2, CKV_AWS_21: 2, CKV_AWS_260: 2 },
+  production: { CKV_AWS_115: 3, CKV_AWS_116: 4, CKV_AWS_117: 4, CKV_AWS_173: 1, CKV_AWS_18: 2, CKV_AWS_260: 2, CKV_AWS_27: 2 },
+  test: {
+    CKV_AWS_103: 2,
+    CKV_AWS_115: 7,
+    CKV_AWS_116: 8,
+    CKV_AWS_117: 8,
+    CKV_AWS_173: 3,
+    CKV_AWS_18: 2,
+    CKV_AWS_2: 2,
+    CKV_AWS_21: 2,
+    CKV_AWS_260: 2,
+    CKV_AWS_27: 2,
+  },
 };
 
 describe.each(POSTURES)('Guard and checkov, %s posture', (posture) => {

@@ -22,7 +22,7 @@ describe('one Node LTS major everywhere', () => {
       ]),
     );
     expect(read('service/Dockerfile')).toMatch(new RegExp(`^FROM public\\.ecr\\.aws/docker/library/node:${TARGET}-alpine`, 'm'));
-    const runtimes = ['lib/constructs/failover-orchestrator.ts', 'lib/constructs/access-log-bucket.ts'].map(
+    const runtimes = ['lib/constructs/failover-orchestrator.ts', 'lib/constructs/custom-resource-function.ts'].map(
       (file) => /Runtime\.NODEJS_(\d+)_X/.exec(read(file))?.[1],
     );
     expect(runtimes).toEqual([String(TARGET), String(TARGET)]);

@@ -11,6 +11,8 @@ export interface AlarmTopicProps {
    * the AWS-managed `alias/aws/sns` key, so a key whose policy admits CloudWatch is required.
    */
   readonly encryptionKey: kms.Key;
+  /** @default 'Trading DR alarms' */
+  readonly displayName?: string;
 }
 
 /** EventBridge's service principal, which a KMS key policy may not constrain by source for SNS deliveries. */
@@ -25,7 +27,7 @@ export class AlarmTopic extends Construct {
     super(scope, id);
     this.topic = new sns.Topic(this, 'Topic', {
       topicName: props.topicName,
-      displayName: 'Trading DR alarms',
+      displayName: props.displayName ?? 'Trading DR alarms',
       masterKey: props.encryptionKey,
       enforceSSL: true,
     });

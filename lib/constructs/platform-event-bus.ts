@@ -108,17 +108,17 @@ export class PlatformEventBus extends Construct {
  * to a queue encrypted with a customer managed key, `kms:GenerateDataKey` and `kms:Decrypt` (SQS
  * Developer Guide, *Amazon SQS key management*, "Configure AWS KMS permissions for AWS services").
  */
-class EncryptedQueueTarget implements events.IRuleTarget {
+export class EncryptedQueueTarget implements events.IRuleTarget {
   constructor(
     private readonly queue: sqs.IQueue,
-    private readonly deadLetterQueue: sqs.IQueue,
+    private readonly deadLetterQueue: sqs.IQueue | undefined,
     private readonly options: { readonly retryAttempts: number; readonly maxEventAge: Duration },
   ) {}
 
   public bind(rule: events.IRule): events.RuleTargetConfig {
     for (const [sid, queue] of [
       ['DeliverFromPlatformRule', this.queue],
-      ['DeadLettersFromPlatformRule', this.deadLetterQueue],
+      ...(this.deadLetterQueue ? [['DeadLettersFromPlatformRule', this.deadLetterQueue] as const] : []),
     ] as const) {
       queue.addToResourcePolicy(
         new iam.PolicyStatement({
@@ -133,7 +133,7 @@ class EncryptedQueueTarget implements events.IRuleTarget {
     return {
       arn: this.queue.queueArn,
       targetResource: this.queue,
-      deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+      deadLetterConfig: this.deadLetterQueue ? { arn: this.deadLetterQueue.queueArn } : undefined,
       retryPolicy: { maximumRetryAttempts: this.options.retryAttempts, maximumEventAgeInSeconds: this.options.maxEventAge.toSeconds() },
     };
   }

@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeCompliance, BOTH_COMPLIANCE_PACKS } from '../nag';
+import { DeliveryCanary } from '../constructs/delivery-canary';
 import { AccessLogBucket } from '../constructs/access-log-bucket';
 import { AlarmTopic } from '../constructs/alarm-topic';
 import { PlatformEventBus } from '../constructs/platform-event-bus';
@@ -43,6 +44,8 @@ export class FoundationStack extends RegionalStack {
   public readonly vpc: ec2.IVpc;
   public readonly encryptionKey: kms.Key;
   public readonly alarmTopic: sns.ITopic;
+  /** What verify-deployment delivers through EventBridge (eventbridge-encrypted-delivery). */
+  public readonly deliveryCanary: DeliveryCanary;
   public readonly accessLogBucket: s3.Bucket;
   public readonly filesBucket: s3.Bucket;
   public readonly events: PlatformEventBus;
@@ -144,6 +147,15 @@ export class FoundationStack extends RegionalStack {
       encryptionKey: this.encryptionKey,
       // The replication role is created later (EventRouting stack); its name is deterministic.
       replicationRoleArn: this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.iamRole('events-replication', 'primary') }),
+    });
+
+    this.deliveryCanary = new DeliveryCanary(this, 'DeliveryCanary', {
+      eventBus: this.events.eventBus,
+      encryptionKey: this.encryptionKey,
+      ruleName: names.eventRule('delivery-canary'),
+      topicName: names.canaryTopic(role),
+      queueName: names.queue('delivery-canary', role),
+      readbackQueueName: names.queue('delivery-canary-readback', role),
     });
 
     if (this.protection.crossRegionBackups) {

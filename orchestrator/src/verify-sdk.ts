@@ -2,11 +2,14 @@
 import { ACMClient } from '@aws-sdk/client-acm';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { randomUUID } from 'node:crypto';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { httpProbe } from './http-probe';
 import { VerifyPorts } from './verify';
@@ -24,6 +27,9 @@ export function sdkPorts(profile: string | undefined): VerifyPorts {
   return {
     acm: perRegion((region) => new ACMClient(config(region))),
     cloudformation: perRegion((region) => new CloudFormationClient(config(region))),
+    eventbridge: perRegion((region) => new EventBridgeClient(config(region))),
+    sqs: perRegion((region) => new SQSClient(config(region))),
+    nonce: () => randomUUID(),
     rds: perRegion((region) => new RDSClient(config(region))),
     // Route 53 is a global service whose API lives in us-east-1.
     route53: new Route53Client(config('us-east-1')),

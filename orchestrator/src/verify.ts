@@ -7,11 +7,14 @@
  */
 import { CertificateStatus, DescribeCertificateCommand, KeyAlgorithm, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { GetHealthCheckStatusCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetBucketReplicationCommand } from '@aws-sdk/client-s3';
 import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { DELIVERY_CANARY_DETAIL_TYPE, DELIVERY_CANARY_SOURCE } from './delivery-canary';
 import { PlatformNames } from '../../lib/naming';
 import { AvailabilityZonesPort, checkAvailabilityZones } from './availability-zones';
 import { describeGlobalCluster } from './global-cluster';
@@ -26,12 +29,16 @@ export interface AwsPort {
 export interface VerifyPorts {
   readonly acm: (region: string) => AwsPort;
   readonly cloudformation: (region: string) => AwsPort;
+  readonly eventbridge: (region: string) => AwsPort;
+  readonly sqs: (region: string) => AwsPort;
   readonly rds: (region: string) => AwsPort;
   readonly route53: AwsPort;
   readonly s3: (region: string) => AwsPort;
   readonly ssm: (region: string) => AwsPort;
   readonly scheduler: (region: string) => AwsPort;
   readonly ec2: (region: string) => AvailabilityZonesPort;
+  /** A nonce for the canary event (random in production). */
+  readonly nonce: () => string;
   /** GET `url` with `serverName` as TLS SNI and Host (the application's name, the one its certificate holds). */
   readonly probe: (url: string, serverName: string) => Promise<{ status: number }>;
 }
@@ -191,15 +198,13 @@ export const CHECKS: readonly VerifyCheck[] = [
         let nextToken: string | undefined;
         do {
           // Without Includes.keyTypes ACM lists RSA_2048 certificates only (API Reference, *ListCertificates*).
-          const page = await ports
-            .acm(region)
-            .send(
-              new ListCertificatesCommand({
-                CertificateStatuses: [CertificateStatus.ISSUED],
-                Includes: { keyTypes: Object.values(KeyAlgorithm) },
-                NextToken: nextToken,
-              }),
-            );
+          const page = await ports.acm(region).send(
+            new ListCertificatesCommand({
+              CertificateStatuses: [CertificateStatus.ISSUED],
+              Includes: { keyTypes: Object.values(KeyAlgorithm) },
+              NextToken: nextToken,
+            }),
+          );
           arns.push(
             ...(page.CertificateSummaryList ?? []).filter((summary: any) => summary.DomainName === application).map((summary: any) => summary.CertificateArn),
           );
@@ -332,6 +337,54 @@ export const CHECKS: readonly VerifyCheck[] = [
     },
   },
   {
+    name: 'eventbridge-encrypted-delivery',
+    description:
+      "EventBridge delivers a canary event to a topic and a queue encrypted with each region's data key and admitted by the same code as the alarm topic and the events queue (no one is paged)",
+    calls: 'events:PutEvents on the platform bus, sqs:GetQueueUrl, sqs:ReceiveMessage, sqs:DeleteMessage in each region',
+    run: async (target, ports) => {
+      const names = new PlatformNames(target.suffix);
+      const delivered: string[] = [];
+      const missing: string[] = [];
+      await Promise.all(
+        ROLES.map(async (role) => {
+          const region = regionOf(target, role);
+          const nonce = ports.nonce();
+          const put = await ports.eventbridge(region).send(
+            new PutEventsCommand({
+              Entries: [
+                {
+                  EventBusName: names.eventBus(),
+                  Source: DELIVERY_CANARY_SOURCE,
+                  DetailType: DELIVERY_CANARY_DETAIL_TYPE,
+                  Detail: JSON.stringify({ nonce, region }),
+                },
+              ],
+            }),
+          );
+          if ((put.FailedEntryCount ?? 0) > 0) {
+            missing.push(`${region}: PutEvents refused the canary (${put.Entries?.[0]?.ErrorCode ?? 'no code'}: ${put.Entries?.[0]?.ErrorMessage ?? ''})`);
+            return;
+          }
+          const legs = [
+            { queue: names.queue('delivery-canary', role), what: `the encrypted queue ${names.queue('delivery-canary', role)}` },
+            {
+              queue: names.queue('delivery-canary-readback', role),
+              what: `the encrypted topic ${names.canaryTopic(role)} (read back through ${names.queue('delivery-canary-readback', role)})`,
+            },
+          ];
+          for (const leg of legs) {
+            if (await receiveCanary(ports.sqs(region), leg.queue, nonce)) delivered.push(`${region} ${leg.what}`);
+            else
+              missing.push(
+                `${region}: no canary reached ${leg.what} within ${CANARY_POLLS * CANARY_WAIT_SECONDS} s: the data key's policy or the target's policy refuses EventBridge (the canary rule's FailedInvocations metric counts it)`,
+              );
+          }
+        }),
+      );
+      return missing.length === 0 ? pass(`delivered to ${delivered.sort().join('; ')}`) : fail(missing.sort().join('; '));
+    },
+  },
+  {
     name: 'availability-zones',
     description: 'the configured availability zones exist in this account and are not unavailable',
     calls: 'ec2:DescribeAvailabilityZones in each region',
@@ -349,6 +402,26 @@ export const CHECKS: readonly VerifyCheck[] = [
   },
 ];
 
+/** Long polls per canary queue, and their length: EventBridge delivers within seconds when it may. */
+export const CANARY_POLLS = 6;
+export const CANARY_WAIT_SECONDS = 10;
+
+/** Reads the queue until the message carrying `nonce` arrives (and deletes it), or gives up. */
+async function receiveCanary(sqs: AwsPort, queueName: string, nonce: string): Promise<boolean> {
+  const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+  for (let poll = 0; poll < CANARY_POLLS; poll++) {
+    const { Messages: messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: CANARY_WAIT_SECONDS }),
+    );
+    for (const message of messages) {
+      // Canaries of earlier runs are deleted too: the queue holds nothing else.
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+    if (messages.some((message: any) => String(message.Body ?? '').includes(nonce))) return true;
+  }
+  return false;
+}
+
 /** Checks that need what is not built yet, listed so that a passing run never hides them. */
 export const NOT_YET_CHECKED: ReadonlyArray<{ name: string; description: string; needs: string }> = [
   {
@@ -365,11 +438,6 @@ export const NOT_YET_CHECKED: ReadonlyArray<{ name: string; description: string;
     name: 'forwarded-write-canary',
     description: "a write through the standby's forwarding path into a canary table, read back and deleted",
     needs: 'the in-VPC check task and its canary migration',
-  },
-  {
-    name: 'eventbridge-encrypted-delivery',
-    description: 'EventBridge delivers to a canary topic and queue encrypted with the same keys and statements',
-    needs: 'the canary topic and queue',
   },
   {
     name: 'orchestrator-last-decision',

@@ -140,10 +140,53 @@ function healthy(): Record<string, (input: any, region: string) => any> {
     'ec2:DescribeAvailabilityZonesCommand': (_input, region) => ({
       AvailabilityZones: ['a', 'b', 'c'].map((letter) => ({ ZoneName: `${region}${letter}`, ZoneId: `${region}-az-${letter}`, State: 'available' })),
     }),
+    // EventBridge delivers a canary event put on the platform bus to both canary queues of its
+    // region (the topic's copy through the read-back subscription, raw); the queues hold what came.
+    ...canaryDelivery(),
     // The load balancer answers for the application's name only (its certificate, its listener rules).
     'probe:GET': ({ serverName }) => ({ status: serverName === 'app.trading.acme-bank.net' ? 200 : 421 }),
   };
 }
+
+/** The platform bus and the canary queues of both regions, as SQS and EventBridge answer. */
+function canaryDelivery(): Record<string, (input: any, region: string) => any> {
+  const queues = new Map<string, any[]>();
+  const url = (region: string, name: string) => `https://sqs.${region}.amazonaws.com/111122223333/${name}`;
+  return {
+    'eventbridge:PutEventsCommand': (input, region) => {
+      const role = region === 'us-east-1' ? 'primary' : 'secondary';
+      const [entry] = input.Entries;
+      const routed = entry.EventBusName === 'bus-trading-events-prod' && entry.Source === 'trading-dr.verify' && entry.DetailType === 'Delivery canary';
+      if (routed) {
+        const event = JSON.stringify({ source: entry.Source, 'detail-type': entry.DetailType, detail: JSON.parse(entry.Detail) });
+        for (const name of [`sqs-trading-delivery-canary-${role}-prod`, `sqs-trading-delivery-canary-readback-${role}-prod`]) {
+          const key = url(region, name);
+          queues.set(key, [...(queues.get(key) ?? []), { Body: event, ReceiptHandle: `${key}#${queues.get(key)?.length ?? 0}` }]);
+        }
+      }
+      return { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] };
+    },
+    'sqs:GetQueueUrlCommand': (input, region) => {
+      if (!String(input.QueueName).startsWith('sqs-trading-delivery-canary'))
+        throw Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' });
+      return { QueueUrl: url(region, input.QueueName) };
+    },
+    'sqs:ReceiveMessageCommand': (input) => {
+      const messages = queues.get(input.QueueUrl) ?? [];
+      return { Messages: messages.slice(0, input.MaxNumberOfMessages) };
+    },
+    'sqs:DeleteMessageCommand': (input) => {
+      const key = String(input.ReceiptHandle).split('#')[0];
+      queues.set(
+        key,
+        (queues.get(key) ?? []).filter((message) => message.ReceiptHandle !== input.ReceiptHandle),
+      );
+      return {};
+    },
+  };
+}
+
+let nonces = 0;
 
 function ports(answers: Record<string, (input: any, region: string) => any>): VerifyPorts {
   const port = (service: string) => (region: string) => ({
@@ -156,6 +199,9 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
   return {
     acm: port('acm'),
     cloudformation: port('cloudformation'),
+    eventbridge: port('eventbridge'),
+    sqs: port('sqs'),
+    nonce: () => `nonce-${++nonces}`,
     rds: port('rds'),
     route53: port('route53')('us-east-1'),
     s3: port('s3'),
@@ -198,6 +244,15 @@ const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => vo
         input.StartRecordType === 'CNAME' ? { ResourceRecordSets: [] } : original(input, region);
     },
     /arn:aws:acm:us-east-1:111122223333:certificate\/app renews through _3f1\.app\.trading\.acme-bank\.net\. CNAME _9a2\.zfyfvmchrl\.acm-validations\.aws\., which zone Z123 does not hold/,
+  ],
+  [
+    'eventbridge-encrypted-delivery',
+    "the secondary data key's policy admits EventBridge for the queue but not for the topic (moto enforces no key policy)",
+    (a) => {
+      const original = a['sqs:ReceiveMessageCommand'];
+      a['sqs:ReceiveMessageCommand'] = (input, region) => (String(input.QueueUrl).includes('readback-secondary') ? { Messages: [] } : original(input, region));
+    },
+    /us-west-2: no canary reached the encrypted topic sns-trading-delivery-canary-secondary-prod \(read back through sqs-trading-delivery-canary-readback-secondary-prod\) within 60 s/,
   ],
   [
     'ready-secondary',
