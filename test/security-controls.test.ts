@@ -308,7 +308,7 @@ describe.each(POSTURES)('break-glass master secret, %s posture', (posture) => {
 const ACKNOWLEDGED_COMPLIANCE_FINDINGS: Record<string, Record<string, number>> = {
   production: {
     ELBv2ACMCertificateRequired: 2,
-    IAMNoInlinePolicy: 17,
+    IAMNoInlinePolicy: 21,
     LambdaConcurrency: 1,
     LambdaDLQ: 2,
     LambdaInsideVPC: 2,
@@ -322,7 +322,7 @@ const ACKNOWLEDGED_COMPLIANCE_FINDINGS: Record<string, Record<string, number>> =
     ALBHttpToHttpsRedirection: 2,
     ELBDeletionProtectionEnabled: 2,
     ELBv2ACMCertificateRequired: 2,
-    IAMNoInlinePolicy: 17,
+    IAMNoInlinePolicy: 21,
     LambdaConcurrency: 3,
     LambdaDLQ: 4,
     LambdaInsideVPC: 4,
@@ -393,7 +393,7 @@ describe('LoadBalancerFirewall rejects bad input at synth time', () => {
 
 const ACKNOWLEDGED_GUARD_FINDINGS: Record<string, Record<string, number>> = {
   production: {
-    cloudwatch_log_group_encrypted_check: 10,
+    cloudwatch_log_group_encrypted_check: 12,
     elbv2_logging_enabled_check: 2,
     lambda_inside_vpc_check: 4,
     s3_bucket_default_encryption_kms_check: 2,
@@ -404,8 +404,8 @@ const ACKNOWLEDGED_GUARD_FINDINGS: Record<string, Record<string, number>> = {
   },
   test: {
     alb_http_to_https_redirection_check: 2,
-    cloudwatch_log_group_encrypted_check: 10,
-    cloudwatch_log_group_retention_period_check: 18,
+    cloudwatch_log_group_encrypted_check: 12,
+    cloudwatch_log_group_retention_period_check: 20,
     elbv2_deletion_protection_enabled_check: 2,
     elbv2_logging_enabled_check: 2,
     lambda_inside_vpc_check: 8,

@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ApplicationCertificate } from '../constructs/acm-validation-records';
 import { DatabaseBootstrapTask } from '../constructs/database-bootstrap-task';
+import { DatabaseVerifyTask } from '../constructs/database-verify-task';
 import { LoadBalancerFirewall } from '../constructs/load-balancer-firewall';
 import { TradingService } from '../constructs/trading-service';
 import { DeploymentRole, PlatformNames } from '../naming';
@@ -22,6 +23,8 @@ import { RegionalStack, RegionalStackProps } from './regional-stack';
 export const DATABASE_APPLICATION_USER = 'trading_app';
 /** The database role the writer's migrations run as: it owns the tables. */
 export const DATABASE_MIGRATION_USER = 'trading_migrator';
+/** The database role verify-deployment's write canary logs in as: it may touch the canary table only. */
+export const DATABASE_CANARY_USER = 'trading_canary';
 
 /** How the service reaches the Aurora cluster of its own region. */
 export interface ServiceDatabase {
@@ -93,6 +96,8 @@ export interface RequestedCertificate {
 export class ServiceStack extends RegionalStack {
   public readonly trading: TradingService;
   public readonly databaseBootstrap: DatabaseBootstrapTask;
+  /** verify-deployment's in-VPC database checks. */
+  public readonly databaseVerify: DatabaseVerifyTask;
   /** The files bucket of this region, named deterministically by the foundation stack. */
   public readonly filesBucketName: string;
   /** The web ACL in front of the load balancer. */
@@ -140,6 +145,8 @@ export class ServiceStack extends RegionalStack {
         // the RDS CA bundle; the master secret is the bootstrap task's alone.
         DB_USER: DATABASE_APPLICATION_USER,
         DB_MIGRATION_USER: DATABASE_MIGRATION_USER,
+        // Named so that the migrations grant it the canary table (if the bootstrap created it).
+        DB_CANARY_USER: DATABASE_CANARY_USER,
         DB_AUTH: 'iam',
         DB_TLS: 'verify-full',
         DB_WRITE_FORWARD_CONSISTENCY: 'session',
@@ -189,7 +196,29 @@ export class ServiceStack extends RegionalStack {
         DB_NAME: database.databaseName,
         DB_USER: DATABASE_APPLICATION_USER,
         DB_MIGRATION_USER: DATABASE_MIGRATION_USER,
+        DB_CANARY_USER: DATABASE_CANARY_USER,
       },
+    });
+    this.databaseVerify = new DatabaseVerifyTask(this, 'DatabaseVerify', {
+      image: props.image,
+      family: `${names.taskFamily(role)}-db-verify`,
+      taskRoleName: names.iamRole('db-verify-task', role),
+      executionRoleName: names.iamRole('db-verify', role),
+      logGroupName: names.logGroup('db-verify', role),
+      clusterResourceId: database.clusterResourceId,
+      databaseUsers: [DATABASE_APPLICATION_USER, DATABASE_CANARY_USER],
+      environment: {
+        DB_HOST: database.endpoint,
+        DB_READER_HOST: database.readerEndpoint,
+        DB_PORT: String(database.port),
+        DB_NAME: database.databaseName,
+        DB_USER: DATABASE_APPLICATION_USER,
+        DB_CANARY_USER: DATABASE_CANARY_USER,
+      },
+    });
+    new CfnOutput(this, 'DatabaseVerifyTaskDefinition', {
+      value: this.databaseVerify.taskDefinition.taskDefinitionArn,
+      description: "One-off task of verify-deployment's database checks (IAM login, TLS, write canary)",
     });
     new CfnOutput(this, 'DatabaseBootstrapTaskDefinition', {
       value: this.databaseBootstrap.taskDefinition.taskDefinitionArn,

@@ -4,11 +4,12 @@
  * reaches the database), and waits for its exit code. Explicit and idempotent: run it once after
  * the first deploy of an environment; running it again changes nothing.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { PlatformNames } from '../../lib/naming';
 import { describeGlobalCluster } from './global-cluster';
+import { runOneOffTask } from './one-off-task';
 
 export interface DbBootstrapOptions {
   readonly names: PlatformNames;
@@ -47,47 +48,19 @@ export async function runDbBootstrap(options: DbBootstrapOptions, deps: DbBootst
   const role = region === options.primaryRegion ? 'primary' : 'secondary';
   deps.progress(`writer is in ${region} (${role}): running the bootstrap task there`);
 
-  const cloudformation = deps.cloudformation(region);
-  const output = async (layer: string, key: string): Promise<string> => {
-    const stackName = names.stack(layer, role);
-    const stack = (await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
-    const value = stack?.Outputs?.find((candidate) => candidate.OutputKey === key)?.OutputValue;
-    if (!value) throw new Error(`output ${key} not found on ${stackName} in ${region}: deploy this version of the platform first`);
-    return value;
-  };
-  const [taskDefinition, subnets, securityGroup] = await Promise.all([
-    output('service', 'DatabaseBootstrapTaskDefinition'),
-    output('foundation', 'PrivateSubnetIds'),
-    output('service', 'ServiceSecurityGroupId'),
-  ]);
-  const ecs = deps.ecs(region);
-  const started = await ecs.send(
-    new RunTaskCommand({
-      cluster: names.cluster(role),
-      taskDefinition,
-      launchType: 'FARGATE',
-      count: 1,
+  const result = await runOneOffTask(
+    {
+      names,
+      region,
+      role,
+      taskDefinitionOutput: 'DatabaseBootstrapTaskDefinition',
+      containerName: 'bootstrap',
       startedBy: 'db-bootstrap',
-      networkConfiguration: {
-        awsvpcConfiguration: { subnets: subnets.split(','), securityGroups: [securityGroup], assignPublicIp: 'DISABLED' },
-      },
-    }),
+      description: 'bootstrap',
+      timeoutMs: options.timeoutMs,
+      pollMs: options.pollMs,
+    },
+    deps,
   );
-  const taskArn = started.tasks?.[0]?.taskArn;
-  if (!taskArn) throw new Error(`the bootstrap task did not start: ${JSON.stringify(started.failures ?? [])}`);
-  deps.progress(`started ${taskArn}`);
-
-  const deadline = deps.now() + options.timeoutMs;
-  for (;;) {
-    const described = await ecs.send(new DescribeTasksCommand({ cluster: names.cluster(role), tasks: [taskArn] }));
-    const task = described.tasks?.[0];
-    if (task?.lastStatus === 'STOPPED') {
-      const exitCode = task.containers?.find((container) => container.name === 'bootstrap')?.exitCode;
-      return { region, taskArn, exitCode, stoppedReason: task.stoppedReason, logGroupName: names.logGroup('db-bootstrap', role) };
-    }
-    if (deps.now() > deadline)
-      throw new Error(`the bootstrap task ${taskArn} did not stop within ${options.timeoutMs / 1000} s (last status ${task?.lastStatus})`);
-    deps.progress(`task ${task?.lastStatus ?? 'unknown'}`);
-    await deps.sleep(options.pollMs ?? 5000);
-  }
+  return { ...result, logGroupName: names.logGroup('db-bootstrap', role) };
 }

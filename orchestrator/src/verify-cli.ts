@@ -10,11 +10,13 @@ import { describeCredentialError } from './ops-arguments';
 export const VERIFY_TOOL = {
   name: 'verify-deployment',
   usage: [
-    'usage: npm run verify-deployment -- --config <name> [--profile <name>] [--help]',
+    'usage: npm run verify-deployment -- --config <name> [--profile <name>] [--break-glass] [--help]',
     '  run after every deploy (and by the drill): prints each named check with pass / fail / skipped, the reason and the AWS calls; exits 1 on a failure',
     '  --profile <name>  AWS shared config profile (else AWS_PROFILE), used alone',
+    '  --break-glass     also run master-password-login: it reads the master secret, which pages on-call by design (the command first tells the alarm topic it is this check)',
+    '  the database checks run a one-off task in each region (about two minutes); the EventBridge canary waits up to a minute per region',
   ].join('\n'),
-  options: { config: { type: 'string' }, profile: { type: 'string' } },
+  options: { config: { type: 'string' }, profile: { type: 'string' }, 'break-glass': { type: 'boolean' } },
 } as const satisfies ToolDefinition;
 
 /** The checks, for --help: loaded without the SDK's weight only when asked. */
@@ -52,6 +54,7 @@ async function main({ values }: ParsedCommandLine<typeof VERIFY_TOOL.options>): 
         secondaryRegion: config.secondary.region,
         availabilityZones: { primary: config.primary.availabilityZones, secondary: config.secondary.availabilityZones },
         nameServers: config.hostedZone?.nameServers,
+        breakGlass: values['break-glass'] === true,
       },
       sdk.sdkPorts(profile),
     );

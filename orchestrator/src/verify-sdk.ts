@@ -1,12 +1,15 @@
 /** The AWS SDK clients behind verify-deployment's ports, one per service and region. */
 import { ACMClient } from '@aws-sdk/client-acm';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { randomUUID } from 'node:crypto';
@@ -37,6 +40,11 @@ export function sdkPorts(profile: string | undefined): VerifyPorts {
     ssm: perRegion((region) => new SSMClient(config(region))),
     scheduler: perRegion((region) => new SchedulerClient(config(region))),
     ec2: perRegion((region) => new EC2Client(config(region))),
+    ecs: perRegion((region) => new ECSClient(config(region))),
+    logs: perRegion((region) => new CloudWatchLogsClient(config(region))),
+    sns: perRegion((region) => new SNSClient(config(region))),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
     probe: (url, serverName) => httpProbe(url, { signal: AbortSignal.timeout(10_000), serverName }),
   };
 }

@@ -19,6 +19,9 @@ import { PlatformNames } from '../../lib/naming';
 import { AvailabilityZonesPort, checkAvailabilityZones } from './availability-zones';
 import { describeGlobalCluster } from './global-cluster';
 import { isPauseValue } from './orchestrator';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { DatabaseCheckName, DatabaseCheckResult, parseResultLines } from '../../service/src/verify-database';
+import { CommandPort, runOneOffTask, stackOutput as outputOf, taskLogLines } from './one-off-task';
 
 /** Any SDK client: the checks send commands and read the answers. */
 export interface AwsPort {
@@ -36,6 +39,11 @@ export interface VerifyPorts {
   readonly s3: (region: string) => AwsPort;
   readonly ssm: (region: string) => AwsPort;
   readonly scheduler: (region: string) => AwsPort;
+  readonly ecs: (region: string) => CommandPort;
+  readonly logs: (region: string) => CommandPort;
+  readonly sns: (region: string) => CommandPort;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
   readonly ec2: (region: string) => AvailabilityZonesPort;
   /** A nonce for the canary event (random in production). */
   readonly nonce: () => string;
@@ -54,6 +62,8 @@ export interface VerifyTarget {
   readonly availabilityZones: { readonly primary: readonly string[]; readonly secondary: readonly string[] };
   /** The existing zone's name servers as configured (`hostedZoneNameServers`). @default - the platform created the zone */
   readonly nameServers?: readonly string[];
+  /** Run master-password-login, which reads the master secret (and so pages on-call). @default false */
+  readonly breakGlass?: boolean;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'skipped';
@@ -385,6 +395,68 @@ export const CHECKS: readonly VerifyCheck[] = [
     },
   },
   {
+    name: 'database-iam-login',
+    description:
+      'in each region, from inside its VPC: the application role logs in with an IAM token over verified TLS, and the same login without TLS is refused',
+    calls: 'rds:DescribeGlobalClusters, ecs:RunTask of DatabaseVerifyTaskDefinition in each region, ecs:DescribeTasks, logs:GetLogEvents',
+    run: async (target, ports) => {
+      const runs = await databaseVerifyRuns(target, ports);
+      const outcomes = runs.map((run) => ({ region: run.region, result: resultOf(run, 'database-iam-login') }));
+      const failed = outcomes.filter((outcome) => outcome.result.status !== 'pass');
+      const detail = outcomes.map((outcome) => `${outcome.region}: ${outcome.result.detail}`).join('; ');
+      return failed.length === 0 ? pass(detail) : fail(detail);
+    },
+  },
+  {
+    name: 'forwarded-write-canary',
+    description:
+      "through the standby's reader endpoint, the canary role inserts (INSERT ... ON CONFLICT ... RETURNING), reads back and deletes a row of the canary table, and cannot read the orders; the writer's region does the same directly",
+    calls: 'the database verify task of database-iam-login (the same runs)',
+    run: async (target, ports) => {
+      const runs = await databaseVerifyRuns(target, ports);
+      const failedOver = runs.find((run) => !run.forwarding)?.region !== target.primaryRegion;
+      const outcomes = runs.map((run) => {
+        const result = resultOf(run, 'forwarded-write-canary');
+        // After a failover the old primary forwards nothing until the failback (global-cluster).
+        if (failedOver && run.forwarding)
+          return { region: run.region, status: 'skipped' as const, detail: 'failed over: the old primary forwards no writes until the failback' };
+        return { region: run.region, status: result.status, detail: result.detail };
+      });
+      const detail = outcomes.map((outcome) => `${outcome.region}: ${outcome.detail}`).join('; ');
+      return outcomes.some((outcome) => outcome.status === 'fail') ? fail(detail) : pass(detail);
+    },
+  },
+  {
+    name: 'master-password-login',
+    description:
+      "break-glass only (--break-glass): the master logs in with its password over TLS and does not hold rds_iam. It runs the bootstrap task's definition, which reads the master secret: that read pages on-call by design, so the command first tells the alarm topic which check it is",
+    calls:
+      'sns:Publish to the alarm topic, ecs:RunTask of DatabaseBootstrapTaskDefinition (command --master) in the writer region, ecs:DescribeTasks, logs:GetLogEvents',
+    run: async (target, ports) => {
+      if (!target.breakGlass) return { status: 'skipped', detail: 'break-glass only (--break-glass): it reads the master secret, which pages on-call' };
+      const names = new PlatformNames(target.suffix);
+      const writerRegion = await writerRegionOf(target, ports);
+      const role = writerRegion === target.primaryRegion ? 'primary' : 'secondary';
+      const topicArn = await outputOf(ports.cloudformation(writerRegion), names.stack('foundation', role), writerRegion, 'AlarmTopicArn');
+      await ports.sns(writerRegion).send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Subject: `verify-deployment master-password-login (${target.suffix})`,
+          Message: `npm run verify-deployment -- --break-glass is reading the master secret of ${target.suffix} in ${writerRegion} now, to check the master's password login (check master-password-login). The secret-read alarm that follows is this check.`,
+        }),
+      );
+      const run = await runDatabaseTask(target, ports, writerRegion, role, {
+        taskDefinitionOutput: 'DatabaseBootstrapTaskDefinition',
+        containerName: 'bootstrap',
+        logGroupName: names.logGroup('db-bootstrap', role),
+        streamPrefix: 'bootstrap',
+        command: ['node', 'dist/verify-database-cli.js', '--master'],
+      });
+      const result = resultOf({ ...run, forwarding: false }, 'master-password-login');
+      return result.status === 'pass' ? pass(`${writerRegion}: ${result.detail}`) : fail(`${writerRegion}: ${result.detail}`);
+    },
+  },
+  {
     name: 'availability-zones',
     description: 'the configured availability zones exist in this account and are not unavailable',
     calls: 'ec2:DescribeAvailabilityZones in each region',
@@ -401,6 +473,95 @@ export const CHECKS: readonly VerifyCheck[] = [
     },
   },
 ];
+
+/** One region's run of the database verify task. */
+interface DatabaseRun {
+  readonly region: string;
+  /** The region's cluster is a reader (the task checked the forwarding path). */
+  readonly forwarding: boolean;
+  readonly taskArn: string;
+  readonly exitCode: number | undefined;
+  readonly stoppedReason?: string;
+  readonly logGroupName: string;
+  readonly results: readonly DatabaseCheckResult[];
+}
+
+/** Pulling the image and logging in take a minute or two; more means something is stuck. */
+const DATABASE_TASK_TIMEOUT_MS = 10 * 60_000;
+
+async function writerRegionOf(target: VerifyTarget, ports: VerifyPorts): Promise<string> {
+  const names = new PlatformNames(target.suffix);
+  const cluster = await describeGlobalCluster(ports.rds(target.secondaryRegion) as any, names.auroraGlobalCluster());
+  const writerArn = cluster?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
+  if (!writerArn) throw new Error(`no writer in global cluster ${names.auroraGlobalCluster()}`);
+  return writerArn.split(':')[3];
+}
+
+async function runDatabaseTask(
+  target: VerifyTarget,
+  ports: VerifyPorts,
+  region: string,
+  role: 'primary' | 'secondary',
+  task: { taskDefinitionOutput: string; containerName: string; logGroupName: string; streamPrefix: string; command?: string[] },
+): Promise<Omit<DatabaseRun, 'forwarding'>> {
+  const names = new PlatformNames(target.suffix);
+  const run = await runOneOffTask(
+    {
+      names,
+      region,
+      role,
+      taskDefinitionOutput: task.taskDefinitionOutput,
+      containerName: task.containerName,
+      startedBy: 'verify-deployment',
+      description: 'database verify',
+      command: task.command,
+      timeoutMs: DATABASE_TASK_TIMEOUT_MS,
+    },
+    { cloudformation: ports.cloudformation, ecs: ports.ecs, sleep: ports.sleep, now: ports.now, progress: () => undefined },
+  );
+  const lines = await taskLogLines(ports.logs(region), task.logGroupName, task.streamPrefix, task.containerName, run.taskArn);
+  return { ...run, logGroupName: task.logGroupName, results: parseResultLines(lines) };
+}
+
+/** The two checks that read the database share one task run per region and per verify run. */
+const databaseRunsOf = new WeakMap<VerifyPorts, Promise<DatabaseRun[]>>();
+
+function databaseVerifyRuns(target: VerifyTarget, ports: VerifyPorts): Promise<DatabaseRun[]> {
+  if (!databaseRunsOf.has(ports)) {
+    const names = new PlatformNames(target.suffix);
+    databaseRunsOf.set(
+      ports,
+      writerRegionOf(target, ports).then((writerRegion) =>
+        Promise.all(
+          ROLES.map(async (role): Promise<DatabaseRun> => {
+            const region = regionOf(target, role);
+            const forwarding = region !== writerRegion;
+            const run = await runDatabaseTask(target, ports, region, role, {
+              taskDefinitionOutput: 'DatabaseVerifyTaskDefinition',
+              containerName: 'verify',
+              logGroupName: names.logGroup('db-verify', role),
+              streamPrefix: 'verify',
+              command: forwarding ? ['node', 'dist/verify-database-cli.js', '--expect-forwarding'] : undefined,
+            });
+            return { ...run, forwarding };
+          }),
+        ),
+      ),
+    );
+  }
+  return databaseRunsOf.get(ports)!;
+}
+
+/** The task's result for `name`, or a failure that says where to look when it reported none. */
+function resultOf(run: DatabaseRun, name: DatabaseCheckName): DatabaseCheckResult {
+  return (
+    run.results.find((result) => result.name === name) ?? {
+      name,
+      status: 'fail',
+      detail: `the task ${run.taskArn} reported no ${name} (exit code ${run.exitCode ?? 'none'}${run.stoppedReason ? `, ${run.stoppedReason}` : ''}; its log group ${run.logGroupName})`,
+    }
+  );
+}
 
 /** Long polls per canary queue, and their length: EventBridge delivers within seconds when it may. */
 export const CANARY_POLLS = 6;
@@ -424,21 +585,6 @@ async function receiveCanary(sqs: AwsPort, queueName: string, nonce: string): Pr
 
 /** Checks that need what is not built yet, listed so that a passing run never hides them. */
 export const NOT_YET_CHECKED: ReadonlyArray<{ name: string; description: string; needs: string }> = [
-  {
-    name: 'database-iam-login',
-    description: 'the application role logs in with IAM over TLS; a non-TLS connection is refused',
-    needs: 'the in-VPC check task',
-  },
-  {
-    name: 'master-password-login',
-    description: "the master's password login works (--break-glass only: it reads the master secret, which pages)",
-    needs: 'the in-VPC check task',
-  },
-  {
-    name: 'forwarded-write-canary',
-    description: "a write through the standby's forwarding path into a canary table, read back and deleted",
-    needs: 'the in-VPC check task and its canary migration',
-  },
   {
     name: 'orchestrator-last-decision',
     description: "the orchestrator's last run and its decision",

@@ -4,6 +4,7 @@
  * fakes cover those; each fake answer carries the fields the API reference documents). Every
  * check passes on the healthy fake and fails, alone, on a fake that breaks exactly it.
  */
+import { DatabaseCheckResult, formatResultLine } from '../../service/src/verify-database';
 import { CHECKS, formatResults, verifyDeployment, VerifyPorts, VerifyTarget } from '../src/verify';
 
 const TARGET: VerifyTarget = {
@@ -20,16 +21,24 @@ const ARN = (region: string, role: string) => `arn:aws:rds:${region}:11112222333
 /** A healthy deployment's answers, keyed by service and command; tests break one at a time. */
 function healthy(): Record<string, (input: any, region: string) => any> {
   const outputs: Record<string, Record<string, string>> = {
-    'trading-dr-service-primary-prod': { LoadBalancerDnsName: 'alb-primary.us-east-1.elb.amazonaws.com' },
-    'trading-dr-service-secondary-prod': { LoadBalancerDnsName: 'alb-secondary.us-west-2.elb.amazonaws.com' },
+    'trading-dr-service-primary-prod': { LoadBalancerDnsName: 'alb-primary.us-east-1.elb.amazonaws.com', ...taskOutputs('us-east-1', 'primary') },
+    'trading-dr-service-secondary-prod': { LoadBalancerDnsName: 'alb-secondary.us-west-2.elb.amazonaws.com', ...taskOutputs('us-west-2', 'secondary') },
     'trading-dr-dns-prod': {
       PrimaryHealthCheckId: 'hc-primary',
       SecondaryHealthCheckId: 'hc-secondary',
       HostedZoneId: 'Z123',
       HostedZoneNameServers: 'ns-1.awsdns-01.org,ns-2.awsdns-02.co.uk,ns-3.awsdns-03.com,ns-4.awsdns-04.net',
     },
-    'trading-dr-foundation-primary-prod': { FilesBucketName: 'files-east' },
-    'trading-dr-foundation-secondary-prod': { FilesBucketName: 'files-west' },
+    'trading-dr-foundation-primary-prod': {
+      FilesBucketName: 'files-east',
+      PrivateSubnetIds: 'subnet-e1,subnet-e2,subnet-e3',
+      AlarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:sns-trading-alarms-primary-prod',
+    },
+    'trading-dr-foundation-secondary-prod': {
+      FilesBucketName: 'files-west',
+      PrivateSubnetIds: 'subnet-w1,subnet-w2,subnet-w3',
+      AlarmTopicArn: 'arn:aws:sns:us-west-2:111122223333:sns-trading-alarms-secondary-prod',
+    },
   };
   const checkers = (successes: number, of = 8) =>
     Array.from({ length: of }, (_, index) => ({
@@ -143,10 +152,84 @@ function healthy(): Record<string, (input: any, region: string) => any> {
     // EventBridge delivers a canary event put on the platform bus to both canary queues of its
     // region (the topic's copy through the read-back subscription, raw); the queues hold what came.
     ...canaryDelivery(),
+    ...databaseTasks(),
     // The load balancer answers for the application's name only (its certificate, its listener rules).
     'probe:GET': ({ serverName }) => ({ status: serverName === 'app.trading.acme-bank.net' ? 200 : 421 }),
   };
 }
+
+const taskOutputs = (region: string, role: string) => ({
+  DatabaseVerifyTaskDefinition: `arn:aws:ecs:${region}:111122223333:task-definition/trading-${role}-prod-db-verify:3`,
+  DatabaseBootstrapTaskDefinition: `arn:aws:ecs:${region}:111122223333:task-definition/trading-${role}-prod-db-bootstrap:3`,
+  ServiceSecurityGroupId: `sg-${role}`,
+});
+
+/** What each task prints, by what it was asked: the real result lines (formatResultLine) of a healthy database. */
+const TASK_OUTPUT: Record<string, (forwarding: boolean) => DatabaseCheckResult[]> = {
+  verify: (forwarding) => [
+    { name: 'database-iam-login', status: 'pass', detail: 'trading_app logs in with IAM over TLS; without TLS it is refused (no encryption)' },
+    {
+      name: 'forwarded-write-canary',
+      status: 'pass',
+      detail: `${forwarding ? 'forwarded through the reader' : 'written on the writer'}: inserted, read back and deleted verify-1 as trading_canary, which cannot read orders`,
+    },
+  ],
+  master: () => [{ name: 'master-password-login', status: 'pass', detail: 'trading_admin logs in with its password over TLS and does not hold rds_iam' }],
+};
+
+/**
+ * ECS and CloudWatch Logs as they answer one-off tasks: RunTask in the environment's cluster with
+ * its subnets and security group, a task that stops, and its awslogs stream
+ * `<prefix>/<container>/<task id>`. `published` records the alarm-topic notices.
+ */
+function databaseTasks(output = TASK_OUTPUT): Record<string, (input: any, region: string) => any> {
+  const tasks = new Map<string, { lines: string[]; container: string }>();
+  let count = 0;
+  return {
+    'ecs:RunTaskCommand': (input, region) => {
+      const role = region === 'us-east-1' ? 'primary' : 'secondary';
+      const expected = taskOutputs(region, role);
+      const verify = input.taskDefinition === expected.DatabaseVerifyTaskDefinition;
+      const bootstrap = input.taskDefinition === expected.DatabaseBootstrapTaskDefinition;
+      const network = input.networkConfiguration.awsvpcConfiguration;
+      if (
+        input.cluster !== `ecs-trading-${role}-prod` ||
+        (!verify && !bootstrap) ||
+        network.securityGroups[0] !== `sg-${role}` ||
+        network.assignPublicIp !== 'DISABLED'
+      )
+        return { tasks: [], failures: [{ reason: 'MISSING', arn: input.taskDefinition }] };
+      const command: string[] = input.overrides?.containerOverrides?.[0]?.command ?? ['node', 'dist/verify-database-cli.js'];
+      const container = verify ? 'verify' : 'bootstrap';
+      const taskId = `task${++count}`;
+      const results = command.includes('--master') ? output.master(false) : bootstrap ? [] : output.verify(command.includes('--expect-forwarding'));
+      tasks.set(`/ecs/${role}/${container}/${taskId}`, { container, lines: ['{"level":"info","msg":"starting"}', ...results.map(formatResultLine)] });
+      return { tasks: [{ taskArn: `arn:aws:ecs:${region}:111122223333:task/ecs-trading-${role}-prod/${taskId}` }] };
+    },
+    'ecs:DescribeTasksCommand': (input) => {
+      const taskId = String(input.tasks[0]).split('/').pop()!;
+      const container = [...tasks.keys()].find((key) => key.endsWith(`/${taskId}`))?.split('/')[3] ?? 'verify';
+      return { tasks: [{ taskArn: input.tasks[0], lastStatus: 'STOPPED', containers: [{ name: container, exitCode: 0 }] }] };
+    },
+    'logs:GetLogEventsCommand': (input, region) => {
+      const role = region === 'us-east-1' ? 'primary' : 'secondary';
+      const [prefix, container, taskId] = String(input.logStreamName).split('/');
+      const group = { verify: 'db-verify', bootstrap: 'db-bootstrap' }[container];
+      if (input.logGroupName !== `/trading-dr/prod/${role}/${group}`)
+        throw Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' });
+      const task = tasks.get(`/ecs/${role}/${container}/${taskId}`);
+      if (!task || prefix !== container) throw Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' });
+      // One page, then the same forward token: the end of the stream.
+      return input.nextToken ? { events: [], nextForwardToken: 'f/1' } : { events: task.lines.map((message) => ({ message })), nextForwardToken: 'f/1' };
+    },
+    'sns:PublishCommand': (input) => {
+      published.push(input);
+      return { MessageId: 'm-1' };
+    },
+  };
+}
+
+const published: Array<{ TopicArn: string; Message: string }> = [];
 
 /** The platform bus and the canary queues of both regions, as SQS and EventBridge answer. */
 function canaryDelivery(): Record<string, (input: any, region: string) => any> {
@@ -208,6 +291,11 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
     ssm: port('ssm'),
     scheduler: port('scheduler'),
     ec2: port('ec2'),
+    ecs: port('ecs'),
+    logs: port('logs'),
+    sns: port('sns'),
+    sleep: async () => undefined,
+    now: () => 0,
     probe: async (url, serverName) => answers['probe:GET']({ url, serverName }, ''),
   };
 }
@@ -218,10 +306,29 @@ const statuses = async (answers: ReturnType<typeof healthy>) =>
 test('a healthy deployment passes every check; the checks not built yet are reported as skipped, never as passed', async () => {
   const results = await verifyDeployment(TARGET, ports(healthy()));
   expect(results.filter((result) => result.status === 'fail')).toEqual([]);
-  expect(results.filter((result) => result.status === 'pass').map((result) => result.name)).toEqual(CHECKS.map((check) => check.name));
-  expect(results.filter((result) => result.status === 'skipped').map((result) => result.name)).toContain('forwarded-write-canary');
+  expect(results.filter((result) => result.status === 'pass').map((result) => result.name)).toEqual(
+    CHECKS.map((check) => check.name).filter((name) => name !== 'master-password-login'),
+  );
+  // The break-glass check reads the master secret, which pages: only when asked.
+  expect(results.filter((result) => result.status === 'skipped').map((result) => result.name)).toEqual(['master-password-login', 'orchestrator-last-decision']);
+  expect(results.find((result) => result.name === 'forwarded-write-canary')!.detail).toMatch(
+    /us-west-2: forwarded through the reader: inserted, read back and deleted .* as trading_canary/,
+  );
   expect(formatResults(results)).toMatch(/^PASS {4}ready-primary +alb-primary\.us-east-1\.elb\.amazonaws\.com answered 200\n +calls: /);
 });
+
+/** The standby's verify task reports `name` failed with `detail`. */
+const standbyTaskReports =
+  (name: DatabaseCheckResult['name'], detail: string) =>
+  (answers: ReturnType<typeof healthy>): void =>
+    void Object.assign(
+      answers,
+      databaseTasks({
+        ...TASK_OUTPUT,
+        verify: (forwarding) =>
+          TASK_OUTPUT.verify(forwarding).map((result) => (result.name === name && forwarding ? { ...result, status: 'fail' as const, detail } : result)),
+      }),
+    );
 
 /** Each breaks exactly one check. */
 const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => void, RegExp]> = [
@@ -253,6 +360,18 @@ const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => vo
       a['sqs:ReceiveMessageCommand'] = (input, region) => (String(input.QueueUrl).includes('readback-secondary') ? { Messages: [] } : original(input, region));
     },
     /us-west-2: no canary reached the encrypted topic sns-trading-delivery-canary-secondary-prod \(read back through sqs-trading-delivery-canary-readback-secondary-prod\) within 60 s/,
+  ],
+  [
+    'database-iam-login',
+    "the standby's instances still wait for the reboot that applies rds.force_ssl: a login without TLS is accepted",
+    standbyTaskReports('database-iam-login', 'trading_app logged in without TLS: rds.force_ssl is not in effect'),
+    /us-west-2: trading_app logged in without TLS: rds\.force_ssl is not in effect/,
+  ],
+  [
+    'forwarded-write-canary',
+    'the standby cannot forward the write (the task reports the failure of the statement)',
+    standbyTaskReports('forwarded-write-canary', 'trading_canary: cannot execute INSERT in a read-only transaction'),
+    /us-west-2: trading_canary: cannot execute INSERT in a read-only transaction/,
   ],
   [
     'ready-secondary',
@@ -357,8 +476,59 @@ test.each(BREAKS)('%s fails alone when %s', async (name, _what, breakIt, message
 
 test('every check has a breaking case here', () => {
   const broken = new Set(BREAKS.map(([name]) => name));
-  // ready-primary is the same check as ready-secondary for the other region.
-  expect(CHECKS.map((check) => check.name).filter((name) => name !== 'ready-primary' && !broken.has(name))).toEqual([]);
+  // ready-primary is the same check as ready-secondary for the other region; master-password-login
+  // breaks in its own describe (it runs only with --break-glass).
+  expect(CHECKS.map((check) => check.name).filter((name) => !['ready-primary', 'master-password-login'].includes(name) && !broken.has(name))).toEqual([]);
+});
+
+test('a task that prints no result fails both database checks, naming the task, its exit code and its log group', async () => {
+  const answers = healthy();
+  Object.assign(answers, databaseTasks({ verify: () => [], master: () => [] }));
+  const results = await verifyDeployment(TARGET, ports(answers));
+  expect(results.filter((result) => result.status === 'fail').map((result) => result.name)).toEqual(['database-iam-login', 'forwarded-write-canary']);
+  expect(results.find((result) => result.name === 'database-iam-login')!.detail).toMatch(
+    /us-east-1: the task arn:aws:ecs:us-east-1:111122223333:task\/ecs-trading-primary-prod\/task\d reported no database-iam-login \(exit code 0; its log group \/trading-dr\/prod\/primary\/db-verify\)/,
+  );
+});
+
+describe('--break-glass: master-password-login', () => {
+  test('tells the alarm topic which check reads the master secret before the task reads it, then passes', async () => {
+    published.length = 0;
+    const answers = healthy();
+    const order: string[] = [];
+    const run = answers['ecs:RunTaskCommand'];
+    answers['ecs:RunTaskCommand'] = (input, region) => {
+      order.push(input.overrides ? input.overrides.containerOverrides[0].command.join(' ') : 'verify task');
+      return run(input, region);
+    };
+    const publish = answers['sns:PublishCommand'];
+    answers['sns:PublishCommand'] = (input, region) => {
+      order.push(`publish ${input.TopicArn}`);
+      return publish(input, region);
+    };
+    const results = await verifyDeployment({ ...TARGET, breakGlass: true }, ports(answers));
+    expect(results.find((result) => result.name === 'master-password-login')).toMatchObject({
+      status: 'pass',
+      detail: 'us-east-1: trading_admin logs in with its password over TLS and does not hold rds_iam',
+    });
+    const notice = order.indexOf('publish arn:aws:sns:us-east-1:111122223333:sns-trading-alarms-primary-prod');
+    expect(notice).toBeGreaterThanOrEqual(0);
+    expect(notice).toBeLessThan(order.indexOf('node dist/verify-database-cli.js --master'));
+    expect(published.at(-1)!.Message).toContain('(check master-password-login). The secret-read alarm that follows is this check.');
+  });
+
+  test('fails when the master can no longer log in with its password', async () => {
+    const answers = healthy();
+    Object.assign(
+      answers,
+      databaseTasks({
+        ...TASK_OUTPUT,
+        master: () => [{ name: 'master-password-login', status: 'fail', detail: 'the master could not log in with its password: PAM authentication failed' }],
+      }),
+    );
+    const results = await verifyDeployment({ ...TARGET, breakGlass: true }, ports(answers));
+    expect(results.filter((result) => result.status === 'fail').map((result) => result.name)).toEqual(['master-password-login']);
+  });
 });
 
 test('a check that cannot read AWS fails with the reason instead of stopping the others', async () => {

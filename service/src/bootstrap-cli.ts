@@ -14,6 +14,8 @@ export interface BootstrapEnvironment {
   readonly database: string;
   readonly applicationUser: string;
   readonly migrationUser: string;
+  /** DB_CANARY_USER: the forwarded-write canary's role. @default - none (a task definition older than the canary) */
+  readonly canaryUser?: string;
   readonly master: { readonly username: string; readonly password: string };
 }
 
@@ -33,6 +35,7 @@ export function readBootstrapEnvironment(env: NodeJS.ProcessEnv): BootstrapEnvir
     database: env.DB_NAME ?? 'trading',
     applicationUser: env.DB_USER!,
     migrationUser: env.DB_MIGRATION_USER!,
+    ...(env.DB_CANARY_USER ? { canaryUser: env.DB_CANARY_USER } : {}),
     master: { username: master.username, password: master.password },
   };
 }
@@ -60,7 +63,13 @@ export async function runBootstrap(
     log({ level: 'info', msg: 'bootstrap starts', host: environment.host, database: environment.database });
     await bootstrapRoles(
       pgExecutor(client),
-      { database: environment.database, applicationUser: environment.applicationUser, migrationUser: environment.migrationUser, iamAuthentication: true },
+      {
+        database: environment.database,
+        applicationUser: environment.applicationUser,
+        migrationUser: environment.migrationUser,
+        canaryUser: environment.canaryUser,
+        iamAuthentication: true,
+      },
       log,
     );
     log({ level: 'info', msg: 'bootstrap done' });

@@ -25,12 +25,18 @@
  *   out by it must first log in the IAM way to run them (README, the bootstrap step). If the check
  *   fails, nothing is changed and the master's password still works.
  */
+import { WRITE_CANARY_PRIVILEGES, WRITE_CANARY_TABLE } from './migrations';
 import { SqlExecutor } from './sql';
 
 export interface BootstrapOptions {
   readonly database: string;
   readonly applicationUser: string;
   readonly migrationUser: string;
+  /**
+   * The role verify-deployment's forwarded-write canary logs in as: it may touch the canary table
+   * only (migrations.ts, `WRITE_CANARY_TABLE`). @default - none
+   */
+  readonly canaryUser?: string;
   /** Grant `rds_iam` (Aurora): the roles log in with IAM tokens only. */
   readonly iamAuthentication: boolean;
   /** Local runs and tests only: passwords for the two roles instead of IAM. @default - none */
@@ -62,10 +68,8 @@ export function bootstrapStatements(options: BootstrapOptions): string[] {
     // creates. The default, '', grants ADMIN OPTION only. `SET LOCAL`: for this transaction only.
     "SET LOCAL createrole_self_grant = ''",
   ];
-  for (const [role, name] of [
-    [migrator, options.migrationUser],
-    [app, options.applicationUser],
-  ]) {
+  const canary = options.canaryUser === undefined ? undefined : identifier(options.canaryUser);
+  for (const [role, name] of [[migrator, options.migrationUser], [app, options.applicationUser], ...(canary ? [[canary, options.canaryUser!]] : [])]) {
     statements.push(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${literal(name)}) THEN CREATE ROLE ${role} LOGIN; END IF; END $$`);
     if (options.iamAuthentication) statements.push(`GRANT rds_iam TO ${role}`);
     const password = options.localPasswords?.[name];
@@ -79,9 +83,16 @@ export function bootstrapStatements(options: BootstrapOptions): string[] {
     `GRANT ${migrator} TO CURRENT_USER WITH INHERIT FALSE, SET TRUE`,
     `GRANT USAGE, CREATE ON SCHEMA public TO ${migrator}`,
     `GRANT USAGE ON SCHEMA public TO ${app}`,
+    ...(canary ? [`GRANT USAGE ON SCHEMA public TO ${canary}`] : []),
     // As the migration role: tables it creates from now on can be read; anything more comes with the migration.
     `SET ROLE ${migrator}`,
     `ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO ${app}`,
+    // The canary table may exist already (its migration ran before this role did): grant it as its owner.
+    ...(canary
+      ? [
+          `DO $$ BEGIN IF to_regclass('public.${WRITE_CANARY_TABLE}') IS NOT NULL THEN GRANT ${WRITE_CANARY_PRIVILEGES} ON public.${WRITE_CANARY_TABLE} TO ${canary}; END IF; END $$`,
+        ]
+      : []),
     'RESET ROLE',
     // And the SET option back off: no source says whether Aurora counts a membership the master may
     // SET to as holding rds_iam, so what stays is the ADMIN-only membership PostgreSQL 16 gives every
@@ -105,6 +116,8 @@ END $$`;
 export async function bootstrapRoles(session: SqlExecutor, options: BootstrapOptions, log: (entry: Record<string, unknown>) => void): Promise<void> {
   if (options.applicationUser === options.migrationUser)
     throw new Error('the application role and the migration role must differ: the application must not run DDL');
+  if (options.canaryUser !== undefined && [options.applicationUser, options.migrationUser].includes(options.canaryUser))
+    throw new Error('the canary role must be a role of its own: it may touch the canary table only');
   const statements = bootstrapStatements(options);
   await session.execute('BEGIN');
   try {

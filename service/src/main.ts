@@ -29,6 +29,8 @@ export interface DatabaseAccess {
   readonly user: string;
   /** The role that applies migrations (DDL), in the writer's region only. */
   readonly migrationUser: string;
+  /** DB_CANARY_USER: the role the migrations grant the write-canary table to. @default - none */
+  readonly canaryUser?: string;
   /** `iam`: a token signed by the task role (in AWS); `password`: DB_PASSWORD (local runs). */
   readonly auth: 'iam' | 'password';
   readonly password?: string;
@@ -129,6 +131,7 @@ function readDatabaseAccess(env: NodeJS.ProcessEnv): DatabaseAccess {
     database: env.DB_NAME ?? 'trading',
     user: env.DB_USER!,
     migrationUser: env.DB_MIGRATION_USER || env.DB_USER!,
+    ...(env.DB_CANARY_USER ? { canaryUser: env.DB_CANARY_USER } : {}),
     auth,
     password: env.DB_PASSWORD,
     tls,
@@ -291,7 +294,9 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
     const role = regionDatabase ? await regionDatabase.currentRole() : 'writer';
     const endpoint = regionDatabase ? regionDatabase.endpointFor(role) : fixedEndpoint;
     if (role !== 'writer' || !endpoint) return `database is ${role}: migrations run in the writer's region only`;
-    const result = await sql.withSession(endpoint, database.access.migrationUser, (session) => migrate(session, log, MIGRATIONS, database.access!.user));
+    const result = await sql.withSession(endpoint, database.access.migrationUser, (session) =>
+      migrate(session, log, MIGRATIONS, database.access!.user, database.access!.canaryUser),
+    );
     return `schema at version ${result.current} (applied: ${result.applied.join(', ') || 'none'})`;
   };
   const close = async (): Promise<void> => {

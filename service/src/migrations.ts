@@ -16,7 +16,16 @@ export interface Migration {
    * @default - nothing more
    */
   readonly applicationGrants?: readonly string[];
+  /** The same for the write-canary role, when it exists (the bootstrap creates it). @default - nothing */
+  readonly canaryGrants?: readonly string[];
 }
+
+/**
+ * The table `npm run verify-deployment` writes through the standby's forwarding path
+ * (forwarded-write-canary), and what its role may do: this table and nothing else.
+ */
+export const WRITE_CANARY_TABLE = 'write_canary';
+export const WRITE_CANARY_PRIVILEGES = 'SELECT, INSERT, UPDATE, DELETE';
 
 /** Key of the advisory lock every migrator takes (any 64-bit number; this one spells "trading"). */
 export const MIGRATION_LOCK_KEY = 7_472_616_469;
@@ -66,6 +75,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'UPDATE (confirmation_stored_at, event_published_at, session_recorded_at, follow_up_lease_until, follow_up_attempts, follow_up_error) ON orders',
     ],
   },
+  {
+    version: 3,
+    name: 'write canary',
+    // Written, read back and deleted by verify-deployment through the standby's forwarding path, with
+    // the service's statement form; never an order, never an event.
+    statements: [`CREATE TABLE ${WRITE_CANARY_TABLE} (canary_id text PRIMARY KEY, region text NOT NULL, written_at timestamptz NOT NULL)`],
+    canaryGrants: [`${WRITE_CANARY_PRIVILEGES} ON ${WRITE_CANARY_TABLE}`],
+  },
 ];
 
 /**
@@ -78,9 +95,15 @@ export async function migrate(
   migrations: readonly Migration[] = MIGRATIONS,
   /** The application role that gets each migration's grants. @default - no grants (a database without the bootstrap's roles) */
   applicationRole?: string,
+  /**
+   * The write-canary role, which gets each migration's canary grants if it exists: a database
+   * bootstrapped before the canary role existed gets them when the bootstrap runs again.
+   * @default - no canary grants
+   */
+  canaryRole?: string,
 ): Promise<{ readonly applied: number[]; readonly current: number }> {
-  if (applicationRole !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(applicationRole)) {
-    throw new Error(`${JSON.stringify(applicationRole)} is not a plain lowercase SQL identifier`);
+  for (const role of [applicationRole, canaryRole]) {
+    if (role !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`${JSON.stringify(role)} is not a plain lowercase SQL identifier`);
   }
   const versions = migrations.map((migration) => migration.version);
   if (versions.some((version, index) => index > 0 && version <= versions[index - 1])) {
@@ -103,6 +126,13 @@ export async function migrate(
       try {
         for (const statement of migration.statements) await session.execute(statement);
         if (applicationRole) for (const grant of migration.applicationGrants ?? []) await session.execute(`GRANT ${grant} TO "${applicationRole}"`);
+        if (canaryRole) {
+          for (const grant of migration.canaryGrants ?? []) {
+            await session.execute(
+              `DO $$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = '${canaryRole}') THEN GRANT ${grant} TO "${canaryRole}"; END IF; END $$`,
+            );
+          }
+        }
         await session.execute('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
         await session.execute('COMMIT');
       } catch (error) {

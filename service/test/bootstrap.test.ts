@@ -114,12 +114,14 @@ test('the migration role applies the migrations and owns the tables; the applica
   expect(owners).toEqual([
     { tablename: 'orders', tableowner: MIGRATOR },
     { tablename: 'schema_migrations', tableowner: MIGRATOR },
+    { tablename: 'write_canary', tableowner: MIGRATOR },
   ]);
   // SELECT from the bootstrap's default privileges; INSERT and the column UPDATEs from the migrations' grants.
   expect(tables).toEqual([
     { relname: 'orders', privilege_type: 'INSERT' },
     { relname: 'orders', privilege_type: 'SELECT' },
     { relname: 'schema_migrations', privilege_type: 'SELECT' },
+    { relname: 'write_canary', privilege_type: 'SELECT' },
   ]);
   expect(columns.map((row) => `${row.privilege_type} ${row.attname}`)).toEqual(
     ['idempotency_key', 'confirmation_stored_at', 'event_published_at', 'session_recorded_at', 'follow_up_lease_until', 'follow_up_attempts', 'follow_up_error']
