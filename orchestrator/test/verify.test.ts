@@ -222,6 +222,18 @@ function databaseTasks(output = TASK_OUTPUT): Record<string, (input: any, region
       // One page, then the same forward token: the end of the stream.
       return input.nextToken ? { events: [], nextForwardToken: 'f/1' } : { events: task.lines.map((message) => ({ message })), nextForwardToken: 'f/1' };
     },
+    // The orchestrator's run reports (its EMF lines) in its log group, the last one 40 s old.
+    'logs:FilterLogEventsCommand': (input, region) => {
+      if (region !== 'us-west-2' || input.logGroupName !== '/aws/lambda/fn-trading-failover-orchestrator-prod')
+        throw Object.assign(new Error('The specified log group does not exist.'), { name: 'ResourceNotFoundException' });
+      if (input.filterPattern !== '{ $.Runs = 1 }') return { events: [] };
+      const report = (secondsAgo: number, decision: string) => ({
+        timestamp: NOW - secondsAgo * 1000,
+        message: JSON.stringify({ time: 't', _aws: {}, Decision: decision, Runs: 1, Promotions: 0 }),
+      });
+      const reports = [report(100, 'too-few-probes'), report(40, lastDecision), report(160, 'primary-answers')];
+      return { events: reports.filter((event) => event.timestamp >= input.startTime) };
+    },
     'sns:PublishCommand': (input) => {
       published.push(input);
       return { MessageId: 'm-1' };
@@ -230,6 +242,11 @@ function databaseTasks(output = TASK_OUTPUT): Record<string, (input: any, region
 }
 
 const published: Array<{ TopicArn: string; Message: string }> = [];
+const NOW = 1_800_000_000_000;
+let lastDecision = 'primary-answers';
+beforeEach(() => {
+  lastDecision = 'primary-answers';
+});
 
 /** The platform bus and the canary queues of both regions, as SQS and EventBridge answer. */
 function canaryDelivery(): Record<string, (input: any, region: string) => any> {
@@ -295,7 +312,7 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
     logs: port('logs'),
     sns: port('sns'),
     sleep: async () => undefined,
-    now: () => 0,
+    now: () => NOW,
     probe: async (url, serverName) => answers['probe:GET']({ url, serverName }, ''),
   };
 }
@@ -303,14 +320,14 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
 const statuses = async (answers: ReturnType<typeof healthy>) =>
   Object.fromEntries((await verifyDeployment(TARGET, ports(answers))).map((result) => [result.name, result.status]));
 
-test('a healthy deployment passes every check; the checks not built yet are reported as skipped, never as passed', async () => {
+test('a healthy deployment passes every check; the break-glass check is skipped unless asked for, never passed', async () => {
   const results = await verifyDeployment(TARGET, ports(healthy()));
   expect(results.filter((result) => result.status === 'fail')).toEqual([]);
   expect(results.filter((result) => result.status === 'pass').map((result) => result.name)).toEqual(
     CHECKS.map((check) => check.name).filter((name) => name !== 'master-password-login'),
   );
   // The break-glass check reads the master secret, which pages: only when asked.
-  expect(results.filter((result) => result.status === 'skipped').map((result) => result.name)).toEqual(['master-password-login', 'orchestrator-last-decision']);
+  expect(results.filter((result) => result.status === 'skipped').map((result) => result.name)).toEqual(['master-password-login']);
   expect(results.find((result) => result.name === 'forwarded-write-canary')!.detail).toMatch(
     /us-west-2: forwarded through the reader: inserted, read back and deleted .* as trading_canary/,
   );
@@ -372,6 +389,12 @@ const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => vo
     'the standby cannot forward the write (the task reports the failure of the statement)',
     standbyTaskReports('forwarded-write-canary', 'trading_canary: cannot execute INSERT in a read-only transaction'),
     /us-west-2: trading_canary: cannot execute INSERT in a read-only transaction/,
+  ],
+  [
+    'orchestrator-last-decision',
+    'the orchestrator last found the standby not ready (moto has no orchestrator logs; this fake answers FilterLogEvents)',
+    () => void (lastDecision = 'secondary-unhealthy'),
+    /^last run 40 s ago decided secondary-unhealthy: the orchestrator sees a problem/,
   ],
   [
     'ready-secondary',
@@ -488,6 +511,15 @@ test('a task that prints no result fails both database checks, naming the task, 
   expect(results.filter((result) => result.status === 'fail').map((result) => result.name)).toEqual(['database-iam-login', 'forwarded-write-canary']);
   expect(results.find((result) => result.name === 'database-iam-login')!.detail).toMatch(
     /us-east-1: the task arn:aws:ecs:us-east-1:111122223333:task\/ecs-trading-primary-prod\/task\d reported no database-iam-login \(exit code 0; its log group \/trading-dr\/prod\/primary\/db-verify\)/,
+  );
+});
+
+test('an orchestrator silent for five minutes fails its check', async () => {
+  const answers = healthy();
+  answers['logs:FilterLogEventsCommand'] = () => ({ events: [] });
+  const results = await verifyDeployment(TARGET, ports(answers));
+  expect(results.find((result) => result.name === 'orchestrator-last-decision')!.detail).toBe(
+    'no run report in /aws/lambda/fn-trading-failover-orchestrator-prod for 5 minutes: the orchestrator is not running (see orchestrator-schedule)',
   );
 });
 
