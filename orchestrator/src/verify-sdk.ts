@@ -1,6 +1,7 @@
 /** The AWS SDK clients behind verify-deployment's ports, one per service and region. */
 import { ACMClient } from '@aws-sdk/client-acm';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -30,6 +31,7 @@ export function sdkPorts(profile: string | undefined): VerifyPorts {
   return {
     acm: perRegion((region) => new ACMClient(config(region))),
     cloudformation: perRegion((region) => new CloudFormationClient(config(region))),
+    cloudwatch: perRegion((region) => new CloudWatchClient(config(region))),
     eventbridge: perRegion((region) => new EventBridgeClient(config(region))),
     sqs: perRegion((region) => new SQSClient(config(region))),
     nonce: () => randomUUID(),

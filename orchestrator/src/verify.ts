@@ -7,6 +7,7 @@
  */
 import { CertificateStatus, DescribeCertificateCommand, KeyAlgorithm, ListCertificatesCommand } from '@aws-sdk/client-acm';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import { GetHealthCheckStatusCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
@@ -33,6 +34,7 @@ export interface AwsPort {
 export interface VerifyPorts {
   readonly acm: (region: string) => AwsPort;
   readonly cloudformation: (region: string) => AwsPort;
+  readonly cloudwatch: (region: string) => AwsPort;
   readonly eventbridge: (region: string) => AwsPort;
   readonly sqs: (region: string) => AwsPort;
   readonly rds: (region: string) => AwsPort;
@@ -276,6 +278,30 @@ export const CHECKS: readonly VerifyCheck[] = [
         );
       }
       return pass(`writer in ${writerRegion}; the standby forwards writes`);
+    },
+  },
+  {
+    name: 'replication-lag-metric',
+    description:
+      'Aurora publishes AuroraGlobalDBReplicationLag for the secondary cluster with the dimension the lag alarm watches (DBClusterIdentifier), so the alarm has data',
+    calls: 'rds:DescribeGlobalClusters, cloudwatch:ListMetrics (AWS/RDS, secondary region)',
+    run: async (target, ports) => {
+      const names = new PlatformNames(target.suffix);
+      if ((await writerRegionOf(target, ports)) !== target.primaryRegion)
+        return { status: 'skipped', detail: 'failed over: the secondary cluster is the writer and replicates from nothing until the failback' };
+      const list = (dimensions?: Array<{ Name: string; Value: string }>) =>
+        ports
+          .cloudwatch(target.secondaryRegion)
+          .send(new ListMetricsCommand({ Namespace: 'AWS/RDS', MetricName: 'AuroraGlobalDBReplicationLag', Dimensions: dimensions, RecentlyActive: 'PT3H' }));
+      const watched = { Name: 'DBClusterIdentifier', Value: names.auroraCluster('secondary') };
+      const found = (await list([watched])).Metrics ?? [];
+      if (found.length > 0) return pass(`published for ${watched.Name}=${watched.Value} in ${target.secondaryRegion}`);
+      const published = ((await list()).Metrics ?? []).map((metric: any) =>
+        (metric.Dimensions ?? []).map((dimension: any) => `${dimension.Name}=${dimension.Value}`).join(','),
+      );
+      return fail(
+        `no AuroraGlobalDBReplicationLag for ${watched.Name}=${watched.Value} in the last 3 hours; Aurora publishes it for ${published.length > 0 ? published.join('; ') : 'nothing'}: the lag alarm (alarm-aurora-replication-lag) would have no data`,
+      );
     },
   },
   {

@@ -87,6 +87,26 @@ function healthy(): Record<string, (input: any, region: string) => any> {
       },
     }),
     'route53:GetHealthCheckStatusCommand': () => ({ HealthCheckObservations: checkers(8) }),
+    // What Aurora publishes in the secondary region, with the dimensions it uses.
+    'cloudwatch:ListMetricsCommand': (input, region) => {
+      const published = [
+        {
+          Namespace: 'AWS/RDS',
+          MetricName: 'AuroraGlobalDBReplicationLag',
+          Dimensions: [{ Name: 'DBClusterIdentifier', Value: 'aurora-trading-secondary-prod' }],
+        },
+      ];
+      return {
+        Metrics: published.filter(
+          (metric) =>
+            region === 'us-west-2' &&
+            metric.MetricName === input.MetricName &&
+            (input.Dimensions ?? []).every((wanted: any) =>
+              metric.Dimensions.some((dimension) => dimension.Name === wanted.Name && dimension.Value === wanted.Value),
+            ),
+        ),
+      };
+    },
     'route53:GetHostedZoneCommand': (input) =>
       input.Id === 'Z123'
         ? {
@@ -299,6 +319,7 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
   return {
     acm: port('acm'),
     cloudformation: port('cloudformation'),
+    cloudwatch: port('cloudwatch'),
     eventbridge: port('eventbridge'),
     sqs: port('sqs'),
     nonce: () => `nonce-${++nonces}`,
@@ -395,6 +416,25 @@ const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => vo
     'the orchestrator last found the standby not ready (moto has no orchestrator logs; this fake answers FilterLogEvents)',
     () => void (lastDecision = 'secondary-unhealthy'),
     /^last run 40 s ago decided secondary-unhealthy: the orchestrator sees a problem/,
+  ],
+  [
+    'replication-lag-metric',
+    'Aurora publishes the lag under another dimension than the alarm watches',
+    (a) =>
+      void (a['cloudwatch:ListMetricsCommand'] = (input) => ({
+        Metrics: input.Dimensions
+          ? []
+          : [
+              {
+                MetricName: 'AuroraGlobalDBReplicationLag',
+                Dimensions: [
+                  { Name: 'SourceRegion', Value: 'us-east-1' },
+                  { Name: 'DBClusterIdentifier', Value: 'x' },
+                ],
+              },
+            ],
+      })),
+    /Aurora publishes it for SourceRegion=us-east-1,DBClusterIdentifier=x: the lag alarm .* would have no data/,
   ],
   [
     'ready-secondary',
