@@ -3,7 +3,7 @@ import { sharedAssembly } from './assemblies';
 
 /**
  * verify-deployment's in-VPC database task, read from the real synth of config/prod.json: it holds
- * no secret, and its role may log in as the application and canary roles of its own cluster only.
+ * no secret, and its role may log in as the canary role of its own cluster only.
  */
 describe.each(['PrimaryService', 'SecondaryService'])('%s: the database verify task', (stackId) => {
   let resources: Record<string, any>;
@@ -25,22 +25,22 @@ describe.each(['PrimaryService', 'SecondaryService'])('%s: the database verify t
     const [container] = definition.Properties.ContainerDefinitions;
     expect(container.Command).toEqual(['node', 'dist/verify-database-cli.js']);
     expect(container.Secrets).toBeUndefined();
+    expect(container.Environment.map((entry: any) => entry.Name)).not.toContain('DB_USER');
     expect(Object.fromEntries(container.Environment.map((entry: any) => [entry.Name, entry.Value]))).toMatchObject({
-      DB_USER: 'trading_app',
       DB_CANARY_USER: 'trading_canary',
       AWS_REGION: stackId === 'PrimaryService' ? 'us-east-1' : 'us-west-2',
     });
     expect(outputs.DatabaseVerifyTaskDefinition.Value).toEqual({ Ref: taskDefinition()[0] });
   });
 
-  test('its task role may connect as trading_app and trading_canary of this cluster, and do nothing else', () => {
+  test('its task role may connect as trading_canary of this cluster, and do nothing else (not as the application: it reads and writes orders)', () => {
     const roleId = taskDefinition()[1].Properties.TaskRoleArn['Fn::GetAtt'][0];
     const statements = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles.some((role: any) => role.Ref === roleId))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     expect(statements).toHaveLength(1);
     expect(statements[0].Action).toBe('rds-db:connect');
-    const users = statements[0].Resource.map((arn: any) => JSON.stringify(arn).match(/\/(trading_\w+)"/)?.[1]);
-    expect(users).toEqual(['trading_app', 'trading_canary']);
+    const users = [statements[0].Resource].flat().map((arn: any) => JSON.stringify(arn).match(/\/(trading_\w+)"/)?.[1]);
+    expect(users).toEqual(['trading_canary']);
   });
 });

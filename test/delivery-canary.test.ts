@@ -28,12 +28,22 @@ describe.each(['PrimaryFoundation', 'SecondaryFoundation'])('%s: the delivery ca
     expect(rule.Properties.EventBusName).toEqual(platformRule.Properties.EventBusName);
   });
 
-  test("the topic's key statement for EventBridge is the alarm topic's, from the same code (no source condition, as the SNS guide requires)", () => {
-    const strip = (statement: any) => ({ ...statement, Sid: undefined });
+  test("the topic's key statement for EventBridge is the alarm topic's, from the same code, for its own topic only (no source condition, as the SNS guide requires)", () => {
+    const strip = (statement: any) => ({ ...statement, Sid: undefined, Condition: undefined });
     const alarm = keyStatements().find((statement) => statement.Sid === 'AllowSecretReadAlarmToPublishToEncryptedTopic');
     const canary = keyStatements().find((statement) => statement.Sid === 'AllowDeliveryCanaryToPublishToEncryptedTopic');
     expect(canary).toBeDefined();
     expect(strip(canary)).toEqual(strip(alarm));
+    const topicOf = (statement: any) => JSON.stringify(statement.Condition.StringEquals['kms:EncryptionContext:aws:sns:topicArn']);
+    expect(topicOf(alarm)).toContain('sns-trading-alarms-');
+    expect(topicOf(canary)).toContain('sns-trading-delivery-canary-');
+  });
+
+  test('no EventBridge statement of the key admits the queues but their own: the canary queue proves that statement alone', () => {
+    const others = keyStatements().filter(
+      (statement) => statement.Principal?.Service === 'events.amazonaws.com' && statement.Sid !== 'AllowEventBridgeToDeliverToEncryptedQueues',
+    );
+    for (const statement of others) expect(Object.keys(statement.Condition?.StringEquals ?? {})).toEqual(['kms:EncryptionContext:aws:sns:topicArn']);
   });
 
   test("the queue is admitted by the bus-wide key statement that admits the events queue: the canary rule's ARN matches it", () => {

@@ -79,7 +79,9 @@ describe('EventBridge buses and rules', () => {
       expect(JSON.stringify(queues.Condition.ArnLike['aws:SourceArn'])).toContain(`:rule/${BUS}/*`);
       // For the alarm topic SNS documents that no source condition may be in the key policy (see AlarmTopic).
       const secretReads = grants.find((grant: any) => grant.Sid === 'AllowSecretReadAlarmToPublishToEncryptedTopic');
-      expect(secretReads.Condition).toBeUndefined();
+      // No source condition (SNS guide); the topic is named by its encryption context instead.
+      expect(Object.keys(secretReads.Condition.StringEquals)).toEqual(['kms:EncryptionContext:aws:sns:topicArn']);
+      expect(JSON.stringify(secretReads.Condition)).not.toMatch(/aws:Source(Account|Arn|OrgID)/);
       // Each queue (the queue and its dead-letter queue) admits EventBridge only for the platform rule;
       // the delivery canary's queue only for the canary rule; its read-back queue not at all.
       const policies = resources(stackId, 'AWS::SQS::QueuePolicy').map(([, policy]) => policy.Properties);

@@ -102,17 +102,23 @@ test('the topic admits EventBridge for this one rule only; the key holds the doc
   expect(renderIntrinsics(topicStatements[0].Condition.StringEquals['aws:SourceAccount'])).toBe(ACCOUNT);
   // SNS Developer Guide, Key management: "Adding the aws:SourceAccount, aws:SourceArn, and
   // aws:SourceOrgID to a AWS KMS policy is not supported for EventBridge-to-encrypted topics."
-  // With them (as before) the page of a secret read would be dropped.
+  // With them (as before) the page of a secret read would be dropped. What names the topic instead is
+  // the encryption context SNS gives its data keys, so the statement admits no other topic or queue.
   const keyStatements = resources
     .find((resource) => resource.Type === 'AWS::KMS::Key')
     .Properties.KeyPolicy.Statement.filter((statement: any) => statement.Principal?.Service === 'events.amazonaws.com');
-  expect(keyStatements).toEqual([
-    {
-      Sid: 'AllowSecretReadAlarmToPublishToEncryptedTopic',
-      Effect: 'Allow',
-      Principal: { Service: 'events.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      Resource: '*',
-    },
-  ]);
+  expect(keyStatements).toHaveLength(1);
+  const [statement] = keyStatements;
+  expect({ ...statement, Condition: undefined }).toEqual({
+    Sid: 'AllowSecretReadAlarmToPublishToEncryptedTopic',
+    Effect: 'Allow',
+    Principal: { Service: 'events.amazonaws.com' },
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    Resource: '*',
+    Condition: undefined,
+  });
+  expect(Object.keys(statement.Condition)).toEqual(['StringEquals']);
+  expect(Object.keys(statement.Condition.StringEquals)).toEqual(['kms:EncryptionContext:aws:sns:topicArn']);
+  expect(renderIntrinsics(statement.Condition.StringEquals['kms:EncryptionContext:aws:sns:topicArn'])).toBe(`arn:aws:sns:${REGION}:${ACCOUNT}:alarms`);
+  expect(JSON.stringify(statement.Condition)).not.toMatch(/aws:Source(Account|Arn|OrgID)/);
 });

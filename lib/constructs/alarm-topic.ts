@@ -22,6 +22,7 @@ export const EVENTBRIDGE_PRINCIPAL = 'events.amazonaws.com';
 export class AlarmTopic extends Construct {
   public readonly topic: sns.Topic;
   private readonly encryptionKey: kms.Key;
+  private readonly topicName: string;
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
@@ -32,6 +33,7 @@ export class AlarmTopic extends Construct {
       enforceSSL: true,
     });
     this.encryptionKey = props.encryptionKey;
+    this.topicName = props.topicName;
     this.admitPublisher(
       'AllowCloudWatchAlarmsToPublish',
       'cloudwatch.amazonaws.com',
@@ -54,11 +56,19 @@ export class AlarmTopic extends Construct {
    * between event sources from AWS services and encrypted topics": "Adding the aws:SourceAccount,
    * aws:SourceArn, and aws:SourceOrgID to a AWS KMS policy is not supported for
    * EventBridge-to-encrypted topics." With them, EventBridge's deliveries fail and the page is lost.
-   * Its statement is the documented one: the service principal, kms:GenerateDataKey* and
-   * kms:Decrypt, no condition; the topic policy still admits only the rule.
+   * Its statement instead names this topic by the encryption context SNS gives its data keys
+   * (`kms:EncryptionContext:aws:sns:topicArn`, as AWS's own key policy for a service publishing to
+   * an encrypted topic does: GameLift FlexMatch Guide, *Set up an SNS topic with server-side
+   * encryption*), so that it admits EventBridge to this topic's data keys only, and neither to the
+   * queues' (their own statement, `PlatformEventBus`) nor to the data stores'. Whether EventBridge's
+   * deliveries carry that context is not documented: verify-deployment's delivery canary
+   * (eventbridge-encrypted-delivery), admitted by this same code, answers it against AWS.
    */
   public admitPublisher(sid: string, service: string, sourceArn: string): void {
     const conditions = { StringEquals: { 'aws:SourceAccount': Stack.of(this).account }, ArnLike: { 'aws:SourceArn': sourceArn } };
+    // By name: a reference to the topic from its own key's policy would be circular.
+    const topicArn = Stack.of(this).formatArn({ service: 'sns', resource: this.topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+    const eventBridgeConditions = { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } };
     const principals = [new iam.ServicePrincipal(service)];
     this.topic.addToResourcePolicy(new iam.PolicyStatement({ sid, principals, actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions }));
     this.encryptionKey.addToResourcePolicy(
@@ -67,7 +77,7 @@ export class AlarmTopic extends Construct {
         principals,
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        ...(service === EVENTBRIDGE_PRINCIPAL ? {} : { conditions }),
+        conditions: service === EVENTBRIDGE_PRINCIPAL ? eventBridgeConditions : conditions,
       }),
     );
   }

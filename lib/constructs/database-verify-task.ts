@@ -16,17 +16,17 @@ export interface DatabaseVerifyTaskProps {
   readonly logGroupName: string;
   /** The region's cluster resource id (`cluster-...`), which `rds-db:connect` names. */
   readonly clusterResourceId: string;
-  /** The roles the task logs in as with IAM tokens: the application's and the write canary's. */
+  /** The roles the task logs in as with IAM tokens (the write canary's, which may touch its table only). */
   readonly databaseUsers: readonly string[];
-  /** DB_HOST, DB_READER_HOST, DB_PORT, DB_NAME, DB_USER, DB_CANARY_USER. */
+  /** DB_HOST, DB_READER_HOST, DB_PORT, DB_NAME, DB_CANARY_USER. */
   readonly environment: { [key: string]: string };
 }
 
 /**
  * The one-off task `npm run verify-deployment` runs in each region for what only the database can
  * answer (service/src/verify-database.ts): IAM login over TLS, a refused login without TLS, and the
- * write canary. It holds no secret: it logs in with tokens its own task role signs, for the two
- * roles it checks and no other.
+ * write canary. It holds no secret: it logs in with tokens its own task role signs, as the canary
+ * role only.
  */
 export class DatabaseVerifyTask extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;

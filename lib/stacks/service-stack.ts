@@ -206,13 +206,13 @@ export class ServiceStack extends RegionalStack {
       executionRoleName: names.iamRole('db-verify', role),
       logGroupName: names.logGroup('db-verify', role),
       clusterResourceId: database.clusterResourceId,
-      databaseUsers: [DATABASE_APPLICATION_USER, DATABASE_CANARY_USER],
+      // Not the application role: whoever may run this task would read and write orders as it.
+      databaseUsers: [DATABASE_CANARY_USER],
       environment: {
         DB_HOST: database.endpoint,
         DB_READER_HOST: database.readerEndpoint,
         DB_PORT: String(database.port),
         DB_NAME: database.databaseName,
-        DB_USER: DATABASE_APPLICATION_USER,
         DB_CANARY_USER: DATABASE_CANARY_USER,
       },
     });

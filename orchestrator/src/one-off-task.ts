@@ -101,9 +101,16 @@ export async function taskLogLines(logs: CommandPort, logGroupName: string, stre
   const lines: string[] = [];
   let token: string | undefined;
   for (;;) {
-    const page = await logs.send(
-      new GetLogEventsCommand({ logGroupName, logStreamName: `${streamPrefix}/${containerName}/${taskId}`, startFromHead: true, nextToken: token }),
-    );
+    let page;
+    try {
+      page = await logs.send(
+        new GetLogEventsCommand({ logGroupName, logStreamName: `${streamPrefix}/${containerName}/${taskId}`, startFromHead: true, nextToken: token }),
+      );
+    } catch (error) {
+      // A task that never started its container (image pull, network) has no stream: no lines.
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') return lines;
+      throw error;
+    }
     lines.push(...(page.events ?? []).map((event: { message?: string }) => event.message ?? ''));
     // The forward token repeats once the end of the stream is reached (API Reference, *GetLogEvents*).
     if (!page.nextForwardToken || page.nextForwardToken === token) return lines;

@@ -408,17 +408,23 @@ export const CHECKS: readonly VerifyCheck[] = [
             return;
           }
           const legs = [
-            { queue: names.queue('delivery-canary', role), what: `the encrypted queue ${names.queue('delivery-canary', role)}` },
+            {
+              queue: names.queue('delivery-canary', role),
+              what: `the encrypted queue ${names.queue('delivery-canary', role)}`,
+              suspects: "the data key's statement for the bus's rules (AllowEventBridgeToDeliverToEncryptedQueues) or the queue's policy",
+            },
             {
               queue: names.queue('delivery-canary-readback', role),
               what: `the encrypted topic ${names.canaryTopic(role)} (read back through ${names.queue('delivery-canary-readback', role)})`,
+              suspects:
+                "the data key's statement for the topic (AllowDeliveryCanaryToPublishToEncryptedTopic), the topic's policy, or the read-back subscription",
             },
           ];
           for (const leg of legs) {
             if (await receiveCanary(ports.sqs(region), leg.queue, nonce)) delivered.push(`${region} ${leg.what}`);
             else
               missing.push(
-                `${region}: no canary reached ${leg.what} within ${CANARY_POLLS * CANARY_WAIT_SECONDS} s: the data key's policy or the target's policy refuses EventBridge (the canary rule's FailedInvocations metric counts it)`,
+                `${region}: no canary reached ${leg.what} within ${CANARY_POLLS * CANARY_WAIT_SECONDS} s: suspect ${leg.suspects} (the canary rule's FailedInvocations metric counts EventBridge's failures)`,
               );
           }
         }),
@@ -547,6 +553,10 @@ interface DatabaseRun {
   readonly results: readonly DatabaseCheckResult[];
 }
 
+/** Reads of a stopped task's log stream before its missing results count as missing. */
+const LOG_READ_ATTEMPTS = 4;
+const LOG_READ_PAUSE_MS = 5_000;
+
 /** Pulling the image and logging in take a minute or two; more means something is stuck. */
 const DATABASE_TASK_TIMEOUT_MS = 10 * 60_000;
 
@@ -580,8 +590,13 @@ async function runDatabaseTask(
     },
     { cloudformation: ports.cloudformation, ecs: ports.ecs, sleep: ports.sleep, now: ports.now, progress: () => undefined },
   );
-  const lines = await taskLogLines(ports.logs(region), task.logGroupName, task.streamPrefix, task.containerName, run.taskArn);
-  return { ...run, logGroupName: task.logGroupName, results: parseResultLines(lines) };
+  // CloudWatch Logs may not hold a stopped task's last lines yet: read again, briefly, until its results are in.
+  let results: DatabaseCheckResult[] = [];
+  for (let attempt = 0; attempt < LOG_READ_ATTEMPTS && results.length === 0; attempt++) {
+    if (attempt > 0) await ports.sleep(LOG_READ_PAUSE_MS);
+    results = parseResultLines(await taskLogLines(ports.logs(region), task.logGroupName, task.streamPrefix, task.containerName, run.taskArn));
+  }
+  return { ...run, logGroupName: task.logGroupName, results };
 }
 
 /** The two checks that read the database share one task run per region and per verify run. */
@@ -635,11 +650,10 @@ async function receiveCanary(sqs: AwsPort, queueName: string, nonce: string): Pr
     const { Messages: messages = [] } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: CANARY_WAIT_SECONDS }),
     );
-    for (const message of messages) {
-      // Canaries of earlier runs are deleted too: the queue holds nothing else.
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    }
-    if (messages.some((message: any) => String(message.Body ?? '').includes(nonce))) return true;
+    // Only this run's canary is deleted: another run's may be in flight (older ones expire in an hour).
+    const ours = messages.filter((message: any) => String(message.Body ?? '').includes(nonce));
+    for (const message of ours) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    if (ours.length > 0) return true;
   }
   return false;
 }

@@ -563,6 +563,22 @@ test('an orchestrator silent for five minutes fails its check', async () => {
   );
 });
 
+test('a task whose container never started (no log stream) fails the database checks with its stopped reason', async () => {
+  const answers = healthy();
+  answers['ecs:DescribeTasksCommand'] = (input) => ({
+    tasks: [
+      { taskArn: input.tasks[0], lastStatus: 'STOPPED', stoppedReason: 'CannotPullContainerError: pull access denied', containers: [{ name: 'verify' }] },
+    ],
+  });
+  answers['logs:GetLogEventsCommand'] = () => {
+    throw Object.assign(new Error('The specified log stream does not exist.'), { name: 'ResourceNotFoundException' });
+  };
+  const results = await verifyDeployment(TARGET, ports(answers));
+  expect(results.find((result) => result.name === 'database-iam-login')!.detail).toMatch(
+    /reported no database-iam-login \(exit code none, CannotPullContainerError: pull access denied; its log group/,
+  );
+});
+
 describe('--break-glass: master-password-login', () => {
   test('tells the alarm topic which check reads the master secret before the task reads it, then passes', async () => {
     published.length = 0;

@@ -3,8 +3,9 @@
  * `npm run verify-deployment` (verify-database.ts), as a one-off task in the service's image. It
  * prints one result line per check and exits 1 when one fails.
  *
- * - default: database-iam-login as DB_USER and forwarded-write-canary as DB_CANARY_USER, both with
- *   IAM tokens signed by the task role, against DB_HOST (the region's cluster endpoint).
+ * - default: database-iam-login and forwarded-write-canary as DB_CANARY_USER, with IAM tokens signed
+ *   by the task role, against DB_HOST (the writer's cluster endpoint) or, with --expect-forwarding,
+ *   DB_READER_HOST. The task may not log in as the application: the service's /ready proves that.
  * - `--master`: master-password-login with DB_MASTER_SECRET, which only the bootstrap task's
  *   definition injects (reading it pages on-call: break-glass).
  */
@@ -30,20 +31,18 @@ export interface VerifyDatabaseEnvironment {
   readonly port: number;
   readonly database: string;
   readonly region: string;
-  readonly applicationUser: string;
   readonly canaryUser: string;
 }
 
 export function readVerifyEnvironment(env: NodeJS.ProcessEnv, forwarding: boolean): VerifyDatabaseEnvironment {
   const hostKey = forwarding ? 'DB_READER_HOST' : 'DB_HOST';
-  const missing = [hostKey, 'DB_USER', 'DB_CANARY_USER', 'AWS_REGION'].filter((key) => !env[key]);
+  const missing = [hostKey, 'DB_CANARY_USER', 'AWS_REGION'].filter((key) => !env[key]);
   if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}`);
   return {
     host: env[hostKey]!,
     port: Number(env.DB_PORT ?? '5432'),
     database: env.DB_NAME ?? 'trading',
     region: env.AWS_REGION!,
-    applicationUser: env.DB_USER!,
     canaryUser: env.DB_CANARY_USER!,
   };
 }
@@ -86,7 +85,7 @@ export async function runVerifyDatabase(argv: readonly string[], env: NodeJS.Pro
     const environment = readVerifyEnvironment(env, forwarding);
     const logins = awsLogins(environment);
     results = [
-      await checkIamLogin(logins, environment.applicationUser),
+      await checkIamLogin(logins, environment.canaryUser),
       await checkForwardedWrite(logins, {
         user: environment.canaryUser,
         canaryId: `verify-${randomUUID()}`,

@@ -2,9 +2,10 @@
  * What only the database itself can answer, checked from inside the VPC by a one-off task that
  * `npm run verify-deployment` runs (orchestrator/src/verify-database-task.ts reads its results):
  *
- * - `database-iam-login`: the application role logs in with an IAM token over verified TLS, and
- *   the same login without TLS is refused (`rds.force_ssl`, applied only after the instances
- *   rebooted with the parameter group: docs/upgrades.md).
+ * - `database-iam-login`: a role of the bootstrap's logs in with an IAM token over verified TLS,
+ *   `rds.force_ssl` is on, and the same login without TLS is refused (`rds.force_ssl` applies only
+ *   after the instances rebooted with the parameter group: docs/upgrades.md). The task checks it as
+ *   the canary role: it may not log in as the application, whose login the service's /ready proves.
  * - `forwarded-write-canary`: through the standby's endpoint, with the service's statement form
  *   (`INSERT ... ON CONFLICT ... RETURNING`), a row of the canary table is written, read back and
  *   deleted by the canary role, which may not read the orders.
@@ -54,15 +55,30 @@ async function withSession<T>(open: () => Promise<DatabaseSession>, work: (sessi
   }
 }
 
+/** SQLSTATE invalid_authorization_specification: how PostgreSQL refuses a login by its pg_hba rules. */
+const LOGIN_REFUSED = '28000';
+/** SQLSTATE insufficient_privilege. */
+const PERMISSION_DENIED = '42501';
+const sqlState = (error: unknown): string | undefined => (error as { code?: string }).code;
+
+/**
+ * `user` logs in with IAM over verified TLS, `rds.force_ssl` is on, and the same login without TLS
+ * is refused by the server's rules (SQLSTATE 28000), not by a timeout or a bad token. IAM
+ * authentication alone requires TLS ("IAM database authentication requires an SSL connection",
+ * AWS re:Post, *connect to RDS for PostgreSQL using IAM*), so the refusal proves little without the
+ * setting: both are checked.
+ */
 export async function checkIamLogin(logins: DatabaseLogins, user: string): Promise<DatabaseCheckResult> {
   const name = 'database-iam-login';
-  let identity: { user: string; tls: boolean };
+  let identity: { user: string; tls: boolean; forceSsl: string | null };
   try {
     identity = await withSession(
       () => logins.iam(user),
       async (session) => {
-        const { rows } = await session.execute('SELECT current_user AS "user", (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS tls');
-        return { user: String(rows[0].user), tls: rows[0].tls === true };
+        const { rows } = await session.execute(
+          `SELECT current_user AS "user", (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS tls, current_setting('rds.force_ssl', true) AS force_ssl`,
+        );
+        return { user: String(rows[0].user), tls: rows[0].tls === true, forceSsl: (rows[0].force_ssl as string | null) ?? null };
       },
     );
   } catch (error) {
@@ -70,19 +86,27 @@ export async function checkIamLogin(logins: DatabaseLogins, user: string): Promi
   }
   if (identity.user !== user || !identity.tls)
     return { name, status: 'fail', detail: `logged in as ${identity.user}, TLS ${identity.tls ? 'on' : 'off'}; expected ${user} over TLS` };
+  if (!['1', 'on'].includes(String(identity.forceSsl)))
+    return {
+      name,
+      status: 'fail',
+      detail: `rds.force_ssl is ${identity.forceSsl ?? 'unset'} in this session: an instance still waits for the reboot that applies it (see parameter-groups-in-sync)`,
+    };
   try {
     await withSession(
       () => logins.iamWithoutTls(user),
       (session) => session.execute('SELECT 1'),
     );
   } catch (error) {
-    return { name, status: 'pass', detail: `${user} logs in with IAM over TLS; without TLS it is refused (${describe(error)})` };
+    if (sqlState(error) !== LOGIN_REFUSED)
+      return { name, status: 'fail', detail: `the login without TLS failed, but not by the server's refusal: ${describe(error)}` };
+    return {
+      name,
+      status: 'pass',
+      detail: `${user} logs in with IAM over TLS, rds.force_ssl is on, and without TLS the server refuses it (${describe(error)})`,
+    };
   }
-  return {
-    name,
-    status: 'fail',
-    detail: `${user} logged in without TLS: rds.force_ssl is not in effect (an instance waiting for its reboot? see parameter-groups-in-sync)`,
-  };
+  return { name, status: 'fail', detail: `${user} logged in without TLS: rds.force_ssl is not in effect` };
 }
 
 export interface CanaryOptions {
@@ -102,6 +126,8 @@ export async function checkForwardedWrite(logins: DatabaseLogins, options: Canar
       async (session) => {
         // A reader instance is in recovery: its writes are forwarded to the writer's region.
         const forwarded = (await session.execute('SELECT pg_is_in_recovery() AS reader')).rows[0].reader === true;
+        // As the service sets it (main.ts): read-your-writes in this session, whatever the parameter group says.
+        if (forwarded) await session.execute("SET apg_write_forward.consistency_mode = 'session'");
         if (forwarded !== options.expectForwarding) {
           return {
             name,
@@ -122,13 +148,13 @@ export async function checkForwardedWrite(logins: DatabaseLogins, options: Canar
           return { name, status: 'fail' as const, detail: `the canary row did not read back in the same session (${JSON.stringify(read.rows)})` };
         const deleted = await session.execute(`DELETE FROM ${WRITE_CANARY_TABLE} WHERE canary_id = $1`, [options.canaryId]);
         if (deleted.rowCount !== 1) return { name, status: 'fail' as const, detail: `the delete removed ${deleted.rowCount} rows` };
-        let ordersReadable = true;
         try {
           await session.execute('SELECT 1 FROM orders LIMIT 1');
-        } catch {
-          ordersReadable = false;
+          return { name, status: 'fail' as const, detail: `${options.user} can read the orders: the canary role must touch its table only` };
+        } catch (error) {
+          if (sqlState(error) !== PERMISSION_DENIED)
+            return { name, status: 'fail' as const, detail: `reading the orders failed, but not for want of permission: ${describe(error)}` };
         }
-        if (ordersReadable) return { name, status: 'fail' as const, detail: `${options.user} can read the orders: the canary role must touch its table only` };
         return {
           name,
           status: 'pass' as const,

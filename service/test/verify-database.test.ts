@@ -74,7 +74,13 @@ afterAll(async () => rds?.stop());
 
 test('database-iam-login: the application role logs in the IAM way over TLS, and without TLS it is refused', async () => {
   const result = await checkIamLogin(logins(), APP);
-  expect(result).toMatchObject({ name: 'database-iam-login', status: 'pass', detail: expect.stringMatching(/without TLS it is refused \(.*no encryption/) });
+  expect(result).toMatchObject({
+    name: 'database-iam-login',
+    status: 'pass',
+    detail: expect.stringMatching(/rds\.force_ssl is on, and without TLS the server refuses it \(.*no encryption/),
+  });
+  // The task checks it as the canary role, which holds rds_iam as the application does.
+  expect(await checkIamLogin(logins(), CANARY)).toMatchObject({ status: 'pass' });
 });
 
 test('database-iam-login fails when a login without TLS is accepted (rds.force_ssl not in effect)', async () => {
@@ -82,6 +88,26 @@ test('database-iam-login fails when a login without TLS is accepted (rds.force_s
   expect(await checkIamLogin(accepting, APP)).toMatchObject({
     status: 'fail',
     detail: expect.stringContaining('logged in without TLS: rds.force_ssl is not in effect'),
+  });
+});
+
+test('database-iam-login fails when rds.force_ssl is not on in the session (an instance not yet rebooted), even though IAM alone needs TLS', async () => {
+  const superuser = new Client(rds.bootstrapSuperuserLogin());
+  await superuser.connect();
+  await superuser.query(`ALTER ROLE ${APP} SET rds.force_ssl = '0'`);
+  try {
+    expect(await checkIamLogin(logins(), APP)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/^rds\.force_ssl is 0 in this session/) });
+  } finally {
+    await superuser.query(`ALTER ROLE ${APP} RESET rds.force_ssl`);
+    await superuser.end();
+  }
+});
+
+test('a login without TLS that fails for another reason than the server refusing it is no proof', async () => {
+  const unreachable = { ...logins(), iamWithoutTls: () => Promise.reject(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })) };
+  expect(await checkIamLogin(unreachable, APP)).toMatchObject({
+    status: 'fail',
+    detail: "the login without TLS failed, but not by the server's refusal: connect ETIMEDOUT",
   });
 });
 

@@ -118,7 +118,15 @@ export async function startRdsPostgres(options: RdsPostgresOptions = {}): Promis
   const server = await startServer(
     dataDirectory,
     superuserPassword,
-    { ssl: 'on', ssl_cert_file: certificates.certFile, ssl_key_file: certificates.keyFile, ssl_ca_file: caFile, ...options.settings },
+    {
+      ssl: 'on',
+      ssl_cert_file: certificates.certFile,
+      ssl_key_file: certificates.keyFile,
+      ssl_ca_file: caFile,
+      // Readable as Aurora's parameter is (current_setting('rds.force_ssl')); pg_hba enforces it (rule 1).
+      'rds.force_ssl': '1',
+      ...options.settings,
+    },
     binaries,
     (starting) => socket(starting.port),
     BOOTSTRAP_SUPERUSER,
