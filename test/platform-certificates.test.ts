@@ -124,10 +124,11 @@ describe('a new production environment: the platform creates the zone and reques
   });
 });
 
-describe('an existing zone with certificates the platform requests', () => {
+describe('a production environment in an existing zone, with certificates the platform requests', () => {
   let platform: SynthesizedPlatform;
   beforeAll(() => {
     platform = synthesizePlatform({
+      posture: 'production',
       account: ACCOUNT,
       protocol: 'https',
       certificates: 'platform',
@@ -145,8 +146,16 @@ describe('an existing zone with certificates the platform requests', () => {
     }
   });
 
-  test('the deploy plan needs neither a delegation nor certificates issued beforehand', () => {
+  test('the deploy plan needs neither a delegation nor certificates issued beforehand, nor any http phase', () => {
     const plan = formatDeployPlan('live', 'dev', plannedStacks(platform.app.synth().directory));
-    expect(plan).not.toMatch(/Delegate|describe-certificate|protocol=http\b/);
+    expect(plan).not.toMatch(/Delegate|describe-certificate|protocol=http\b|http:\/\//);
+    expect(plan).toContain('npx cdk deploy --all --concurrency 2 -c config=live');
+    expect(plan).toMatch(/npm run verify-deployment -- --config live\n$/);
+  });
+
+  test('cdk-nag: no unacknowledged finding in the service stacks', () => {
+    for (const stack of platform.allStacks.filter((candidate) => SERVICES.includes(candidate.node.id))) {
+      expect([stack.node.id, nagFindings(stack)]).toEqual([stack.node.id, []]);
+    }
   });
 });
