@@ -50,6 +50,8 @@ export interface VerifyPorts {
   readonly ec2: (region: string) => AvailabilityZonesPort;
   /** A nonce for the canary event (random in production). */
   readonly nonce: () => string;
+  /** How long the canary check reads each queue. @default CANARY_POLLS long polls of CANARY_WAIT_SECONDS */
+  readonly canaryPolling?: { readonly polls: number; readonly waitSeconds: number };
   /** GET `url` with `serverName` as TLS SNI and Host (the application's name, the one its certificate holds). */
   readonly probe: (url: string, serverName: string) => Promise<{ status: number }>;
 }
@@ -385,6 +387,7 @@ export const CHECKS: readonly VerifyCheck[] = [
     calls: 'events:PutEvents on the platform bus, sqs:GetQueueUrl, sqs:ReceiveMessage, sqs:DeleteMessage in each region',
     run: async (target, ports) => {
       const names = new PlatformNames(target.suffix);
+      const polling = ports.canaryPolling ?? { polls: CANARY_POLLS, waitSeconds: CANARY_WAIT_SECONDS };
       const delivered: string[] = [];
       const missing: string[] = [];
       await Promise.all(
@@ -421,10 +424,10 @@ export const CHECKS: readonly VerifyCheck[] = [
             },
           ];
           for (const leg of legs) {
-            if (await receiveCanary(ports.sqs(region), leg.queue, nonce)) delivered.push(`${region} ${leg.what}`);
+            if (await receiveCanary(ports.sqs(region), leg.queue, nonce, polling)) delivered.push(`${region} ${leg.what}`);
             else
               missing.push(
-                `${region}: no canary reached ${leg.what} within ${CANARY_POLLS * CANARY_WAIT_SECONDS} s: suspect ${leg.suspects} (the canary rule's FailedInvocations metric counts EventBridge's failures)`,
+                `${region}: no canary reached ${leg.what} within ${polling.polls * polling.waitSeconds} s: suspect ${leg.suspects} (the canary rule's FailedInvocations metric counts EventBridge's failures)`,
               );
           }
         }),
@@ -644,11 +647,11 @@ export const CANARY_POLLS = 6;
 export const CANARY_WAIT_SECONDS = 10;
 
 /** Reads the queue until the message carrying `nonce` arrives (and deletes it), or gives up. */
-async function receiveCanary(sqs: AwsPort, queueName: string, nonce: string): Promise<boolean> {
+async function receiveCanary(sqs: AwsPort, queueName: string, nonce: string, polling: { polls: number; waitSeconds: number }): Promise<boolean> {
   const { QueueUrl: queueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
-  for (let poll = 0; poll < CANARY_POLLS; poll++) {
+  for (let poll = 0; poll < polling.polls; poll++) {
     const { Messages: messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: CANARY_WAIT_SECONDS }),
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: polling.waitSeconds }),
     );
     // Only this run's canary is deleted: another run's may be in flight (older ones expire in an hour).
     const ours = messages.filter((message: any) => String(message.Body ?? '').includes(nonce));
