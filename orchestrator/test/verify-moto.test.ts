@@ -9,18 +9,10 @@ import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCom
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DELIVERY_CANARY_DETAIL_TYPE, DELIVERY_CANARY_SOURCE } from '../src/delivery-canary';
-import { CHECKS, verifyDeployment, VerifyPorts, VerifyTarget } from '../src/verify';
+import { CHECKS, verifyDeployment, VerifyPorts } from '../src/verify';
+import { TARGET } from './verify-target';
 import { MOTO_CREDENTIALS, MotoServer, startMoto } from './moto-server';
 
-const TARGET: VerifyTarget = {
-  suffix: 'prod',
-  domainName: 'trading.acme-bank.net',
-  protocol: 'https',
-  readinessPath: '/ready',
-  primaryRegion: 'us-east-1',
-  secondaryRegion: 'us-west-2',
-  availabilityZones: { primary: [], secondary: [] },
-};
 const CHECK = CHECKS.find((check) => check.name === 'eventbridge-encrypted-delivery')!;
 let moto: MotoServer;
 const client = <T>(Client: new (config: any) => T, region: string): T => new Client({ endpoint: moto.endpoint, region, credentials: MOTO_CREDENTIALS });

@@ -5,17 +5,9 @@
  * check passes on the healthy fake and fails, alone, on a fake that breaks exactly it.
  */
 import { DatabaseCheckResult, formatResultLine } from '../../service/src/verify-database';
-import { CHECKS, formatResults, verifyDeployment, VerifyPorts, VerifyTarget } from '../src/verify';
+import { CHECKS, formatResults, verifyDeployment, VerifyPorts } from '../src/verify';
+import { TARGET } from './verify-target';
 
-const TARGET: VerifyTarget = {
-  suffix: 'prod',
-  domainName: 'trading.acme-bank.net',
-  protocol: 'https',
-  readinessPath: '/ready',
-  primaryRegion: 'us-east-1',
-  secondaryRegion: 'us-west-2',
-  availabilityZones: { primary: ['us-east-1a', 'us-east-1b', 'us-east-1c'], secondary: ['us-west-2a', 'us-west-2b', 'us-west-2c'] },
-};
 const ARN = (region: string, role: string) => `arn:aws:rds:${region}:111122223333:cluster:aurora-trading-${role}-prod`;
 
 /** A healthy deployment's answers, keyed by service and command; tests break one at a time. */
