@@ -438,7 +438,7 @@ export const CHECKS: readonly VerifyCheck[] = [
   {
     name: 'database-iam-login',
     description:
-      'in each region, from inside its VPC: the application role logs in with an IAM token over verified TLS, and the same login without TLS is refused',
+      "in each region, from inside its VPC: the canary role (IAM-only, as the application's; the application's own login is what ready-* answers) logs in with an IAM token over verified TLS, rds.force_ssl is on, and the same login without TLS is refused by the server",
     calls: 'rds:DescribeGlobalClusters, ecs:RunTask of DatabaseVerifyTaskDefinition in each region, ecs:DescribeTasks, logs:GetLogEvents',
     run: async (target, ports) => {
       const runs = await databaseVerifyRuns(target, ports);
