@@ -15,9 +15,27 @@ export interface GlobalClusterReader {
  * - `forwarding-secondary`: a secondary with global write forwarding (the standby before a failover);
  * - `read-only-secondary`: a secondary without forwarding (an old primary that rejoined after a
  *   failover: its region must stay out of rotation, or traffic would return to a read-only database);
+ * - `promoting`: the target of a failover under way (`FailoverState.ToDbClusterArn`, status
+ *   `pending` or `failing-over`, data loss allowed; see {@link failoverPromotes}). AWS documents nothing about its
+ *   `GlobalWriteForwardingStatus` meanwhile, so the role does not read it: the region stays ready
+ *   (its reader endpoint answers), and Route 53 keeps sending traffic to the region about to take
+ *   the writes instead of failing open to the dead primary when both look unhealthy. It takes no
+ *   writes until it is the writer (forwarding to a primary being failed away from cannot succeed).
  * - `detached`: not a member of the global cluster.
  */
-export type DatabaseRole = 'writer' | 'forwarding-secondary' | 'read-only-secondary' | 'detached';
+export type DatabaseRole = 'writer' | 'forwarding-secondary' | 'promoting' | 'read-only-secondary' | 'detached';
+
+/**
+ * A failover under way, by `FailoverState` (RDS API Reference, *FailoverState*): "pending – The
+ * service received a request to switch over or fail over the global cluster", "failing-over – Aurora
+ * is promoting the chosen secondary"; `IsDataLossAllowed` true means a failover, false a switchover;
+ * `ToDbClusterArn` is "the Aurora DB cluster that is currently being promoted". Not a switchover (a
+ * planned failback): its writer stays writable until the switch, so traffic stays there; not
+ * `cancelling`: the clusters are "returning to their previous states".
+ */
+function failoverPromotes(state: { Status?: string; IsDataLossAllowed?: boolean } | undefined): boolean {
+  return state !== undefined && state.IsDataLossAllowed === true && ['pending', 'failing-over'].includes(String(state.Status));
+}
 
 /** Thrown when the region cannot take writes in its current role; the API answers 503 with Retry-After. */
 export class RegionNotWritableError extends Error {
@@ -129,16 +147,20 @@ export class RegionDatabase {
     // An abandoned read that answers late must not overwrite a newer answer.
     if (sequence < this.newestApplied) return this.lastRole!;
     this.newestApplied = sequence;
-    const member = output.GlobalClusters?.[0]?.GlobalClusterMembers?.find((candidate) =>
-      candidate.DBClusterArn?.endsWith(`:cluster:${this.options.clusterIdentifier}`),
-    );
+    const isThisCluster = (arn: string | undefined) => arn?.endsWith(`:cluster:${this.options.clusterIdentifier}`) === true;
+    const globalCluster = output.GlobalClusters?.[0];
+    const member = globalCluster?.GlobalClusterMembers?.find((candidate) => isThisCluster(candidate.DBClusterArn));
+    const failover = globalCluster?.FailoverState;
+    const promoting = failoverPromotes(failover) && isThisCluster(failover?.ToDbClusterArn);
     this.lastRole = !member
       ? 'detached'
       : member.IsWriter
         ? 'writer'
-        : member.GlobalWriteForwardingStatus === 'enabled'
-          ? 'forwarding-secondary'
-          : 'read-only-secondary';
+        : promoting
+          ? 'promoting'
+          : member.GlobalWriteForwardingStatus === 'enabled'
+            ? 'forwarding-secondary'
+            : 'read-only-secondary';
     return this.lastRole;
   }
 
@@ -159,9 +181,15 @@ export class RegionDatabase {
     }
   }
 
+  /** The endpoint whose reachability makes the region ready in `role`: a promoting region's reader endpoint too. */
+  public readinessEndpointFor(role: DatabaseRole | undefined): Endpoint | undefined {
+    return role === 'promoting' ? { host: this.options.readerEndpoint, port: this.options.port } : this.endpointFor(role);
+  }
+
   /**
    * Readiness of the region's database: its role allows writes (writer, or secondary with
-   * forwarding), and the endpoint of that role accepts a connection from this region.
+   * forwarding) or is about to (promoting), and the endpoint of that role accepts a connection
+   * from this region.
    *
    * Each run starts a role read but never waits for it once a role is known: RDS throttling or
    * slowness must never turn into a 503 that Route 53 would read as a regional outage. Only a task
@@ -174,7 +202,7 @@ export class RegionDatabase {
         const read = this.refreshRole();
         if (this.lastRole !== undefined) read.catch(() => undefined);
         const role = this.lastRole ?? (await read);
-        const endpoint = this.endpointFor(role);
+        const endpoint = this.readinessEndpointFor(role);
         if (!endpoint) throw new RegionNotWritableError(role);
         try {
           await (this.options.probe ? this.options.probe(endpoint) : this.options.tcp.connect(endpoint));

@@ -9,14 +9,19 @@ const READER_ENDPOINT = 'aurora-trading-secondary-dev.cluster-ro-abc.us-west-2.r
 type Member = { DBClusterArn: string; IsWriter?: boolean; GlobalWriteForwardingStatus?: string };
 const member = (cluster: string, props: Omit<Member, 'DBClusterArn'>): Member => ({ DBClusterArn: `arn:aws:rds:us-west-2:1:cluster:${cluster}`, ...props });
 
+type FailoverState = { Status: string; FromDbClusterArn: string; ToDbClusterArn: string; IsDataLossAllowed: boolean };
+/** A global cluster as DescribeGlobalClusters returns it, with a writer change under way. */
+type ClusterAnswer = { members: Member[]; failover: FailoverState };
+
 /** RDS answers in order; an Error is thrown instead. Records each request. */
-function scripted(inputs: unknown[], ...answers: Array<Error | Member[]>): GlobalClusterReader {
+function scripted(inputs: unknown[], ...answers: Array<Error | Member[] | ClusterAnswer>): GlobalClusterReader {
   return {
     send: async (command: DescribeGlobalClustersCommand) => {
       inputs.push(command.input);
       const answer = answers.shift();
       if (answer instanceof Error) throw answer;
-      return { GlobalClusters: [{ GlobalClusterMembers: answer }], $metadata: {} } as any;
+      const { members, failover } = Array.isArray(answer) ? { members: answer, failover: undefined } : answer!;
+      return { GlobalClusters: [{ GlobalClusterMembers: members, FailoverState: failover }], $metadata: {} } as any;
     },
   };
 }
@@ -83,6 +88,48 @@ describe('which endpoint a region uses in its role', () => {
     await db.readinessCheck().check();
     expect(attempts.map((endpoint) => endpoint.host)).toEqual([READER_ENDPOINT, READER_ENDPOINT, CLUSTER_ENDPOINT]);
     expect(db.role()).toBe('writer');
+  });
+
+  describe('a standby being promoted (FailoverState names it ToDbClusterArn) stays ready, whatever its forwarding status reads', () => {
+    // AWS documents nothing about GlobalWriteForwardingStatus during a failover: the pessimistic reading is `disabled`.
+    const failover = (status: string, to = 'aurora-trading-secondary-dev', isDataLossAllowed = true): ClusterAnswer => ({
+      members: [
+        member('aurora-trading-primary-dev', { IsWriter: true }),
+        member('aurora-trading-secondary-dev', { IsWriter: false, GlobalWriteForwardingStatus: 'disabled' }),
+      ],
+      failover: {
+        Status: status,
+        FromDbClusterArn: 'arn:aws:rds:us-east-1:1:cluster:aurora-trading-primary-dev',
+        ToDbClusterArn: `arn:aws:rds:us-west-2:1:cluster:${to}`,
+        IsDataLossAllowed: isDataLossAllowed,
+      },
+    });
+
+    test.each(['pending', 'failing-over'])('%s: ready through the reader endpoint, and takes no write until it is the writer', async (status) => {
+      const attempts: Endpoint[] = [];
+      const db = database(scripted([], failover(status)), network([READER_ENDPOINT], attempts));
+      await expect(db.readinessCheck().check()).resolves.toBeUndefined();
+      expect(db.role()).toBe('promoting');
+      expect(attempts).toEqual([{ host: READER_ENDPOINT, port: 5432 }]);
+      const sql = { execute: jest.fn() };
+      await expect(db.write(sql, 'INSERT 1', [])).rejects.toThrow('this region cannot take writes: its database is promoting');
+      expect(sql.execute).not.toHaveBeenCalled();
+    });
+
+    test('cancelling: back to what the forwarding status says (here: not writable, not ready)', async () => {
+      const db = database(scripted([], failover('cancelling')), network([READER_ENDPOINT, CLUSTER_ENDPOINT]));
+      await expect(db.readinessCheck().check()).rejects.toThrow('its database is read-only-secondary');
+    });
+
+    test('a switchover (planned failback, no data loss) is not: the writer keeps the traffic until the switch', async () => {
+      const db = database(scripted([], failover('switching-over', 'aurora-trading-secondary-dev', false)), network([READER_ENDPOINT]));
+      await expect(db.readinessCheck().check()).rejects.toThrow('its database is read-only-secondary');
+    });
+
+    test("another cluster's promotion is not this one's", async () => {
+      const db = database(scripted([], failover('failing-over', 'aurora-trading-third-dev')), network([READER_ENDPOINT]));
+      await expect(db.readinessCheck().check()).rejects.toThrow('its database is read-only-secondary');
+    });
   });
 
   test('an unreachable endpoint of the current role is not ready, and the message names it', async () => {

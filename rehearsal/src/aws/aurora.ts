@@ -20,6 +20,9 @@
  *   regions can talk, never when they cannot; writes it accepts after the failover began are lost.
  *   The old primary rejoins as a secondary "as soon as that Region is healthy and available again",
  *   after a snapshot, with a resynchronisation (`pending-resync`) of minutes to hours.
+ * - A writer change under way: `FailoverState` names the cluster "currently being promoted"
+ *   (`ToDbClusterArn`, RDS API Reference, *FailoverState*); its `GlobalWriteForwardingStatus`
+ *   meanwhile is undocumented, modelled as `disabled` (the choice that hurts recovery).
  * - `EnableGlobalWriteForwarding` "is used immediately if the primary is demoted by a global
  *   cluster API operation" (RDS API Reference, CreateDBCluster): a demoted cluster forwards iff its
  *   template flag says so.
@@ -236,7 +239,14 @@ export class AuroraGlobalDatabase {
           GlobalClusterMembers: this.clusters.map((cluster) => ({
             DBClusterArn: cluster.spec.arn,
             IsWriter: writerOf(cluster),
-            GlobalWriteForwardingStatus: writerOf(cluster) ? 'disabled' : cluster.forwarding ? 'enabled' : 'disabled',
+            // AWS documents nothing about the promoted cluster's forwarding status during a writer
+            // change: pessimistic, it reads `disabled` (a service reading only this field goes unready).
+            GlobalWriteForwardingStatus:
+              writerOf(cluster) || (!stale && this.failoverState?.ToDbClusterArn === cluster.spec.arn)
+                ? 'disabled'
+                : cluster.forwarding
+                  ? 'enabled'
+                  : 'disabled',
             SynchronizationStatus: writerOf(cluster) ? undefined : cluster.sync,
           })),
         },
