@@ -84,6 +84,22 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'route53-checkers-blocked-at-primary',
+    description:
+      "A firewall change at the primary's load balancers refuses Route 53's checkers while the primary is healthy: traffic moves to the standby, which forwards the writes; nothing is promoted.",
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => world.blockRoute53Checkers(world.primaryRegion, true),
+    check: (world) => {
+      // The orchestrator's own probes still reach the primary, so it must not promote; and the clients,
+      // whether they still reach the primary or already the standby, keep writing.
+      const writes = Math.max(...world.clientRecovery(world.sim.now()).map((client) => client.writesMs));
+      const problems = writes > 2_000 ? [`a client went ${(writes / 1000).toFixed(0)} s without an acknowledged write`] : [];
+      if (world.regionCanWrite(world.secondaryRegion) === false) problems.push('the standby cannot take (forwarded) writes');
+      return problems;
+    },
+  },
+  {
     name: 'primary-lost-secondary-unhealthy',
     description: 'The secondary database is already down when the primary region is lost: nothing to fail over to.',
     expected: 'no-promotion-and-page',

@@ -22,7 +22,7 @@ import { AuroraGlobalDatabase, apiError } from './aws/aurora';
 import { ScheduledFunction, Invocation } from './aws/lambda';
 import { RegionalService, RequestResult, ServiceTask, WriteAnswer } from './aws/load-balancer';
 import { operationName, withStandardRetries } from './aws/sdk';
-import { Network, Origin } from './aws/network';
+import { Network, Origin, ROUTE53_CHECKERS } from './aws/network';
 import { chooseWeighted, HealthCheck } from './aws/route53';
 import { Ledger } from './ledger';
 import { Random } from './random';
@@ -171,7 +171,7 @@ export class World {
           failureThreshold: check.failureThreshold,
           checkerCount: options.checkersPerHealthCheck,
           inverted: check.inverted,
-          probe: async () => (target ? target.probeReady('internet') : {}),
+          probe: async () => (target ? target.probeReady(ROUTE53_CHECKERS) : {}),
         }),
       );
     }
@@ -239,6 +239,12 @@ export class World {
   public setLoadBalancerUp(region: string, up: boolean): void {
     if (this.sim.tracing) this.sim.trace('fault', `load balancer of ${region} ${up ? 'back' : 'lost'}`);
     for (const service of this.services.filter((candidate) => candidate.region === region)) service.setLoadBalancerUp(up);
+  }
+
+  /** A firewall change at `region`'s load balancers refuses Route 53's checkers; clients and the other region still get through. */
+  public blockRoute53Checkers(region: string, blocked: boolean): void {
+    if (this.sim.tracing) this.sim.trace('fault', `Route 53's checkers ${blocked ? 'blocked at' : 'let back into'} ${region}`);
+    this.network.setCheckersBlocked(region, blocked);
   }
 
   /** Cuts every path between the two regions; the internet (clients, Route 53) still reaches both. */

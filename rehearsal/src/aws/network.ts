@@ -7,13 +7,22 @@
  */
 import { Random } from '../random';
 
-/** Where a connection starts: a region's VPC or Lambda, or the public internet. */
-export type Origin = string | 'internet';
+/**
+ * Where a connection starts: a region's VPC or Lambda, the public internet (clients), or Route 53's
+ * health checkers (on the internet too, from Route 53's published address ranges, which a firewall
+ * can single out).
+ */
+export type Origin = string | 'internet' | 'route53-checkers';
+
+/** The origin of Route 53's health checks. */
+export const ROUTE53_CHECKERS: Origin = 'route53-checkers';
 
 export class Network {
   private readonly downRegions = new Set<string>();
   /** Regions whose paths to and from the other region are cut (the internet still reaches them). */
   private readonly isolatedPairs = new Set<string>();
+  /** Public endpoints of a region that refuse Route 53's checkers (a firewall change), by region. */
+  private readonly checkersBlocked = new Set<string>();
 
   constructor(private readonly random: Random) {}
 
@@ -38,9 +47,16 @@ export class Network {
     return this.isolatedPairs.size > 0 && this.isolatedPairs.has([a, b].sort().join('|'));
   }
 
+  /** Blocks (or unblocks) Route 53's checkers at the public endpoints of `region`; clients still get through. */
+  public setCheckersBlocked(region: string, blocked: boolean): void {
+    if (blocked) this.checkersBlocked.add(region);
+    else this.checkersBlocked.delete(region);
+  }
+
   /** Whether a public endpoint in `region` can be reached from `origin`. */
   public reachesPublic(origin: Origin, region: string): boolean {
     if (!this.regionUp(region)) return false;
+    if (origin === ROUTE53_CHECKERS) return !this.checkersBlocked.has(region);
     if (origin === 'internet') return true;
     return this.regionUp(origin) && !this.partitioned(origin, region);
   }
