@@ -90,7 +90,13 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
     case 'no-promotion-and-page':
       if (world.observations.promotionsRequested.length > 0)
         misses.push(`expected no promotion, saw ${world.observations.promotionsRequested.length} request(s)`);
-      if (scenario.expected === 'no-promotion-and-page' && world.observations.pages.length === 0) misses.push('expected a page, none was sent');
+      if (scenario.expected === 'no-promotion-and-page') {
+        // The human must hear of it within the objective: the page is the recovery here.
+        const firstPage = world.observations.pages.find((page) => page.at >= faultAtMs);
+        if (!firstPage) misses.push('expected a page, none was sent');
+        else if (firstPage.at - faultAtMs > RTO_OBJECTIVE_SECONDS * 1000)
+          misses.push(`the first page came ${((firstPage.at - faultAtMs) / 1000).toFixed(0)} s after the fault (objective ${RTO_OBJECTIVE_SECONDS} s)`);
+      }
       break;
   }
   misses.push(...(scenario.check?.(world) ?? []));

@@ -110,6 +110,17 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'primary-lost-standby-crash-looping',
+    description:
+      "The standby's tasks are crash-looping (a bad image) when the primary region is lost: no region can serve, so nothing is promoted and a human is paged.",
+    expected: 'no-promotion-and-page',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.crashLoopTasks(world.secondaryRegion);
+      world.loseRegion(world.primaryRegion);
+    },
+  },
+  {
     name: 'rds-api-throttled',
     description:
       'The primary region is lost while the RDS API of the secondary region fails every call for a minute, then throttles half of them for two more.',

@@ -241,6 +241,12 @@ export class World {
     for (const service of this.services.filter((candidate) => candidate.region === region)) service.setLoadBalancerUp(up);
   }
 
+  /** Every task of `region` stops, and its replacements keep crashing (a bad image, a dependency lost at start). */
+  public crashLoopTasks(region: string): void {
+    if (this.sim.tracing) this.sim.trace('fault', `tasks of ${region} crash-looping`);
+    for (const service of this.services.filter((candidate) => candidate.region === region)) service.crashTasks(true);
+  }
+
   /** A firewall change at `region`'s load balancers refuses Route 53's checkers; clients and the other region still get through. */
   public blockRoute53Checkers(region: string, blocked: boolean): void {
     if (this.sim.tracing) this.sim.trace('fault', `Route 53's checkers ${blocked ? 'blocked at' : 'let back into'} ${region}`);
