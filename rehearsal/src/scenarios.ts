@@ -121,6 +121,18 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'primary-rds-api-down-tasks-replaced',
+    description:
+      "The primary region's RDS API fails every call for 10 minutes while ECS replaces its tasks one by one: the new tasks cannot read their role, and the region is otherwise healthy.",
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.failRdsApi(world.primaryRegion, 1, 10 * 60_000);
+      // Two minutes apart: a replacement starts within 30-90 s, so one task always serves.
+      world.replaceTasksOneByOne(world.primaryRegion, 120_000);
+    },
+  },
+  {
     name: 'rds-api-throttled',
     description:
       'The primary region is lost while the RDS API of the secondary region fails every call for a minute, then throttles half of them for two more.',

