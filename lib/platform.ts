@@ -185,6 +185,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     primaryFoundation,
     eventRouting.globalEndpoint.endpointId,
     databaseFor(
+      config.secondary.region,
       primaryData.database.securityGroup,
       primaryData.database.cluster.clusterEndpoint.hostname,
       primaryData.database.cluster.clusterReadEndpoint.hostname,
@@ -201,6 +202,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     secondaryFoundation,
     crossRegionValue(eventRouting, 'EventEndpointId', eventRouting.globalEndpoint.endpointId),
     databaseFor(
+      config.primary.region,
       secondaryData.database.securityGroup,
       secondaryData.database.endpoint,
       secondaryData.database.readerEndpoint,
@@ -241,6 +243,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
   }
 
   function databaseFor(
+    peerRegion: string,
     securityGroup: ServiceDatabase['securityGroup'],
     endpoint: string,
     readerEndpoint: string,
@@ -249,6 +252,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     secretArn: string,
   ): ServiceDatabase {
     return {
+      peerRegion,
       securityGroup,
       endpoint,
       readerEndpoint,

@@ -51,6 +51,8 @@ export interface ServiceDatabase {
   readonly globalClusterIdentifier: string;
   /** This region's cluster: readiness requires it to be the writer or to forward writes. */
   readonly clusterIdentifier: string;
+  /** The other region of the global cluster. */
+  readonly peerRegion: string;
   /** The cluster's resource id (`cluster-...`): IAM database authentication names it in `rds-db:connect`. */
   readonly clusterResourceId: string;
 }
@@ -141,6 +143,8 @@ export class ServiceStack extends RegionalStack {
         DB_NAME: database.databaseName,
         DB_GLOBAL_CLUSTER_ID: database.globalClusterIdentifier,
         DB_CLUSTER_ID: database.clusterIdentifier,
+        // Asked for the role when this region's RDS API fails (service/src/database.ts, peerRds).
+        DB_PEER_REGION: database.peerRegion,
         // The service logs in with IAM tokens as the application role, over TLS verified against
         // the RDS CA bundle; the master secret is the bootstrap task's alone.
         DB_USER: DATABASE_APPLICATION_USER,

@@ -21,9 +21,12 @@ export interface GlobalClusterReader {
  *   (its reader endpoint answers), and Route 53 keeps sending traffic to the region about to take
  *   the writes instead of failing open to the dead primary when both look unhealthy. It takes no
  *   writes until it is the writer (forwarding to a primary being failed away from cannot succeed).
+ * - `demoting`: the writer a failover is moving away from (`FailoverState.FromDbClusterArn`, "the
+ *   Aurora DB cluster that is currently being demoted", same statuses). Not ready, no writes: with
+ *   `AllowDataLoss` what it accepts now may be lost, and the traffic belongs to the promoted region.
  * - `detached`: not a member of the global cluster.
  */
-export type DatabaseRole = 'writer' | 'forwarding-secondary' | 'promoting' | 'read-only-secondary' | 'detached';
+export type DatabaseRole = 'writer' | 'forwarding-secondary' | 'promoting' | 'demoting' | 'read-only-secondary' | 'detached';
 
 /**
  * A failover under way, by `FailoverState` (RDS API Reference, *FailoverState*): "pending – The
@@ -77,14 +80,14 @@ export interface RegionDatabaseOptions {
    */
   readonly probe?: (endpoint: Endpoint) => Promise<void>;
   /**
-   * Resolves only if `endpoint` is a writer that takes this service's connections: how a task that
-   * has never read its role (just started) while the RDS API fails can still tell it is the writer.
-   * The cluster endpoint of a secondary is inactive ("All secondary Regions also have writer
-   * endpoints, but they're inactive", AWS Database Blog, *Automate Amazon Aurora Global Database
-   * endpoint management*), and the probe's statement fails on an instance in recovery anyway.
-   * @default - none: such a task waits for the API
+   * The global cluster as the other region's RDS API describes it, asked when this region's API
+   * fails: a task started during a regional RDS API outage (it has never read its role) would
+   * otherwise stay unready, and a rolling task replacement would fail over a healthy region. The
+   * peer's view is also the fresher one for an old primary whose own region still shows it as the
+   * writer. `DescribeGlobalClusters` answers in any region of the global cluster.
+   * @default - none: such a task waits for its own region's API
    */
-  readonly writerProbe?: (endpoint: Endpoint) => Promise<void>;
+  readonly peerRds?: GlobalClusterReader;
   readonly clock: Clock;
   /** Failed writes re-read the role at most this often. @default 1000 */
   readonly roleRereadAfterFailureMs?: number;
@@ -146,25 +149,16 @@ export class RegionDatabase {
   }
 
   private async readRole(sequence: number): Promise<DatabaseRole> {
-    let output: DescribeGlobalClustersCommandOutput;
+    let output: DescribeGlobalClustersCommandOutput | undefined;
+    const command = new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: this.options.globalClusterIdentifier });
     try {
-      output = await this.options.rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: this.options.globalClusterIdentifier }));
+      output = await this.options.rds.send(command);
     } catch (error) {
-      if (this.lastRole !== undefined) return this.lastRole;
-      // A task started while the API fails: its cluster endpoint answering as a writer is the answer
-      // (without it a replaced task would stay unready, and a healthy primary would be failed over).
-      if (this.options.writerProbe) {
-        const writer = await this.options.writerProbe({ host: this.options.clusterEndpoint, port: this.options.port }).then(
-          () => true,
-          () => false,
-        );
-        if (writer && sequence >= this.newestApplied && this.lastRole === undefined) {
-          this.newestApplied = sequence;
-          this.lastRole = 'writer';
-          return this.lastRole;
-        }
+      if (this.options.peerRds) output = await this.options.peerRds.send(command).catch(() => undefined);
+      if (!output) {
+        if (this.lastRole === undefined) throw error;
+        return this.lastRole;
       }
-      throw error;
     }
     // An abandoned read that answers late must not overwrite a newer answer.
     if (sequence < this.newestApplied) return this.lastRole!;
@@ -174,15 +168,18 @@ export class RegionDatabase {
     const member = globalCluster?.GlobalClusterMembers?.find((candidate) => isThisCluster(candidate.DBClusterArn));
     const failover = globalCluster?.FailoverState;
     const promoting = failoverPromotes(failover) && isThisCluster(failover?.ToDbClusterArn);
+    const demoting = failoverPromotes(failover) && isThisCluster(failover?.FromDbClusterArn);
     this.lastRole = !member
       ? 'detached'
-      : member.IsWriter
-        ? 'writer'
-        : promoting
-          ? 'promoting'
-          : member.GlobalWriteForwardingStatus === 'enabled'
-            ? 'forwarding-secondary'
-            : 'read-only-secondary';
+      : demoting
+        ? 'demoting'
+        : member.IsWriter
+          ? 'writer'
+          : promoting
+            ? 'promoting'
+            : member.GlobalWriteForwardingStatus === 'enabled'
+              ? 'forwarding-secondary'
+              : 'read-only-secondary';
     return this.lastRole;
   }
 

