@@ -1,4 +1,8 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { VALIDATION_TAG } from '../cleanup/src/validation-records';
+import { ApplicationCertificate } from '../lib/constructs/acm-validation-records';
 import { formatDeployPlan, plannedStacks } from '../scripts/deploy-plan';
 import { nagFindings, synthesizePlatform, SynthesizedPlatform } from './helpers';
 
@@ -90,12 +94,23 @@ describe('a new production environment: the platform creates the zone and reques
   });
 
   test("the certificate's tag changes with every create-only property, so a replaced certificate is waited for again", () => {
-    const tagOf = (variant: SynthesizedPlatform) =>
-      resourcesOf(variant, 'PrimaryService', 'AWS::CertificateManager::Certificate')[0][1].Properties.Tags.find((tag: any) => tag.Key === VALIDATION_TAG).Value;
     const publisherTag = resourcesOf(platform, 'PrimaryService', 'Custom::AcmValidationRecords')[0][1].Properties.TagValue;
-    expect(tagOf(platform)).toBe(publisherTag);
-    const otherDomain = synthesizePlatform({ posture: 'production', account: ACCOUNT, protocol: 'https', certificates: 'platform', domainName: `x.${DOMAIN}` });
-    expect(tagOf(otherDomain)).not.toBe(publisherTag);
+    const certificateTag = resourcesOf(platform, 'PrimaryService', 'AWS::CertificateManager::Certificate')[0][1].Properties.Tags.find(
+      (tag: any) => tag.Key === VALIDATION_TAG,
+    ).Value;
+    expect(certificateTag).toBe(publisherTag);
+    // The same construct in a bare stack: another name (a create-only property) changes the tag.
+    const tagOf = (domainName: string) => {
+      const stack = new Stack(new App(), 'Tags', { stackName: 'trading-dr-service-primary-dev' });
+      new ApplicationCertificate(stack, 'ApplicationCertificate', {
+        domainName,
+        hostedZone: route53.HostedZone.fromHostedZoneId(stack, 'Zone', 'Z0123456789ABCDEFGHIJ'),
+      });
+      return Template.fromStack(stack).findResources('Custom::AcmValidationRecords');
+    };
+    const value = (resources: Record<string, any>) => Object.values(resources)[0].Properties.TagValue;
+    expect(value(tagOf(APP))).toBe(publisherTag);
+    expect(value(tagOf(`x.${APP}`))).not.toBe(publisherTag);
   });
 
   test('the zone stack removes the records on its way out: its remover refers to the zone, so it is deleted before it', () => {
