@@ -34,7 +34,7 @@ export type ValidationRecordsEvent = CustomResourceEvent<{
 }>;
 
 /** ACM through the SDK. Without `Includes.keyTypes` ACM lists RSA_2048 certificates only (API Reference, *ListCertificates*). */
-export function sdkCertificatePort(acm: ACMClient): CertificatePort {
+export function sdkCertificatePort(acm: Pick<ACMClient, 'send'>): CertificatePort {
   return {
     async certificatesFor(domainName) {
       const arns: string[] = [];

@@ -8,7 +8,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { PlatformNames } from '../../lib/naming';
-import { describeGlobalCluster } from './global-cluster';
+import { writerRegion } from './global-cluster';
 import { runOneOffTask } from './one-off-task';
 
 export interface DbBootstrapOptions {
@@ -41,10 +41,7 @@ export interface DbBootstrapResult {
 export async function runDbBootstrap(options: DbBootstrapOptions, deps: DbBootstrapDeps): Promise<DbBootstrapResult> {
   const { names } = options;
   // The writer decides the region: the bootstrap needs the active cluster (writer) endpoint.
-  const cluster = await describeGlobalCluster(deps.rds(options.secondaryRegion), names.auroraGlobalCluster());
-  const writerArn = cluster?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
-  if (!writerArn) throw new Error(`no writer in global cluster ${names.auroraGlobalCluster()}: is the environment deployed, or a failover under way?`);
-  const region = writerArn.split(':')[3];
+  const region = await writerRegion(deps.rds(options.secondaryRegion), names.auroraGlobalCluster(), ': is the environment deployed, or a failover under way?');
   const role = region === options.primaryRegion ? 'primary' : 'secondary';
   deps.progress(`writer is in ${region} (${role}): running the bootstrap task there`);
 

@@ -9,3 +9,10 @@ export async function describeGlobalCluster(rds: Pick<RDSClient, 'send'>, global
 export function memberOf(cluster: GlobalCluster | undefined, clusterArn: string): GlobalClusterMember | undefined {
   return cluster?.GlobalClusterMembers?.find((member) => member.DBClusterArn === clusterArn);
 }
+
+/** The region of the cluster that is the global writer now, or an error naming the global cluster. */
+export async function writerRegion(rds: Pick<RDSClient, 'send'>, globalClusterIdentifier: string, context: string): Promise<string> {
+  const writerArn = (await describeGlobalCluster(rds, globalClusterIdentifier))?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
+  if (!writerArn) throw new Error(`no writer in global cluster ${globalClusterIdentifier}${context}`);
+  return writerArn.split(':')[3];
+}

@@ -5,8 +5,6 @@
  * a one-off task inside each region's VPC (service/src/verify-database.ts); what needs EventBridge's
  * permissions is proven by a canary delivery.
  */
-import { CertificateStatus, DescribeCertificateCommand, KeyAlgorithm, ListCertificatesCommand } from '@aws-sdk/client-acm';
-import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
@@ -18,7 +16,9 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DELIVERY_CANARY_DETAIL_TYPE, DELIVERY_CANARY_SOURCE } from './delivery-canary';
 import { PlatformNames } from '../../lib/naming';
 import { AvailabilityZonesPort, checkAvailabilityZones } from './availability-zones';
-import { describeGlobalCluster } from './global-cluster';
+import { describeGlobalCluster, writerRegion } from './global-cluster';
+import { sdkCertificatePort } from '../../cleanup/src/validation-records-handler';
+import type { ACMClient } from '@aws-sdk/client-acm';
 import { isPauseValue } from './orchestrator';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -94,11 +94,9 @@ const pass = (detail: string) => ({ status: 'pass' as const, detail });
 const fail = (detail: string) => ({ status: 'fail' as const, detail });
 const ROLES = ['primary', 'secondary'] as const;
 
-async function stackOutput(ports: VerifyPorts, region: string, stackName: string, key: string): Promise<string> {
-  const stack = (await ports.cloudformation(region).send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
-  const value = stack?.Outputs?.find((output: any) => output.OutputKey === key)?.OutputValue;
-  if (!value) throw new Error(`output ${key} not found on ${stackName} in ${region}`);
-  return value;
+/** An output of the environment's stack: one reader for every tool (one-off-task.ts). */
+function stackOutput(ports: VerifyPorts, region: string, stackName: string, key: string): Promise<string> {
+  return outputOf(ports.cloudformation(region), stackName, region, key);
 }
 
 const regionOf = (target: VerifyTarget, role: 'primary' | 'secondary') => (role === 'primary' ? target.primaryRegion : target.secondaryRegion);
@@ -204,7 +202,7 @@ export const CHECKS: readonly VerifyCheck[] = [
     name: 'certificate-validation-records',
     description:
       "each region's issued certificate for app.<domainName> has its DNS validation record in the zone, which ACM renews through (one record both regions share, owned by neither)",
-    calls: 'acm:ListCertificates, acm:DescribeCertificate in each region, route53:ListResourceRecordSets',
+    calls: 'acm:ListCertificates, acm:DescribeCertificate, acm:ListTagsForCertificate in each region, route53:ListResourceRecordSets',
     run: async (target, ports) => {
       if (target.protocol !== 'https') return { status: 'skipped', detail: 'protocol http: no certificate to renew' };
       const names = new PlatformNames(target.suffix);
@@ -214,42 +212,25 @@ export const CHECKS: readonly VerifyCheck[] = [
       const found: string[] = [];
       for (const role of ROLES) {
         const region = regionOf(target, role);
-        const arns: string[] = [];
-        let nextToken: string | undefined;
-        do {
-          // Without Includes.keyTypes ACM lists RSA_2048 certificates only (API Reference, *ListCertificates*).
-          const page = await ports.acm(region).send(
-            new ListCertificatesCommand({
-              CertificateStatuses: [CertificateStatus.ISSUED],
-              Includes: { keyTypes: Object.values(KeyAlgorithm) },
-              NextToken: nextToken,
-            }),
-          );
-          arns.push(
-            ...(page.CertificateSummaryList ?? []).filter((summary: any) => summary.DomainName === application).map((summary: any) => summary.CertificateArn),
-          );
-          nextToken = page.NextToken;
-        } while (nextToken);
-        if (arns.length === 0) problems.push(`no issued certificate for ${application} in ${region}`);
-        for (const arn of arns) {
-          const certificate = (await ports.acm(region).send(new DescribeCertificateCommand({ CertificateArn: arn }))).Certificate;
-          for (const option of certificate?.DomainValidationOptions ?? []) {
-            const record = option.ResourceRecord;
-            if (!record?.Name) {
-              problems.push(`${arn} (${option.DomainName}) is not DNS-validated: ACM cannot renew it without a human`);
-              continue;
-            }
+        // The same reader as the records' publisher (cleanup/src/validation-records-handler.ts).
+        const issued = (await sdkCertificatePort(ports.acm(region) as Pick<ACMClient, 'send'>).certificatesFor(application)).filter(
+          (certificate) => certificate.status === 'ISSUED',
+        );
+        if (issued.length === 0) problems.push(`no issued certificate for ${application} in ${region}`);
+        for (const { arn, records } of issued) {
+          if (records.length === 0) problems.push(`${arn} has no DNS validation record: ACM cannot renew it without a human`);
+          for (const record of records) {
             const sets =
-              (await ports.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone, StartRecordName: record.Name, StartRecordType: 'CNAME' })))
+              (await ports.route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone, StartRecordName: record.name, StartRecordType: 'CNAME' })))
                 .ResourceRecordSets ?? [];
             const present = sets.some(
               (set: any) =>
                 set.Type === 'CNAME' &&
-                String(set.Name).toLowerCase() === String(record.Name).toLowerCase() &&
-                (set.ResourceRecords ?? []).some((value: any) => String(value.Value).replace(/\.$/, '') === String(record.Value).replace(/\.$/, '')),
+                String(set.Name).toLowerCase() === String(record.name).toLowerCase() &&
+                (set.ResourceRecords ?? []).some((value: any) => String(value.Value).replace(/\.$/, '') === String(record.value).replace(/\.$/, '')),
             );
-            if (present) found.push(`${region} ${record.Name}`);
-            else problems.push(`${arn} renews through ${record.Name} CNAME ${record.Value}, which zone ${zone} does not hold`);
+            if (present) found.push(`${region} ${record.name}`);
+            else problems.push(`${arn} renews through ${record.name} CNAME ${record.value}, which zone ${zone} does not hold`);
           }
         }
       }
@@ -563,12 +544,8 @@ const LOG_READ_PAUSE_MS = 5_000;
 /** Pulling the image and logging in take a minute or two; more means something is stuck. */
 const DATABASE_TASK_TIMEOUT_MS = 10 * 60_000;
 
-async function writerRegionOf(target: VerifyTarget, ports: VerifyPorts): Promise<string> {
-  const names = new PlatformNames(target.suffix);
-  const cluster = await describeGlobalCluster(ports.rds(target.secondaryRegion) as any, names.auroraGlobalCluster());
-  const writerArn = cluster?.GlobalClusterMembers?.find((member) => member.IsWriter)?.DBClusterArn;
-  if (!writerArn) throw new Error(`no writer in global cluster ${names.auroraGlobalCluster()}`);
-  return writerArn.split(':')[3];
+function writerRegionOf(target: VerifyTarget, ports: VerifyPorts): Promise<string> {
+  return writerRegion(ports.rds(target.secondaryRegion) as any, new PlatformNames(target.suffix).auroraGlobalCluster(), '');
 }
 
 async function runDatabaseTask(

@@ -65,6 +65,7 @@ function healthy(): Record<string, (input: any, region: string) => any> {
           ]
         : [],
     }),
+    'acm:ListTagsForCertificateCommand': () => ({ Tags: [] }),
     'acm:DescribeCertificateCommand': (input) => ({
       Certificate: {
         CertificateArn: input.CertificateArn,
