@@ -26,6 +26,11 @@ export class Ledger {
     return rows;
   }
 
+  /** The first time at or after `time` with rows. */
+  public firstAtOrAfter(time: number): number | undefined {
+    return this.times.find((candidate) => candidate >= time);
+  }
+
   /** A copy holding only the rows up to and including `time`. */
   public upTo(time: number): Ledger {
     const copy = new Ledger();

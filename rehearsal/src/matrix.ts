@@ -53,6 +53,19 @@ export interface ScenarioSummary {
   readonly violations: Array<{ seed: number; message: string }>;
   readonly misses: Array<{ seed: number; message: string }>;
   readonly decisions: Record<string, number>;
+  /** Seconds; over the runs with exactly one failover (per run, per client for lag and overhead). */
+  readonly breakdown?: BreakdownSummary;
+}
+
+/** The write gap's parts over a scenario's recovering runs (rehearsal/src/breakdown.ts). */
+export interface BreakdownSummary {
+  readonly runs: number;
+  readonly detection: Distribution;
+  readonly orchestrator: Distribution;
+  readonly promotion: Distribution;
+  readonly rolePickup: Distribution;
+  readonly clientLag: Distribution;
+  readonly overhead: Distribution;
 }
 
 export interface MatrixReport {
@@ -196,6 +209,22 @@ function summarize(scenario: Scenario, results: readonly RunResult[]): ScenarioS
     violations: results.flatMap((result) => result.violations.map((message) => ({ seed: result.seed, message }))),
     misses: results.flatMap((result) => result.misses.map((message) => ({ seed: result.seed, message }))),
     decisions,
+    breakdown: summarizeBreakdowns(results),
+  };
+}
+
+function summarizeBreakdowns(results: readonly RunResult[]): BreakdownSummary | undefined {
+  const broken = results.flatMap((result) => (result.breakdown ? [result.breakdown] : []));
+  if (broken.length === 0) return undefined;
+  const seconds = (values: number[]): Distribution => distribution(values.map((ms) => ms / 1000));
+  return {
+    runs: broken.length,
+    detection: seconds(broken.map((b) => b.detectionMs)),
+    orchestrator: seconds(broken.map((b) => b.orchestratorMs)),
+    promotion: seconds(broken.map((b) => b.promotionMs)),
+    rolePickup: seconds(broken.map((b) => b.rolePickupMs)),
+    clientLag: seconds(broken.flatMap((b) => b.clientLagMs)),
+    overhead: seconds(broken.flatMap((b) => b.overheadMs)),
   };
 }
 
@@ -219,6 +248,20 @@ export function formatMatrix(report: MatrixReport): string {
       )}  ${pad(summary.worstSeed, 10)}  ${ok ? 'ok' : 'FAILED'}`,
     );
   }
+  const broken = report.summaries.filter((summary) => summary.breakdown);
+  if (broken.length > 0) {
+    const part = (d: Distribution): string => pad(`${seconds(d.p50)}/${seconds(d.p95)}/${seconds(d.max)}`, 11);
+    lines.push(
+      '',
+      `${'write gap, by part (p50/p95/max s)'.padEnd(34)} ${pad('runs', 5)}   detection  orchestrator  promotion  role pickup  client lag   overhead`,
+    );
+    for (const summary of broken) {
+      const b = summary.breakdown!;
+      lines.push(
+        `${summary.scenario.padEnd(34)} ${pad(b.runs, 5)}  ${part(b.detection)}  ${part(b.orchestrator)}  ${part(b.promotion)}  ${part(b.rolePickup)}  ${part(b.clientLag)}  ${part(b.overhead)}`,
+      );
+    }
+  }
   for (const summary of report.summaries) {
     for (const { seed, message } of summary.violations.slice(0, 5)) lines.push(`  INVARIANT ${summary.scenario} seed ${seed}: ${message}`);
     for (const { seed, message } of summary.misses.slice(0, 5)) lines.push(`  MISSED ${summary.scenario} seed ${seed}: ${message}`);
@@ -226,6 +269,11 @@ export function formatMatrix(report: MatrixReport): string {
     if (more > 0) lines.push(`  ... ${more} more for ${summary.scenario}`);
   }
   lines.push('', 'writes: longest window without an acknowledged write per client, from the fault on; traffic: without reaching a ready region.');
+  if (broken.length > 0) {
+    lines.push(
+      "detection: the primary's routing health check unhealthy; orchestrator: to the FailoverGlobalCluster call; promotion: to the new writer; role pickup: to its first commit; client lag: the rest of a client's gap; overhead: a client's gap minus max(its traffic gap, detection + promotion).",
+    );
+  }
   lines.push('Replay one run: npm run rehearse -- --scenario <name> --seed <n> --timeline');
   return lines.join('\n');
 }

@@ -30,12 +30,41 @@ export interface RecordWiring {
   readonly ttlSeconds?: number;
 }
 
+/** One listener of a service's load balancer. */
+export interface ListenerWiring {
+  readonly logicalId: string;
+  /** `Port`. */
+  readonly port: number;
+  /** `Protocol`: HTTP or HTTPS. */
+  readonly protocol: string;
+  /** `DefaultActions[0]`: forwards to the service's target group, redirects, or answers something else. */
+  readonly action: { readonly type: 'forward' } | { readonly type: 'redirect'; readonly status: number } | { readonly type: 'other'; readonly status: number };
+}
+
+/** The service's target group: how the load balancer judges and reaches its targets. */
+export interface TargetGroupWiring {
+  readonly logicalId: string;
+  /** `Protocol` the load balancer speaks to its targets. */
+  readonly protocol: string;
+  /** `HealthCheckPath` (default `/`). */
+  readonly healthCheckPath: string;
+  /** `HealthCheckPort`: `traffic-port` (the port each target is registered on) or a number. */
+  readonly healthCheckPort: string;
+  /** `Matcher.HttpCode` (default `200`): codes, lists and ranges such as `200,302` or `200-299`. */
+  readonly matcher: string;
+}
+
 export interface ServiceWiring {
   readonly region: string;
   readonly stackName: string;
   /** The load balancer whose listener forwards to the service's target group. */
   readonly loadBalancer: ResourceRef;
   readonly loadBalancerDnsName: string;
+  /** Every listener of that load balancer. */
+  readonly listeners: readonly ListenerWiring[];
+  readonly targetGroup: TargetGroupWiring;
+  /** `LoadBalancers[0].ContainerPort` of the ECS service: the port ECS registers each task's address on. */
+  readonly containerPort: number;
   readonly desiredCount: number;
   /** The container's environment, rendered (`ContainerDefinitions[0].Environment`). */
   readonly environment: Record<string, string>;
@@ -75,10 +104,23 @@ export interface PlatformWiring {
   readonly globalClusterIdentifier: string;
   readonly clusters: readonly ClusterWiring[];
   readonly account: string;
+  /** Where each rendered environment value was read: value → `<stack> <resource> <property>`. */
+  readonly origins: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The template properties a rendered value was read from, for messages: `FailoverAutomation Orchestrator Environment.Variables.X`. */
+export function originOf(wiring: PlatformWiring, value: string): string {
+  const origins = wiring.origins.get(value);
+  return origins ? origins.join(', ') : 'not read from the templates';
 }
 
 export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()): PlatformWiring {
   const account = renderer.render({ kind: 'pseudo', name: 'AWS::AccountId', region: '' });
+  const origins = new Map<string, string[]>();
+  const remember = (value: string, where: string): void => {
+    const known = origins.get(value) ?? [];
+    if (!known.includes(where)) origins.set(value, [...known, where]);
+  };
   const text = (value: unknown, resource: ResourceRef): string => renderer.render(assembly.resolve(value, resource.stack));
 
   // Route 53: the one weighted record group.
@@ -95,6 +137,14 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
         throw new Error(`record ${record.logicalId}: HealthCheckId does not resolve to a health check`);
       }
       const config = resolved.resource.properties.HealthCheckConfig;
+      const where = `health check ${resolved.resource.logicalId}`;
+      if (config.Type !== 'HTTP' && config.Type !== 'HTTPS') throw new Error(`${where}: HealthCheckConfig.Type ${config.Type} is not modelled (HTTP or HTTPS)`);
+      // Route 53 accepts only these (Route 53 API Reference, HealthCheckConfig).
+      if (config.RequestInterval !== undefined && ![10, 30].includes(Number(config.RequestInterval)))
+        throw new Error(`${where}: HealthCheckConfig.RequestInterval ${config.RequestInterval} is not 10 or 30 (Route 53 refuses it)`);
+      const threshold = Number(config.FailureThreshold ?? 3);
+      if (!Number.isInteger(threshold) || threshold < 1 || threshold > 10)
+        throw new Error(`${where}: HealthCheckConfig.FailureThreshold ${config.FailureThreshold} is not an integer from 1 to 10 (Route 53 refuses it)`);
       healthCheck = {
         logicalId: resolved.resource.logicalId,
         type: config.Type,
@@ -133,16 +183,50 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
     if (!listener) throw new Error(`no listener forwards to the target group of ${service.logicalId}`);
     const loadBalancer = assembly.resolve(listener.properties.LoadBalancerArn, listener.stack);
     if (loadBalancer.kind !== 'attribute') throw new Error(`listener ${listener.logicalId} has no load balancer`);
+    const listeners = assembly
+      .resourcesOfType('AWS::ElasticLoadBalancingV2::Listener')
+      .filter((candidate) => candidate.stack === service.stack && candidate.properties.LoadBalancerArn?.Ref === loadBalancer.resource.logicalId)
+      .map((candidate): ListenerWiring => {
+        const action = candidate.properties.DefaultActions?.[0] ?? {};
+        const forwards = (action.TargetGroupArn ?? action.ForwardConfig?.TargetGroups?.[0]?.TargetGroupArn)?.Ref === targetGroup.resource.logicalId;
+        return {
+          logicalId: candidate.logicalId,
+          port: Number(candidate.properties.Port),
+          protocol: candidate.properties.Protocol,
+          action: forwards
+            ? { type: 'forward' }
+            : action.Type === 'redirect'
+              ? { type: 'redirect', status: action.RedirectConfig?.StatusCode === 'HTTP_302' ? 302 : 301 }
+              : { type: 'other', status: Number(action.FixedResponseConfig?.StatusCode ?? 503) },
+        };
+      });
+    const group = targetGroup.resource.properties;
+    const targetGroupWiring: TargetGroupWiring = {
+      logicalId: targetGroup.resource.logicalId,
+      protocol: group.Protocol ?? 'HTTP',
+      healthCheckPath: group.HealthCheckPath ?? '/',
+      healthCheckPort: String(group.HealthCheckPort ?? 'traffic-port'),
+      matcher: String(group.Matcher?.HttpCode ?? '200'),
+    };
     const taskDefinition = assembly.resolve(service.properties.TaskDefinition, service.stack);
     if (taskDefinition.kind !== 'attribute') throw new Error(`service ${service.logicalId} has no task definition`);
     const container = taskDefinition.resource.properties.ContainerDefinitions[0];
     const environment: Record<string, string> = {};
-    for (const variable of container.Environment ?? []) environment[variable.Name] = text(variable.Value, taskDefinition.resource);
+    for (const variable of container.Environment ?? []) {
+      environment[variable.Name] = text(variable.Value, taskDefinition.resource);
+      remember(
+        environment[variable.Name],
+        `${service.stack.artifactId} ${taskDefinition.resource.logicalId} ContainerDefinitions.Environment.${variable.Name}`,
+      );
+    }
     return {
       region: service.stack.region,
       stackName: service.stack.stackName,
       loadBalancer: loadBalancer.resource,
       loadBalancerDnsName: renderer.render({ kind: 'attribute', resource: loadBalancer.resource, attribute: 'DNSName' }),
+      listeners,
+      targetGroup: targetGroupWiring,
+      containerPort: Number(service.properties.LoadBalancers[0].ContainerPort),
       desiredCount: Number(service.properties.DesiredCount ?? 1),
       environment,
     };
@@ -162,7 +246,10 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
     .resourcesOfType('AWS::Lambda::EventInvokeConfig')
     .find((candidate) => candidate.stack === fn.stack && candidate.properties.FunctionName?.Ref === fn.logicalId);
   const orchestratorEnvironment: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fn.properties.Environment?.Variables ?? {})) orchestratorEnvironment[key] = text(value, fn);
+  for (const [key, value] of Object.entries(fn.properties.Environment?.Variables ?? {})) {
+    orchestratorEnvironment[key] = text(value, fn);
+    remember(orchestratorEnvironment[key], `${fn.stack.artifactId} ${fn.logicalId} Environment.Variables.${key}`);
+  }
   const orchestrator: OrchestratorWiring = {
     region: fn.stack.region,
     functionLogicalId: fn.logicalId,
@@ -201,5 +288,16 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
     });
   if (clusters.filter((cluster) => cluster.joinsAs === 'primary').length !== 1) throw new Error('the global cluster needs exactly one primary member');
 
-  return { assembly, renderer, applicationName: names[0].replace(/\.$/, ''), records, services, orchestrator, globalClusterIdentifier, clusters, account };
+  return {
+    assembly,
+    renderer,
+    applicationName: names[0].replace(/\.$/, ''),
+    records,
+    services,
+    orchestrator,
+    globalClusterIdentifier,
+    clusters,
+    account,
+    origins,
+  };
 }

@@ -2,6 +2,7 @@
  * One rehearsal run: warm up, inject a scenario's fault, run at least 15 simulated minutes, then
  * check the invariants and the scenario's expected outcome.
  */
+import { describeBreakdown, WriteGapBreakdown, writeGapBreakdown } from './breakdown';
 import { PlatformWiring } from './platform-wiring';
 import { Scenario } from './scenarios';
 import { TimelineEntry } from './simulator';
@@ -30,6 +31,8 @@ export interface RunResult {
   readonly violations: string[];
   /** Misses of the scenario's expected outcome. */
   readonly misses: string[];
+  /** The parts of each client's write gap, for a run with exactly one failover. */
+  readonly breakdown?: WriteGapBreakdown;
   readonly timeline?: readonly TimelineEntry[];
 }
 
@@ -45,6 +48,7 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
   // anywhere in a minute.
   const faultAtMs = Math.round(120_000 + sim.random.uniform(0, 60_000));
   await sim.run(faultAtMs);
+  world.checkAtRest();
   world.faultAt = faultAtMs;
   sim.trace('rehearsal', `fault: ${scenario.name}`, { kind: 'fault' });
   scenario.inject(world);
@@ -80,11 +84,15 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
 
   const misses: string[] = [];
   const worstWrites = Math.max(...recovery.map((client) => client.writesMs));
+  const breakdown = writeGapBreakdown(world, recovery);
   switch (scenario.expected) {
     case 'recover':
       if (failovers.length !== 1) misses.push(`expected exactly one promotion, saw ${failovers.length}`);
-      if (worstWrites > RTO_OBJECTIVE_SECONDS * 1000)
-        misses.push(`a client waited ${(worstWrites / 1000).toFixed(0)} s for an acknowledged write (objective ${RTO_OBJECTIVE_SECONDS} s)`);
+      if (worstWrites > RTO_OBJECTIVE_SECONDS * 1000) {
+        const worst = recovery.findIndex((client) => client.writesMs === worstWrites);
+        const parts = breakdown ? `: ${describeBreakdown(breakdown, worst, wiring)}` : '';
+        misses.push(`a client waited ${(worstWrites / 1000).toFixed(0)} s for an acknowledged write (objective ${RTO_OBJECTIVE_SECONDS} s)${parts}`);
+      }
       break;
     case 'no-promotion':
     case 'no-promotion-and-page':
@@ -117,6 +125,7 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
     lossBound,
     violations: world.observations.violations,
     misses,
+    breakdown,
     timeline: options.timeline ? sim.entries() : undefined,
   };
 }

@@ -27,7 +27,7 @@ import { chooseWeighted, HealthCheck } from './aws/route53';
 import { Ledger } from './ledger';
 import { Random } from './random';
 import { Simulator } from './simulator';
-import { PlatformWiring, RecordWiring } from './platform-wiring';
+import { originOf, PlatformWiring, RecordWiring } from './platform-wiring';
 
 export { DEFAULT_WORLD_OPTIONS } from './world-options';
 export type { WorldOptions } from './world-options';
@@ -82,6 +82,11 @@ export interface Observations {
   /** Client-side ledger of acknowledged writes: commit cluster → ack times. */
   readonly acksByCluster: Map<string, Ledger>;
   readonly promotionsRequested: number[];
+  /**
+   * What the models noticed the wiring cause, each once with its first time: a probe on a port
+   * nothing listens on, a path the service does not serve, a name that resolves to nothing.
+   */
+  readonly findings: Map<string, number>;
 }
 
 export class World {
@@ -99,6 +104,7 @@ export class World {
     decisions: new Map(),
     acksByCluster: new Map(),
     promotionsRequested: [],
+    findings: new Map(),
   };
   public faultAt = Number.POSITIVE_INFINITY;
   /** Outcome of the operator's planned failback, when a scenario runs one. */
@@ -154,6 +160,13 @@ export class World {
         service.loadBalancerDnsName,
         service.desiredCount,
         () => buildService(environment, runtime),
+        {
+          listeners: service.listeners,
+          targetGroup: service.targetGroup,
+          registeredPort: service.containerPort,
+          listenPort: environment.port,
+        },
+        (finding) => this.notice(finding),
       );
       this.addresses.set(regional, `203.0.113.${index + 1}`);
       return regional;
@@ -171,7 +184,17 @@ export class World {
           failureThreshold: check.failureThreshold,
           checkerCount: options.checkersPerHealthCheck,
           inverted: check.inverted,
-          probe: async () => (target ? target.probeReady(ROUTE53_CHECKERS) : {}),
+          probe: async () => {
+            if (target)
+              return target.probe(ROUTE53_CHECKERS, {
+                protocol: check.type,
+                port: check.port,
+                path: check.path,
+                asker: `health check ${record.setIdentifier}`,
+              });
+            this.notice(`health check ${record.setIdentifier}: HealthCheckConfig.FullyQualifiedDomainName ${check.fqdn} names no load balancer`);
+            return {};
+          },
         }),
       );
     }
@@ -641,6 +664,17 @@ export class World {
     }
   }
 
+  /** The Route 53 health check of the record Route 53 answers while all is well (the primary's, weight > 0). */
+  public primaryRoutingCheck(): HealthCheck | undefined {
+    const record = this.wiring.records.find((candidate) => candidate.weight > 0 && candidate.healthCheck);
+    return record && this.healthChecks.get(record.setIdentifier);
+  }
+
+  /** When `cluster` first acknowledged a write at or after `at`. */
+  public firstAcknowledgementAfter(cluster: string, at: number): number | undefined {
+    return this.observations.acksByCluster.get(cluster)?.firstAtOrAfter(at);
+  }
+
   /** Per client, after the run: the longest window without an acknowledged write (and without reaching a ready region), from the fault on. */
   public clientRecovery(endAt: number): Array<{ writesMs: number; trafficMs: number }> {
     const { lastAck, longestWriteGap, lastReachedReady, longestTrafficGap } = this.clients;
@@ -692,11 +726,22 @@ export class World {
 
   /** An HTTP GET from `origin` to a load balancer URL; hangs (until aborted) when unreachable. */
   private fetchFrom(origin: Origin, url: string, signal: AbortSignal): Promise<{ status: number }> {
-    const service = this.serviceByName(new URL(url).hostname);
+    const parsed = new URL(url);
+    const service = this.serviceByName(parsed.hostname);
+    const protocol = parsed.protocol === 'https:' ? 'HTTPS' : 'HTTP';
+    const request = {
+      protocol,
+      port: Number(parsed.port || (protocol === 'HTTPS' ? 443 : 80)),
+      path: parsed.pathname,
+      asker: `the orchestrator's probe of ${url} (${originOf(this.wiring, url)})`,
+    };
     return new Promise((resolve, reject) => {
       signal.addEventListener('abort', () => reject(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' })));
-      if (!service) return reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${url}`), { code: 'ENOTFOUND' }));
-      void service.probeReady(origin).then(async (outcome) => {
+      if (!service) {
+        this.notice(`${request.asker}: ${parsed.hostname} names no load balancer`);
+        return reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${url}`), { code: 'ENOTFOUND' }));
+      }
+      void service.probe(origin, request).then(async (outcome) => {
         if (outcome.connectMs === undefined) return;
         await this.sim.sleep(outcome.connectMs + (outcome.answerMs ?? 0));
         if (!signal.aborted) resolve({ status: outcome.status ?? 0 });
@@ -736,6 +781,33 @@ export class World {
   public regionCanWrite(region: string): boolean {
     const cluster = this.aurora.clusterInRegion(region);
     return cluster !== undefined && this.network.regionUp(region) && this.aurora.roleAllowsWrites(cluster);
+  }
+
+  /**
+   * Records what a wired property caused, naming the property (and where a value came from, when the
+   * wiring knows). Only a wrong wiring causes one, never a fault: each is a violation, once.
+   */
+  public notice(finding: string): void {
+    if (this.observations.findings.has(finding)) return;
+    this.observations.findings.set(finding, this.sim.now());
+    this.violate(`the wiring: ${finding}`);
+  }
+
+  /**
+   * Before any fault the platform is at rest: every routing health check healthy (Route 53 answers
+   * the primary) and both regions ready. A wiring that leaves it otherwise fails here, whatever the
+   * scenario's outcome would have been.
+   */
+  public checkAtRest(): void {
+    for (const record of this.wiring.records) {
+      const check = record.healthCheck;
+      if (check && !this.healthChecks.get(record.setIdentifier)?.healthy()) {
+        this.violate(
+          `before any fault, health check ${record.setIdentifier} is unhealthy (HealthCheckConfig ${check.type} :${check.port}${check.path} of ${check.fqdn}${check.inverted ? ', Inverted' : ''})`,
+        );
+      }
+    }
+    for (const service of this.services) if (!service.readyNow()) this.violate(`before any fault, ${service.region} is not ready`);
   }
 
   public violate(message: string): void {

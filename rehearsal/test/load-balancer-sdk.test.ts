@@ -1,4 +1,4 @@
-import { RegionalService } from '../src/aws/load-balancer';
+import { matcherAccepts, ProbeRequest, RegionalService, ServiceRouting } from '../src/aws/load-balancer';
 import { Network } from '../src/aws/network';
 import { DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -8,7 +8,17 @@ import { Readiness } from '../../service/src/readiness';
 import { ServiceCore } from '../../service/src/main';
 import { Simulator } from '../src/simulator';
 
-function service(sim: Simulator, count: number): RegionalService {
+const ROUTING: ServiceRouting = {
+  listeners: [
+    { logicalId: 'Http', port: 80, protocol: 'HTTP', action: { type: 'redirect', status: 301 } },
+    { logicalId: 'Https', port: 443, protocol: 'HTTPS', action: { type: 'forward' } },
+  ],
+  targetGroup: { logicalId: 'Group', protocol: 'HTTP', healthCheckPath: '/healthz', healthCheckPort: 'traffic-port', matcher: '200' },
+  registeredPort: 8080,
+  listenPort: 8080,
+};
+
+function service(sim: Simulator, count: number, routing: Partial<ServiceRouting> = {}, findings: string[] = []): RegionalService {
   const network = new Network(new Random(1));
   const core = (): ServiceCore => ({
     readiness: new Readiness({ checks: [], clock: sim }),
@@ -17,7 +27,9 @@ function service(sim: Simulator, count: number): RegionalService {
     migrate: async () => 'no database login: nothing to migrate',
     close: async () => undefined,
   });
-  return new RegionalService(sim, network, new Random(2), 'us-east-1', 'lb.us-east-1.elb.amazonaws.com', count, core);
+  return new RegionalService(sim, network, new Random(2), 'us-east-1', 'lb.us-east-1.elb.amazonaws.com', count, core, { ...ROUTING, ...routing }, (finding) =>
+    findings.push(finding),
+  );
 }
 
 describe('ALB and ECS model (ALB Guide: health checks for target groups; ECS services)', () => {
@@ -54,6 +66,72 @@ describe('ALB and ECS model (ALB Guide: health checks for target groups; ECS ser
     lb.recoverTasks();
     await sim.run(500_000);
     expect(lb.registeredTasks()).toHaveLength(2);
+  });
+});
+
+describe('probes through listeners, target groups and the service routes (ALB Guide: listeners, target group health checks)', () => {
+  const probe = (path: string, port = 443, protocol = 'HTTPS'): ProbeRequest => ({ protocol, port, path, asker: 'a checker' });
+
+  test('the listener on the probed port answers by its protocol and action; a forward reaches the path the service serves', async () => {
+    const sim = new Simulator(1);
+    const findings: string[] = [];
+    const lb = service(sim, 2, {}, findings);
+    await sim.run(10_000);
+    expect(await lb.probe('internet', probe('/ready'))).toMatchObject({ status: 200 });
+    expect(await lb.probe('internet', probe('/ready', 80, 'HTTP'))).toMatchObject({ status: 301 });
+    expect(findings).toEqual([]);
+    expect(await lb.probe('internet', probe('/readyz'))).toMatchObject({ status: 404 });
+    expect(await lb.probe('internet', probe('/ready', 8443))).toEqual({});
+    expect(await lb.probe('internet', probe('/ready', 443, 'HTTP'))).toMatchObject({ status: 400 });
+    expect(await lb.probe('internet', probe('/ready', 80, 'HTTPS'))).not.toHaveProperty('status');
+    expect(findings).toEqual([
+      expect.stringContaining('the service answers /readyz with 404'),
+      expect.stringContaining('nothing listens on port 8443 of the us-east-1 load balancer (Listener.Port: 80/HTTP, 443/HTTPS)'),
+      expect.stringContaining('speaks HTTP to the us-east-1 listener on 443, which is HTTPS (Listener.Protocol)'),
+      expect.stringContaining('speaks HTTPS to the us-east-1 listener on 80, which is HTTP (Listener.Protocol)'),
+    ]);
+  });
+
+  test('a task registered on another port than it listens on answers nothing: 502, and ECS keeps replacing it', async () => {
+    const sim = new Simulator(1);
+    const findings: string[] = [];
+    const lb = service(sim, 2, { registeredPort: 9090 }, findings);
+    await sim.run(10_000);
+    expect(await lb.probe('internet', probe('/ready'))).toMatchObject({ status: 502 });
+    await sim.run(120_000);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('LoadBalancers.ContainerPort'),
+        expect.stringMatching(/ECS stopped us-east-1\/task-\d: .*registered on 9090/),
+      ]),
+    );
+  });
+
+  test('a target group health check on a path the service does not serve, or with another matcher, fails every target', async () => {
+    for (const targetGroup of [
+      { ...ROUTING.targetGroup, healthCheckPath: '/health' },
+      { ...ROUTING.targetGroup, matcher: '204' },
+    ]) {
+      const sim = new Simulator(1);
+      const findings: string[] = [];
+      const lb = service(sim, 2, { targetGroup }, findings);
+      await sim.run(10_000);
+      expect(lb.registeredTasks().some((task) => lb.targetHealthy(task))).toBe(false);
+      await sim.run(100_000);
+      expect(
+        findings.some(
+          (finding) =>
+            finding.includes(`TargetGroup.HealthCheckPath ${targetGroup.healthCheckPath}`) && finding.includes(`Matcher.HttpCode ${targetGroup.matcher}`),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  test('matchers take codes, lists and ranges', () => {
+    expect(matcherAccepts('200', 200)).toBe(true);
+    expect(matcherAccepts('200,302', 302)).toBe(true);
+    expect(matcherAccepts('200-299', 204)).toBe(true);
+    expect(matcherAccepts('200-299', 301)).toBe(false);
   });
 });
 

@@ -48,6 +48,18 @@ export interface TradingServer {
   shutdown(timeoutMs: number): Promise<boolean>;
 }
 
+/** The paths a probe may ask for (GET or HEAD). */
+export const PROBE_PATHS = { liveness: '/healthz', readiness: '/ready', identity: '/' } as const;
+
+/**
+ * What a GET of `path` answers, apart from the order routes: the failover rehearsal's load balancer
+ * asks the same function, so a health check wired to another path is answered as the service would.
+ */
+export function probeRoute(path: string): keyof typeof PROBE_PATHS | undefined {
+  for (const [route, routePath] of Object.entries(PROBE_PATHS)) if (path === routePath) return route as keyof typeof PROBE_PATHS;
+  return undefined;
+}
+
 /** Status and body of `/ready` for a readiness answer: what Route 53 and the orchestrator see. */
 export function readinessResponse(
   answer: ReadinessAnswer,
@@ -85,18 +97,18 @@ export function createTradingServer(options: TradingServerOptions): TradingServe
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, { error: 'method not allowed' }, { Allow: 'GET, HEAD' });
     }
-    switch (path) {
-      case '/healthz':
+    switch (probeRoute(path)) {
+      case 'liveness':
         // Liveness for the load balancer: cheap, and independent of dependencies so that a
         // database outage never makes ECS kill and replace every task.
         return send(res, 200, { status: 'alive' });
-      case '/ready':
+      case 'readiness':
         return void readiness.answer().then((answer) => {
           if (!answer.ready) log({ level: 'warn', msg: 'not ready', draining: answer.draining, checks: answer.checks });
           const { status, body } = readinessResponse(answer, identity);
           send(res, status, body);
         });
-      case '/':
+      case 'identity':
         return send(res, 200, { service: 'trading', ...identity });
       default:
         return send(res, 404, { error: 'not found' });

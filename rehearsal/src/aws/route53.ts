@@ -108,6 +108,8 @@ export interface HealthCheckOptions {
 export class HealthCheck {
   private readonly checkers: CheckerState[];
   private lastHealthy = true;
+  /** When the aggregate status changed (a new health check starts healthy). */
+  public readonly changes: Array<{ readonly at: number; readonly healthy: boolean }> = [];
   private stopped = false;
 
   constructor(
@@ -149,7 +151,10 @@ export class HealthCheck {
       if (checker.healthy !== before && this.sim.tracing)
         this.sim.trace('route53', `${this.options.name}: checker ${index + 1} now says ${checker.healthy ? 'healthy' : 'unhealthy'}`);
       const healthy = this.healthy();
-      if (healthy !== this.lastHealthy && this.sim.tracing) this.sim.trace('route53', `${this.options.name} is now ${healthy ? 'HEALTHY' : 'UNHEALTHY'}`);
+      if (healthy !== this.lastHealthy) {
+        this.changes.push({ at: this.sim.now(), healthy });
+        if (this.sim.tracing) this.sim.trace('route53', `${this.options.name} is now ${healthy ? 'HEALTHY' : 'UNHEALTHY'}`);
+      }
       this.lastHealthy = healthy;
       await this.sim.sleep(this.options.requestIntervalSeconds * 1000);
     }
