@@ -245,7 +245,16 @@ async function readClusterRole(config: OrchestratorConfig, deps: Pick<Orchestrat
     ['pending', 'failing-over', 'switching-over', 'cancelling'].includes(cluster.FailoverState?.Status ?? '');
   if (transitioning) return 'transitioning';
   const member = memberOf(cluster, config.secondaryClusterArn);
-  if (!member) return 'unknown';
+  if (!member) {
+    // A wiring fault, not a transient one: say which cluster is missing from which members.
+    deps.log({
+      level: 'error',
+      msg: 'the secondary cluster is not a member of the global cluster',
+      secondaryClusterArn: config.secondaryClusterArn,
+      members: (cluster.GlobalClusterMembers ?? []).map((candidate) => candidate.DBClusterArn).join(', '),
+    });
+    return 'unknown';
+  }
   return member.IsWriter ? 'writer' : 'replica';
 }
 

@@ -317,6 +317,23 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect((await messages(notificationsQueueUrl))[0].Subject).toContain('cluster-state-unknown');
   });
 
+  test('a secondary that is not a member of the global cluster (a wiring fault): state unknown, the error names the cluster and the members', async () => {
+    const others = globalCluster(false);
+    others.GlobalClusters[0].GlobalClusterMembers = [{ DBClusterArn: PRIMARY_ARN, IsWriter: true }];
+    rds.on(DescribeGlobalClustersCommand).resolves(others);
+    const logs: any[] = [];
+    const report = await runOnce(config, dependencies({}, logs));
+    expect(report.decision.reason).toBe('cluster-state-unknown');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+    expect(logs).toContainEqual({
+      level: 'error',
+      msg: 'the secondary cluster is not a member of the global cluster',
+      secondaryClusterArn: SECONDARY_ARN,
+      members: PRIMARY_ARN,
+    });
+    await messages(notificationsQueueUrl);
+  });
+
   test('an unreadable cluster state keeps the watch going; the promotion follows in the same run once the API answers', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     rds

@@ -11,6 +11,7 @@
  * write gap minus that floor: what the orchestrator and the service add.
  */
 import { PlatformWiring } from './platform-wiring';
+import { orchestratorPace } from './pace';
 import { World } from './world';
 
 export interface WriteGapBreakdown {
@@ -58,10 +59,9 @@ export function writeGapBreakdown(world: World, recovery: ReadonlyArray<{ writes
 export function describeBreakdown(breakdown: WriteGapBreakdown, clientIndex: number, wiring: PlatformWiring): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(0)} s`;
   const check = wiring.records.find((record) => record.weight > 0)?.healthCheck;
-  const env = wiring.orchestrator.environment;
   return [
-    `detection ${s(breakdown.detectionMs)}${check ? ` (HealthCheckConfig.RequestInterval ${check.requestIntervalSeconds} s, FailureThreshold ${check.failureThreshold})` : ''}`,
-    `orchestrator ${s(breakdown.orchestratorMs)} (ScheduleExpression every ${wiring.orchestrator.schedulePeriodSeconds} s; PROBE_COUNT ${env.PROBE_COUNT}, PROBE_INTERVAL_SECONDS ${env.PROBE_INTERVAL_SECONDS}, PROBE_WINDOW_SECONDS ${env.PROBE_WINDOW_SECONDS}, TRAFFIC_WAIT_SECONDS ${env.TRAFFIC_WAIT_SECONDS})`,
+    `detection ${s(breakdown.detectionMs)}${check ? ` (HealthCheckConfig.RequestInterval ${check.requestIntervalSeconds} s, HealthCheckConfig.FailureThreshold ${check.failureThreshold})` : ''}`,
+    `orchestrator ${s(breakdown.orchestratorMs)} (${orchestratorPace(wiring)})`,
     `promotion ${s(breakdown.promotionMs)}`,
     `role pickup ${s(breakdown.rolePickupMs)}`,
     `client lag ${s(breakdown.clientLagMs[clientIndex])}`,

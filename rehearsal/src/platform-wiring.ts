@@ -104,6 +104,14 @@ export interface PlatformWiring {
   readonly globalClusterIdentifier: string;
   readonly clusters: readonly ClusterWiring[];
   readonly account: string;
+  /** Every SSM parameter a stack creates: name → initial value. */
+  readonly parameters: ReadonlyMap<string, string>;
+  /** The pause switch an operator sets: the orchestrator stack's `PauseParameterName` output (the runbook's). */
+  readonly pauseParameterName: string;
+  /** The ARN of every SNS topic a stack creates. */
+  readonly topicArns: ReadonlySet<string>;
+  /** The hosted zone's name servers (`AWS::Route53::HostedZone` NameServers). */
+  readonly nameServers: ReadonlySet<string>;
   /** Where each rendered environment value was read: value → `<stack> <resource> <property>`. */
   readonly origins: ReadonlyMap<string, readonly string[]>;
 }
@@ -126,7 +134,7 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
   // Route 53: the one weighted record group.
   const weighted = assembly.resourcesOfType('AWS::Route53::RecordSet').filter((record) => record.properties.Weight !== undefined);
   const names = [...new Set(weighted.map((record) => text(record.properties.Name, record)))];
-  if (names.length !== 1) throw new Error(`expected one weighted record group, found ${names.length} (${names.join(', ')})`);
+  if (names.length !== 1) throw new Error(`expected one weighted record group (RecordSet.Name), found ${names.length} (${names.join(', ')})`);
   const records = weighted.map((record): RecordWiring => {
     const properties = record.properties;
     const healthCheckId = properties.HealthCheckId;
@@ -180,7 +188,7 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
           return forwarded?.Ref === targetGroup.resource.logicalId;
         }),
       );
-    if (!listener) throw new Error(`no listener forwards to the target group of ${service.logicalId}`);
+    if (!listener) throw new Error(`no listener forwards to the target group of ${service.logicalId} (Listener.DefaultActions)`);
     const loadBalancer = assembly.resolve(listener.properties.LoadBalancerArn, listener.stack);
     if (loadBalancer.kind !== 'attribute') throw new Error(`listener ${listener.logicalId} has no load balancer`);
     const listeners = assembly
@@ -286,11 +294,42 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
         instanceCount,
       };
     });
-  if (clusters.filter((cluster) => cluster.joinsAs === 'primary').length !== 1) throw new Error('the global cluster needs exactly one primary member');
+  if (clusters.filter((cluster) => cluster.joinsAs === 'primary').length !== 1)
+    throw new Error(
+      'the global cluster needs exactly one primary member: the one cluster with master credentials (DBCluster.MasterUsername or SourceDBClusterIdentifier)',
+    );
+  for (const cluster of assembly.resourcesOfType('AWS::RDS::DBCluster')) {
+    if (!clusters.some((member) => member.resource === cluster || (member.resource.stack === cluster.stack && member.resource.logicalId === cluster.logicalId)))
+      throw new Error(
+        `cluster ${cluster.stack.artifactId}/${cluster.logicalId} is not a member of ${globalClusterIdentifier} (DBCluster.GlobalClusterIdentifier ${JSON.stringify(cluster.properties.GlobalClusterIdentifier)}; GlobalCluster.GlobalClusterIdentifier ${globalClusterIdentifier})`,
+      );
+  }
+  remember(globalClusterIdentifier, `${globals[0].stack.artifactId} ${globals[0].logicalId} GlobalCluster.GlobalClusterIdentifier`);
+  for (const cluster of clusters)
+    remember(cluster.identifier, `${cluster.resource.stack.artifactId} ${cluster.resource.logicalId} DBCluster.DBClusterIdentifier`);
 
+  const parameters = new Map(
+    assembly
+      .resourcesOfType('AWS::SSM::Parameter')
+      .map((parameter) => [text(parameter.properties.Name, parameter), text(parameter.properties.Value, parameter)]),
+  );
+  const pauseOutput = fn.stack.outputs.PauseParameterName;
+  const pauseParameterName = pauseOutput ? renderer.render(assembly.resolve(pauseOutput.Value, fn.stack)) : orchestratorEnvironment.PAUSE_PARAMETER;
+  const topicArns = new Set(
+    assembly.resourcesOfType('AWS::SNS::Topic').map((topic) => renderer.render({ kind: 'attribute', resource: topic, attribute: 'Ref' })),
+  );
+  const nameServers = new Set(
+    assembly
+      .resourcesOfType('AWS::Route53::HostedZone')
+      .flatMap((zone) => renderer.render({ kind: 'attribute', resource: zone, attribute: 'NameServers' }).split(',')),
+  );
   return {
     assembly,
     renderer,
+    parameters,
+    pauseParameterName,
+    topicArns,
+    nameServers,
     applicationName: names[0].replace(/\.$/, ''),
     records,
     services,

@@ -3,6 +3,7 @@
  * check the invariants and the scenario's expected outcome.
  */
 import { describeBreakdown, WriteGapBreakdown, writeGapBreakdown } from './breakdown';
+import { orchestratorPace } from './pace';
 import { PlatformWiring } from './platform-wiring';
 import { Scenario } from './scenarios';
 import { TimelineEntry } from './simulator';
@@ -103,11 +104,14 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
         const firstPage = world.observations.pages.find((page) => page.at >= faultAtMs);
         if (!firstPage) misses.push('expected a page, none was sent');
         else if (firstPage.at - faultAtMs > RTO_OBJECTIVE_SECONDS * 1000)
-          misses.push(`the first page came ${((firstPage.at - faultAtMs) / 1000).toFixed(0)} s after the fault (objective ${RTO_OBJECTIVE_SECONDS} s)`);
+          misses.push(
+            `the first page came ${((firstPage.at - faultAtMs) / 1000).toFixed(0)} s after the fault (objective ${RTO_OBJECTIVE_SECONDS} s); a run pages at its end: ${orchestratorPace(wiring)}`,
+          );
       }
       break;
   }
   misses.push(...(scenario.check?.(world) ?? []));
+  if (misses.length > 0) misses[misses.length - 1] += ` [${missContext(world)}]`;
 
   return {
     scenario: scenario.name,
@@ -128,4 +132,24 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
     breakdown,
     timeline: options.timeline ? sim.entries() : undefined,
   };
+}
+
+/**
+ * What the orchestrator did, for a missed outcome: its runs, what held them back (naming the
+ * function's properties when they did) and its last decision, with the template property behind
+ * each value the decision quotes.
+ */
+function missContext(world: World): string {
+  const { stats } = world.orchestrator;
+  const { reservedConcurrency, maxEventAgeSeconds, timeoutSeconds } = world.wiring.orchestrator;
+  const held = [
+    stats.throttled > 0 ? `${stats.throttled} throttled (ReservedConcurrentExecutions ${reservedConcurrency ?? 'unreserved'})` : '',
+    stats.dropped > 0 ? `${stats.dropped} dropped (MaximumEventAgeInSeconds ${maxEventAgeSeconds})` : '',
+    stats.timeouts > 0 ? `${stats.timeouts} timed out (Timeout ${timeoutSeconds} s)` : '',
+  ].filter(Boolean);
+  const parts = [`the orchestrator ran ${stats.invocations} time(s)${held.length > 0 ? `, ${held.join(', ')}` : ''}`];
+  if (world.lastDecision) parts.push(`its last decision: ${world.explain(world.lastDecision)}`);
+  if (world.lastOrchestratorError) parts.push(`its last error: ${world.explain(world.lastOrchestratorError)}`);
+  for (const [region, since] of world.unreadySince) if (since.at >= world.faultAt) parts.push(`${region} ${world.whyUnready(region)}`);
+  return parts.join('; ');
 }

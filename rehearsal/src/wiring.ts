@@ -196,6 +196,11 @@ export class Renderer {
         return `${properties.DBClusterIdentifier ?? id}.cluster-sim.${region}.rds.amazonaws.com`;
       case 'AWS::RDS::DBCluster#ReadEndpoint.Address':
         return `${properties.DBClusterIdentifier ?? id}.cluster-ro-sim.${region}.rds.amazonaws.com`;
+      // Ref of a parameter is its name; of a topic, its ARN (CloudFormation resource reference, return values).
+      case 'AWS::SSM::Parameter#Ref':
+        return typeof properties.Name === 'string' ? properties.Name : `/${resource.stack.artifactId}/${id}`;
+      case 'AWS::SNS::Topic#Ref':
+        return `arn:aws:sns:${region}:${this.account}:${typeof properties.TopicName === 'string' ? properties.TopicName : id}`;
       case 'AWS::Route53::HostedZone#NameServers':
         return 'ns-1.awsdns-sim.com,ns-2.awsdns-sim.net';
       default:

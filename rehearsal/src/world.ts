@@ -107,6 +107,12 @@ export class World {
     findings: new Map(),
   };
   public faultAt = Number.POSITIVE_INFINITY;
+  /** The orchestrator's latest decision, `reason: detail`. */
+  public lastDecision: string | undefined;
+  /** The orchestrator's latest error log (a wiring fault it noticed), message and fields. */
+  public lastOrchestratorError: string | undefined;
+  /** Per region, since when a task has reported it not ready, and why (its failing checks then). */
+  public readonly unreadySince = new Map<string, { at: number; why: string }>();
   /** Outcome of the operator's planned failback, when a scenario runs one. */
   public operatorResult: string | undefined;
   private readonly clients: Clients;
@@ -152,6 +158,12 @@ export class World {
     this.services = wiring.services.map((service, index) => {
       const runtime = this.serviceRuntime(service.region);
       const environment = readEnvironment({ ...service.environment, AWS_REGION: service.region });
+      const peerRegion = environment.database?.peerRegion;
+      if (peerRegion !== undefined && (peerRegion === service.region || ![this.primaryRegion, this.secondaryRegion].includes(peerRegion))) {
+        this.notice(
+          `the tasks of ${service.region} ask the RDS API of ${peerRegion} when their own fails (DB_PEER_REGION), which is not the other region of the platform`,
+        );
+      }
       const regional = new RegionalService(
         this.sim,
         this.network,
@@ -176,6 +188,7 @@ export class World {
       if (!record.healthCheck) continue;
       const check = record.healthCheck;
       const target = this.serviceByName(check.fqdn);
+      const asker = `health check ${record.setIdentifier} (HealthCheckConfig.Type ${check.type}, HealthCheckConfig.Port ${check.port}, HealthCheckConfig.ResourcePath ${check.path})`;
       this.healthChecks.set(
         record.setIdentifier,
         new HealthCheck(this.sim, this.sim.random.fork(), {
@@ -190,7 +203,7 @@ export class World {
                 protocol: check.type,
                 port: check.port,
                 path: check.path,
-                asker: `health check ${record.setIdentifier}`,
+                asker,
               });
             this.notice(`health check ${record.setIdentifier}: HealthCheckConfig.FullyQualifiedDomainName ${check.fqdn} names no load balancer`);
             return {};
@@ -200,7 +213,16 @@ export class World {
     }
 
     const orchestratorEnvironment: Record<string, string> = { ...wiring.orchestrator.environment, AWS_REGION: wiring.orchestrator.region };
-    this.parameters.set(orchestratorEnvironment.PAUSE_PARAMETER, 'false');
+    // A streak of failed probes is carried from run to run only while younger than its maximum age:
+    // a schedule slower than that starts every run over, and no outage is ever confirmed across runs.
+    const streakMaxAgeMs = configFromEnvironment(orchestratorEnvironment).probeStreakMaxAgeMs;
+    if (wiring.orchestrator.schedulePeriodSeconds * 1000 > streakMaxAgeMs) {
+      this.notice(
+        `the orchestrator runs every ${wiring.orchestrator.schedulePeriodSeconds} s (ScheduleExpression), longer than its streak of failed probes stays valid (${streakMaxAgeMs / 1000} s, from PROBE_INTERVAL_SECONDS)`,
+      );
+    }
+    // SSM holds what the stacks create, nothing else.
+    for (const [name, value] of wiring.parameters) this.parameters.set(name, value);
     this.orchestrator = new ScheduledFunction(
       this.sim,
       this.sim.random.fork(),
@@ -305,7 +327,7 @@ export class World {
   }
 
   public get pauseParameterName(): string {
-    return this.wiring.orchestrator.environment.PAUSE_PARAMETER;
+    return this.wiring.pauseParameterName;
   }
 
   /**
@@ -349,8 +371,12 @@ export class World {
     if (fault && this.sim.now() < fault.until && this.random.chance(fault.probability)) throw apiError('ThrottlingException', 'Rate exceeded');
     switch (operationName(command)) {
       case 'DescribeGlobalClusters':
+        this.requireGlobalCluster(command.input.GlobalClusterIdentifier);
         return { ...this.aurora.describe(region), $metadata: {} };
       case 'FailoverGlobalCluster':
+        this.requireGlobalCluster(command.input.GlobalClusterIdentifier);
+        if (!this.wiring.clusters.some((cluster) => cluster.arn === command.input.TargetDbClusterIdentifier))
+          this.notice(this.explain(`RDS was asked to fail over to ${command.input.TargetDbClusterIdentifier}, which is no member of the global cluster`));
         this.checkPromotionAllowed();
         this.observations.promotionsRequested.push(this.sim.now());
         this.aurora.failover(command.input.TargetDbClusterIdentifier, command.input.AllowDataLoss === true, region);
@@ -363,15 +389,34 @@ export class World {
     }
   }
 
+  /** RDS answers only for the global cluster the stacks create. */
+  private requireGlobalCluster(identifier: string | undefined): void {
+    if (identifier === this.wiring.globalClusterIdentifier) return;
+    this.notice(
+      this.explain(
+        `RDS was asked for global cluster ${identifier}, which no stack creates (GlobalCluster.GlobalClusterIdentifier ${this.wiring.globalClusterIdentifier})`,
+      ),
+    );
+    throw apiError('GlobalClusterNotFoundFault', `${identifier} not found`);
+  }
+
   public async ssmApi(command: { constructor: { name: string }; input: any }): Promise<any> {
     await this.sim.sleep(5);
     switch (operationName(command)) {
       case 'GetParameter': {
         const value = this.parameters.get(command.input.Name);
-        if (value === undefined) throw apiError('ParameterNotFound', command.input.Name);
+        if (value === undefined) {
+          this.notice(this.explain(`SSM was asked for parameter ${command.input.Name}, which no stack creates (AWS::SSM::Parameter Name)`));
+          throw apiError('ParameterNotFound', command.input.Name);
+        }
         return { Parameter: { Name: command.input.Name, Value: value }, $metadata: {} };
       }
       case 'PutParameter':
+        // The function's role may put only the parameters its stack grants; none outside the templates.
+        if (!this.parameters.has(command.input.Name)) {
+          this.notice(this.explain(`SSM was asked to write parameter ${command.input.Name}, which no stack creates (AWS::SSM::Parameter Name)`));
+          throw apiError('AccessDeniedException', `not authorized to perform ssm:PutParameter on ${command.input.Name}`);
+        }
         this.parameters.set(command.input.Name, command.input.Value);
         return { $metadata: {} };
       default:
@@ -394,6 +439,12 @@ export class World {
     const { record } = chooseWeighted(records, this.dnsRandom);
     const ttlMs = (record.alias ? this.options.elbAliasTtlSeconds : (record.ttlSeconds ?? 60)) * 1000;
     const service = this.serviceByName(record.target);
+    if (!service)
+      this.notice(`record ${record.setIdentifier}: ${record.alias ? 'AliasTarget.DNSName' : 'ResourceRecords'} ${record.target} names no load balancer`);
+    else if (!record.healthCheck && !service.readyNow()) {
+      // Route 53 treats a record without a health check as always healthy: it keeps answering it.
+      this.notice(`record ${record.setIdentifier} has no health check (RecordSet.HealthCheckId), so Route 53 answers it while ${service.region} cannot serve`);
+    }
     // Recorded where Route 53 answers, not where a resolver changes its mind: a resolver still
     // holding the primary's answer for up to a TTL would put the moment late.
     if (this.sim.tracing && !this.standbyAnswered && service?.region === this.secondaryRegion && this.sim.now() >= this.faultAt) {
@@ -412,12 +463,20 @@ export class World {
       resolve4: async (name) => {
         const service = this.serviceByName(name);
         if (service) return [this.addresses.get(service)!];
-        if (name.startsWith('ns-')) return ['198.51.100.53'];
+        if (this.wiring.nameServers.has(name)) return ['198.51.100.53'];
+        this.notice(this.explain(`the orchestrator resolved ${name}, which is neither a load balancer nor a name server of the zone`));
         throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
       },
       resolve4At: async (_servers, name) => {
         await this.sim.sleep(20);
-        if (name !== this.wiring.applicationName) throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+        if (name !== this.wiring.applicationName) {
+          this.notice(
+            this.explain(
+              `the orchestrator asked the zone's name servers for ${name}, not the application name ${this.wiring.applicationName} (RecordSet.Name)`,
+            ),
+          );
+          throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+        }
         const { service } = this.resolveApplication('orchestrator');
         return service ? [this.addresses.get(service)!] : [];
       },
@@ -447,14 +506,13 @@ export class World {
       // Platform events are not routed anywhere; readiness changes go to the timeline.
       eventBridge: () => ({
         send: async (command) => {
-          if (this.sim.tracing) {
-            for (const entry of command.input.Entries ?? []) {
-              const detail = JSON.parse(entry.Detail ?? '{}');
-              if (entry.DetailType === 'RegionReadinessChanged') {
-                const failed = (detail.checks ?? []).filter((check: any) => !check.ok).map((check: any) => `${check.name}: ${check.error}`);
-                this.sim.trace(`service ${region}`, `a task is now ${detail.ready ? 'READY' : `NOT ready (${failed.join('; ')})`}`);
-              }
-            }
+          for (const entry of command.input.Entries ?? []) {
+            if (entry.DetailType !== 'RegionReadinessChanged') continue;
+            const detail = JSON.parse(entry.Detail ?? '{}');
+            const failed = (detail.checks ?? []).filter((check: any) => !check.ok).map((check: any) => `${check.name}: ${check.error}`);
+            if (!detail.ready && !this.unreadySince.has(region)) this.unreadySince.set(region, { at: this.sim.now(), why: failed.join('; ') });
+            if (detail.ready) this.unreadySince.delete(region);
+            if (this.sim.tracing) this.sim.trace(`service ${region}`, `a task is now ${detail.ready ? 'READY' : `NOT ready (${failed.join('; ')})`}`);
           }
           return { FailedEntryCount: 0, Entries: [], $metadata: {} } as any;
         },
@@ -507,18 +565,30 @@ export class World {
   }
 
   /** Resolves a database name from inside `region`, by the Aurora model's endpoint rules; an error when it does not resolve. */
-  private databaseEndpoint(region: string, host: string): { cluster: string; attribute: string; reachable: boolean } | Error {
+  private databaseEndpoint(region: string, host: string): { cluster: string; attribute: string; reachable: boolean; port: number } | Error {
     const named = this.wiring.renderer.lookup(host);
     const cluster = named?.resource.type === 'AWS::RDS::DBCluster' ? (named.resource.properties.DBClusterIdentifier as string) : undefined;
     if (!named || !cluster || !this.aurora.endpointActive(cluster, named.attribute)) {
       return Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
     }
-    return { cluster, attribute: named.attribute, reachable: this.network.reachesPrivate(region, named.resource.stack.region) };
+    return {
+      cluster,
+      attribute: named.attribute,
+      reachable: this.network.reachesPrivate(region, named.resource.stack.region),
+      // Aurora PostgreSQL's default port when the template sets none.
+      port: Number(named.resource.properties.Port ?? 5432),
+    };
   }
 
   private async connectPrivate(region: string, endpoint: Endpoint): Promise<void> {
     const resolved = this.databaseEndpoint(region, endpoint.host);
     if (resolved instanceof Error) throw resolved;
+    if (endpoint.port !== resolved.port) {
+      this.notice(
+        `a task of ${region} connects to ${endpoint.host} on port ${endpoint.port} (${originOf(this.wiring, String(endpoint.port))}), where the cluster listens on ${resolved.port} (DBCluster.Port)`,
+      );
+      throw new Error(`connect ECONNREFUSED ${endpoint.host}:${endpoint.port}`);
+    }
     if (!resolved.reachable || !this.network.regionUp(region)) return this.sim.never();
     await this.sim.sleep(this.network.latencyMs(region, region));
     if (!this.aurora.clusterAvailable(resolved.cluster)) throw new Error(`connect ECONNREFUSED ${endpoint.host}:${endpoint.port}`);
@@ -529,6 +599,7 @@ export class World {
     const resolved = this.databaseEndpoint(region, endpoint.host);
     if (resolved instanceof Error) return resolved;
     if (!resolved.reachable) return new Error(`connect ETIMEDOUT ${endpoint.host}`);
+    if (endpoint.port !== resolved.port) return new Error(`connect ECONNREFUSED ${endpoint.host}:${endpoint.port}`);
     // The statement commits in the same instant: a few milliseconds of database latency change
     // nothing a failover decides, and an extra event per write would double the run time.
     const result = this.aurora.write(resolved.cluster, resolved.attribute, rows);
@@ -697,6 +768,10 @@ export class World {
       rds: send(CLIENT_MAX_ATTEMPTS.rds, (command) => this.rdsApi(region, command)) as OrchestratorDependencies['rds'],
       ssm: send(CLIENT_MAX_ATTEMPTS.ssm, (command) => this.ssmApi(command)) as OrchestratorDependencies['ssm'],
       sns: send(CLIENT_MAX_ATTEMPTS.sns, async (command) => {
+        if (!this.wiring.topicArns.has(command.input.TopicArn)) {
+          this.notice(this.explain(`SNS was asked to publish to ${command.input.TopicArn}, which no stack creates (AWS::SNS::Topic)`));
+          throw apiError('NotFoundException', 'Topic does not exist');
+        }
         this.observations.pages.push({ at: this.sim.now(), subject: command.input.Subject });
         this.sim.trace('pager', command.input.Subject);
         return { $metadata: {} };
@@ -710,6 +785,7 @@ export class World {
         if (entry.msg === 'failover decision') {
           const reason = String(entry.reason);
           this.observations.decisions.set(reason, (this.observations.decisions.get(reason) ?? 0) + 1);
+          this.lastDecision = `${reason}: ${String(entry.detail)}`;
           if (this.sim.tracing)
             this.sim.trace('orchestrator', `decision ${reason}: ${String(entry.detail)}`, {
               kind: 'run-decision',
@@ -717,6 +793,9 @@ export class World {
               decision: reason,
               idle: idleDecision(reason, entry.primaryProbes as readonly ProbeResult[] | undefined),
             });
+        } else if (entry.level === 'error') {
+          const { level: _level, msg, ...fields } = entry;
+          this.lastOrchestratorError = `${String(msg)} ${JSON.stringify(fields)}`;
         }
       },
       trafficOnSecondary: () => guard(() => authoritativeTrafficOnSecondary(trafficCheckFromEnvironment(environment), this.dnsPort())),
@@ -803,11 +882,44 @@ export class World {
       const check = record.healthCheck;
       if (check && !this.healthChecks.get(record.setIdentifier)?.healthy()) {
         this.violate(
-          `before any fault, health check ${record.setIdentifier} is unhealthy (HealthCheckConfig ${check.type} :${check.port}${check.path} of ${check.fqdn}${check.inverted ? ', Inverted' : ''})`,
+          `before any fault, health check ${record.setIdentifier} is unhealthy (HealthCheckConfig: ${check.type} :${check.port}${check.path} of ${check.fqdn}${check.inverted ? ', HealthCheckConfig.Inverted true' : ''})`,
         );
       }
     }
-    for (const service of this.services) if (!service.readyNow()) this.violate(`before any fault, ${service.region} is not ready`);
+    const primary = this.resolveApplication('orchestrator').service;
+    if (primary?.region !== this.primaryRegion) {
+      const weights = this.wiring.records.map((record) => `${record.setIdentifier} ${record.weight}`).join(', ');
+      this.violate(
+        `before any fault, Route 53 answers ${primary?.region ?? 'nothing'} for the application, not the primary region (RecordSet.Weight: ${weights})`,
+      );
+    }
+    for (const service of this.services) {
+      if (service.readyNow()) continue;
+      this.violate(
+        `before any fault, ${service.region} is not ready: ${service.registeredTasks().length} task(s) registered (DesiredCount ${service.taskCount}); ${this.whyUnready(service.region)}`,
+      );
+    }
+    if (this.aurora.writerChanges.length > 0) this.violate(`before any fault, the writer moved to ${this.aurora.writerIdentifier()}`);
+  }
+
+  /** Why a region is not ready: what its tasks reported when it first went unready, and its cluster as the templates built it. */
+  public whyUnready(region: string): string {
+    const since = this.unreadySince.get(region);
+    const cluster = this.wiring.clusters.find((candidate) => candidate.region === region);
+    const built = cluster
+      ? ` [its cluster ${cluster.identifier}: DBCluster.EnableGlobalWriteForwarding ${cluster.writeForwarding}, ${cluster.instanceCount} AWS::RDS::DBInstance]`
+      : '';
+    const reported = since ? `not ready since t=${(since.at / 1000).toFixed(1)} s: ${this.explain(since.why)}` : 'no task reported readiness';
+    return `${reported}${built}`;
+  }
+
+  /**
+   * A message with the template property behind each value it quotes (hosts, identifiers, URLs):
+   * `getaddrinfo ENOTFOUND x (x: SecondaryService TaskDefinition ContainerDefinitions.Environment.DB_HOST)`.
+   */
+  public explain(message: string): string {
+    const quoted = [...this.wiring.origins.keys()].filter((value) => value.length >= 12 && message.includes(value));
+    return quoted.length === 0 ? message : `${message} (${quoted.map((value) => `${value}: ${originOf(this.wiring, value)}`).join('; ')})`;
   }
 
   public violate(message: string): void {

@@ -42,8 +42,11 @@ function failoverPromotes(state: { Status?: string; IsDataLossAllowed?: boolean 
 
 /** Thrown when the region cannot take writes in its current role; the API answers 503 with Retry-After. */
 export class RegionNotWritableError extends Error {
-  constructor(public readonly role: DatabaseRole | 'unknown') {
-    super(`this region cannot take writes: its database is ${role}`);
+  constructor(
+    public readonly role: DatabaseRole | 'unknown',
+    detail?: string,
+  ) {
+    super(`this region cannot take writes: its database is ${role}${detail ? ` (${detail})` : ''}`);
     this.name = 'RegionNotWritableError';
   }
 }
@@ -88,6 +91,8 @@ export interface RegionDatabaseOptions {
    * @default - none: such a task waits for its own region's API
    */
   readonly peerRds?: GlobalClusterReader;
+  /** The region `peerRds` asks, for messages. @default - none */
+  readonly peerRegion?: string;
   readonly clock: Clock;
   /** Failed writes re-read the role at most this often. @default 1000 */
   readonly roleRereadAfterFailureMs?: number;
@@ -122,6 +127,8 @@ export class RegionDatabase {
   private readsStarted = 0;
   private newestApplied = 0;
   private lastFailureReread = Number.NEGATIVE_INFINITY;
+  /** Why the last read found this cluster detached. */
+  private detachedDetail: string | undefined;
 
   constructor(private readonly options: RegionDatabaseOptions) {}
 
@@ -154,10 +161,17 @@ export class RegionDatabase {
     try {
       output = await this.options.rds.send(command);
     } catch (error) {
-      if (this.options.peerRds) output = await this.options.peerRds.send(command).catch(() => undefined);
+      let peerError: unknown;
+      if (this.options.peerRds) output = await this.options.peerRds.send(command).catch((failed: unknown) => void (peerError = failed));
       if (!output) {
-        if (this.lastRole === undefined) throw error;
-        return this.lastRole;
+        if (this.lastRole !== undefined) return this.lastRole;
+        if (peerError === undefined) throw error;
+        throw new Error(
+          `the RDS API failed here (${describeError(error)}) and in the peer region ${this.options.peerRegion ?? ''} (DB_PEER_REGION): ${describeError(peerError)}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     // An abandoned read that answers late must not overwrite a newer answer.
@@ -169,6 +183,12 @@ export class RegionDatabase {
     const failover = globalCluster?.FailoverState;
     const promoting = failoverPromotes(failover) && isThisCluster(failover?.ToDbClusterArn);
     const demoting = failoverPromotes(failover) && isThisCluster(failover?.FromDbClusterArn);
+    if (!member) {
+      // Not a passing state: name what the region looked for and what it found.
+      this.detachedDetail = `cluster ${this.options.clusterIdentifier} (DB_CLUSTER_ID) is not a member of ${this.options.globalClusterIdentifier} (DB_GLOBAL_CLUSTER_ID), whose members are ${
+        (globalCluster?.GlobalClusterMembers ?? []).map((candidate) => candidate.DBClusterArn).join(', ') || 'none'
+      }`;
+    }
     this.lastRole = !member
       ? 'detached'
       : demoting
@@ -222,7 +242,7 @@ export class RegionDatabase {
         if (this.lastRole !== undefined) read.catch(() => undefined);
         const role = this.lastRole ?? (await read);
         const endpoint = this.readinessEndpointFor(role);
-        if (!endpoint) throw new RegionNotWritableError(role);
+        if (!endpoint) throw new RegionNotWritableError(role, role === 'detached' ? this.detachedDetail : undefined);
         try {
           await (this.options.probe ? this.options.probe(endpoint) : this.options.tcp.connect(endpoint));
         } catch (error) {
@@ -285,4 +305,8 @@ export function createRdsClient(region: string): RDSClient {
     maxAttempts: RDS_MAX_ATTEMPTS,
     requestHandler: { requestTimeout: 3000, throwOnRequestTimeout: true, connectionTimeout: 1000 },
   });
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -243,6 +243,7 @@ export function buildService(environment: ServiceEnvironment, runtime: ServiceRu
       tcp: runtime.tcp,
       probe,
       peerRds: database.peerRegion ? runtime.rds(database.peerRegion) : undefined,
+      peerRegion: database.peerRegion,
       clock: runtime.clock,
     });
     readinessChecks.push(regionDatabase.readinessCheck());

@@ -45,6 +45,7 @@ function manualClock(): Clock & { advance(ms: number): void } {
 function database(rds: GlobalClusterReader, tcp: TcpConnector, clock: Clock = systemClock, peerRds?: GlobalClusterReader): RegionDatabase {
   return new RegionDatabase({
     peerRds,
+    peerRegion: peerRds ? 'us-east-1' : undefined,
     rds,
     globalClusterIdentifier: 'aurora-trading-global-dev',
     clusterIdentifier: 'aurora-trading-secondary-dev',
@@ -169,11 +170,17 @@ describe('which endpoint a region uses in its role', () => {
       'read-only-secondary',
     ],
     ['a cluster that is not a member', [member('someone-else', { IsWriter: true })], 'detached'],
-  ])('%s is not ready and opens no connection', async (_name, members, role) => {
+  ])('%s is not ready and opens no connection', async (name, members, role) => {
     const attempts: Endpoint[] = [];
     const db = database(scripted([], members), network([READER_ENDPOINT, CLUSTER_ENDPOINT], attempts));
     await expect(db.readinessCheck().check()).rejects.toThrow(`its database is ${role}`);
     expect(attempts).toEqual([]);
+    if (name.includes('not a member')) {
+      // A wiring fault, named with both settings and the members found.
+      await expect(db.readinessCheck().check()).rejects.toThrow(
+        'cluster aurora-trading-secondary-dev (DB_CLUSTER_ID) is not a member of aurora-trading-global-dev (DB_GLOBAL_CLUSTER_ID), whose members are arn:',
+      );
+    }
   });
 
   describe("when this region's RDS API fails, the other region's answers", () => {
@@ -215,7 +222,10 @@ describe('which endpoint a region uses in its role', () => {
       await known.refreshRole();
       expect(known.role()).toBe('writer');
       const unknown = database(scripted([], apiDown()), network([CLUSTER_ENDPOINT]), systemClock, scripted([], apiDown()));
-      await expect(unknown.readinessCheck().check()).rejects.toThrow('Service Unavailable');
+      // Both failures are named, and the setting that chose the peer: an operator reading the log knows where to look.
+      await expect(unknown.readinessCheck().check()).rejects.toThrow(
+        'the RDS API failed here (Service Unavailable) and in the peer region us-east-1 (DB_PEER_REGION): Service Unavailable',
+      );
       expect(unknown.role()).toBeUndefined();
     });
   });

@@ -197,6 +197,13 @@ export class RegionalService {
     return true;
   }
 
+  /** The failing readiness checks of the first task, `name: error; ...`; undefined when none fails. */
+  public readinessProblems(): string | undefined {
+    const answer = this.tasks.find((candidate) => candidate.running)?.core.readiness.current();
+    const failing = (answer?.checks ?? []).filter((check) => !check.ok).map((check) => `${check.name}: ${check.error}`);
+    return failing.length > 0 ? failing.join('; ') : undefined;
+  }
+
   /** The region's readiness as its tasks last computed it (no time passes). */
   public readyNow(): boolean {
     if (!this.loadBalancerUp || !this.network.regionUp(this.region)) return false;
