@@ -164,7 +164,7 @@ export const DEFAULTS = {
   logRetentionDays: 7,
   // Five failed probes 10 s apart: the same 40 s span as before, but probed continuously.
   failoverProbeCount: 5,
-  failoverProbeIntervalSeconds: 10,
+  failoverProbeIntervalSeconds: 2,
   primaryVpcCidr: '10.10.0.0/16',
   secondaryVpcCidr: '10.20.0.0/16',
 } as const;
@@ -540,7 +540,7 @@ function cidrsOverlap(a: string, b: string): boolean {
 }
 
 /** Timeout of one readiness probe of the orchestrator (its Lambda environment carries it). */
-export const FAILOVER_PROBE_TIMEOUT_SECONDS = 5;
+export const FAILOVER_PROBE_TIMEOUT_SECONDS = 1;
 
 /**
  * Worst-case time for the orchestrator to confirm an outage: it probes continuously, one round every
@@ -552,10 +552,11 @@ export function failoverConfirmationSeconds(policy: FailoverPolicyConfig): numbe
 
 /**
  * Longest confirmation that keeps the analytic write path of `npm run rto-report` inside the 300 s
- * objective: 300 s less the longest time the primary goes unwatched between two runs (80 s), one
- * probe round (10 s), the planned promotion (120 s) and the service's role refresh (5 s).
+ * objective: 300 s less the longest time the primary goes unwatched between two runs (a schedule
+ * period and the scheduler's 60 s precision: 120 s), one probe round (two 1 s timeouts), the planned
+ * promotion (120 s) and the service's role refresh (5 s).
  */
-const MAX_FAILOVER_CONFIRMATION_SECONDS = 85;
+const MAX_FAILOVER_CONFIRMATION_SECONDS = 53;
 
 function parseFailoverPolicy(raw: RawPlatformConfig): FailoverPolicyConfig {
   const integer = (key: 'failoverProbeCount' | 'failoverProbeIntervalSeconds', fallback: number, min: number, max: number): number => {
@@ -568,7 +569,7 @@ function parseFailoverPolicy(raw: RawPlatformConfig): FailoverPolicyConfig {
     return parsed;
   };
   const probeCount = integer('failoverProbeCount', DEFAULTS.failoverProbeCount, 2, 10);
-  const probeIntervalSeconds = integer('failoverProbeIntervalSeconds', DEFAULTS.failoverProbeIntervalSeconds, 5, 60);
+  const probeIntervalSeconds = integer('failoverProbeIntervalSeconds', DEFAULTS.failoverProbeIntervalSeconds, 2, 60);
   const confirmation = failoverConfirmationSeconds({ probeCount, probeIntervalSeconds });
   if (confirmation > MAX_FAILOVER_CONFIRMATION_SECONDS) {
     throw ConfigError.of(

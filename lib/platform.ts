@@ -26,7 +26,7 @@ import { FoundationStack } from './stacks/foundation-stack';
 import { HostedZoneStack } from './stacks/hosted-zone-stack';
 import { EventRoutingStack } from './stacks/event-routing-stack';
 import { FailoverStack } from './stacks/failover-stack';
-import { APPLICATION_RECORD_NAME, GlobalTrafficStack } from './stacks/global-traffic-stack';
+import { APPLICATION_RECORD_NAME, GlobalTrafficStack, SIGNAL_RECORD_NAME } from './stacks/global-traffic-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { ServiceDatabase, ServiceStack } from './stacks/service-stack';
 
@@ -274,11 +274,13 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     existingZone: config.hostedZone ?? (zoneStack ? { hostedZoneId: zoneStack.hostedZone.hostedZoneId, nameServers: zoneStack.nameServers } : undefined),
     readinessPath: config.workload.readinessPath,
     primary: {
+      region: config.primary.region,
       loadBalancerDnsName: primaryService.trading.loadBalancer.loadBalancerDnsName,
       loadBalancerCanonicalHostedZoneId: primaryService.trading.loadBalancer.loadBalancerCanonicalHostedZoneId,
       ...probeOf(primaryService),
     },
     secondary: {
+      region: config.secondary.region,
       loadBalancerDnsName: crossRegionValue(secondaryService, 'LoadBalancerDnsName', secondaryService.trading.loadBalancer.loadBalancerDnsName),
       loadBalancerCanonicalHostedZoneId: crossRegionValue(
         secondaryService,
@@ -310,6 +312,7 @@ export function createPlatform(app: App, config: PlatformConfig, options: Platfo
     secondaryReadinessUrl: readinessUrl(secondaryService, secondaryService.trading.loadBalancer.loadBalancerDnsName),
     probeServerName: config.protocol === Protocol.HTTPS ? applicationName : undefined,
     applicationHostName: applicationName,
+    signal: { recordName: `${SIGNAL_RECORD_NAME}.${config.domainName}`, standbyValue: config.secondary.region },
     nameServers: crossRegionValue(globalTraffic, 'HostedZoneNameServers', Fn.join(',', globalTraffic.nameServers)),
     secondaryLoadBalancerDnsName: secondaryService.trading.loadBalancer.loadBalancerDnsName,
     alarmTopic: secondaryFoundation.alarmTopic,

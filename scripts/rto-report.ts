@@ -81,11 +81,14 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
   );
   const ofType = (type: string) => resources.filter((resource) => resource.Type === type);
 
-  // Traffic: the weight-100 record and its health check.
-  const primaryRecord = ofType('AWS::Route53::RecordSet').find((record) => record.Properties?.Weight > 0);
+  // Traffic: the weight-100 record that routes (not the failover signal's TXT record) and its health check.
+  const weighted = (txt: boolean) =>
+    ofType('AWS::Route53::RecordSet').find((record) => record.Properties?.Weight > 0 && (record.Properties?.Type === 'TXT') === txt);
+  const healthCheckOf = (record: { file: string; Properties?: any }) =>
+    resources.find((resource) => resource.file === record.file && resource.logicalId === record.Properties.HealthCheckId?.Ref);
+  const primaryRecord = weighted(false);
   if (!primaryRecord) throw new Error(`no weighted record with a weight above 0 in ${assemblyDir}`);
-  const healthCheckId = primaryRecord.Properties.HealthCheckId?.Ref;
-  const healthCheck = resources.find((resource) => resource.file === primaryRecord.file && resource.logicalId === healthCheckId);
+  const healthCheck = healthCheckOf(primaryRecord);
   if (!healthCheck) throw new Error('the weighted record has no health check: Route 53 would never fail over');
   const { RequestInterval: interval, FailureThreshold: threshold } = healthCheck.Properties.HealthCheckConfig;
   const ttl = primaryRecord.Properties.AliasTarget
@@ -104,15 +107,24 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
   const probeCount = Number(env.PROBE_COUNT);
   const probeInterval = Number(env.PROBE_INTERVAL_SECONDS);
   const probeTimeout = Number(env.PROBE_TIMEOUT_SECONDS);
-  const probeWindow = Number(env.PROBE_WINDOW_SECONDS ?? 0);
   const promotion = options.promotionSeconds ?? DOCUMENTED.auroraPromotionSeconds.value;
   // Each checker learns of the failure within one interval plus its probe window, and needs the
   // threshold of such failures; the endpoint turns unhealthy when the last needed checker does.
   const detection = threshold * (interval + DOCUMENTED.route53ProbeWindowSeconds.value);
+  // Writes: the orchestrator starts on the failover signal's verdict when it reads one (its own,
+  // faster health check), else on the routing check's.
+  const signalRecord = env.SIGNAL_RECORD_NAME ? weighted(true) : undefined;
+  const signalCheck = signalRecord && healthCheckOf(signalRecord);
+  if (env.SIGNAL_RECORD_NAME && !signalCheck) throw new Error('the orchestrator reads a failover signal that has no weighted TXT record with a health check');
+  const signalConfig = signalCheck?.Properties.HealthCheckConfig;
+  const writeDetection = signalConfig
+    ? Number(signalConfig.FailureThreshold) * (Number(signalConfig.RequestInterval) + DOCUMENTED.route53ProbeWindowSeconds.value)
+    : detection;
   const confirmation = probeCount * probeInterval + probeTimeout;
-  // A run watches for the probe window; the next one is invoked within its minute, and one invocation
-  // throttled by the running one may be dropped: the primary can go unwatched for this long.
-  const scheduleGap = Math.max(0, 2 * schedulePeriod + DOCUMENTED.schedulerPrecisionSeconds.value - probeWindow);
+  // Runs follow each other (one at a time; invocations meanwhile are throttled and dropped after a
+  // minute, and Lambda documents no retry schedule to count on): after a run ends, the next invocation
+  // is due within a schedule period and arrives within the scheduler's precision after that.
+  const scheduleGap = schedulePeriod + DOCUMENTED.schedulerPrecisionSeconds.value;
 
   const steps: TimelineStep[] = [
     {
@@ -124,15 +136,21 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
     { path: 'traffic', step: 'Resolvers drop the cached primary answer (effective TTL)', seconds: ttl.value, source: ttl.source },
     {
       path: 'writes',
-      step: "Outage confirmed by the orchestrator and by Route 53 (the later of the two; the orchestrator's probes run meanwhile)",
-      seconds: Math.max(detection, confirmation),
-      source: `Route 53 as above; ${probeCount} failed probes ${probeInterval} s apart with ${probeTimeout} s timeout = ${confirmation} s (${orchestrator.file})`,
+      step: signalConfig
+        ? "Outage confirmed by the orchestrator and by Route 53's failover signal (the later of the two; the orchestrator's probes run meanwhile)"
+        : "Outage confirmed by the orchestrator and by Route 53 (the later of the two; the orchestrator's probes run meanwhile)",
+      seconds: Math.max(writeDetection, confirmation),
+      source: `${
+        signalConfig
+          ? `signal check in ${signalCheck!.file}: ${signalConfig.FailureThreshold} x (${signalConfig.RequestInterval} s + ${DOCUMENTED.route53ProbeWindowSeconds.value} s)`
+          : 'Route 53 as above'
+      }; ${probeCount} failed probes ${probeInterval} s apart with ${probeTimeout} s timeout = ${confirmation} s (${orchestrator.file})`,
     },
     {
       path: 'writes',
       step: 'Longest time the primary goes unwatched between two orchestrator runs',
       seconds: scheduleGap,
-      source: `2 x schedule ${schedule!.Properties.ScheduleExpression} + ${DOCUMENTED.schedulerPrecisionSeconds.value} s precision - ${probeWindow} s probe window (${orchestrator.file}); ${DOCUMENTED.schedulerPrecisionSeconds.source}`,
+      source: `schedule ${schedule!.Properties.ScheduleExpression} + ${DOCUMENTED.schedulerPrecisionSeconds.value} s precision after a run ends (${orchestrator.file}); ${DOCUMENTED.schedulerPrecisionSeconds.source}`,
     },
     {
       path: 'writes',

@@ -6,7 +6,7 @@ let platform: SynthesizedPlatform;
 let failover: Template;
 
 beforeAll(() => {
-  platform = synthesizePlatform({ environmentSuffix: SUFFIX, failoverProbeCount: '4', failoverProbeIntervalSeconds: '15' });
+  platform = synthesizePlatform({ environmentSuffix: SUFFIX, failoverProbeCount: '4', failoverProbeIntervalSeconds: '10' });
   failover = platform.templates.FailoverAutomation;
 });
 
@@ -25,13 +25,14 @@ test('the orchestrator runs in the secondary region, independent of the primary'
 
 test('the configured probe window reaches the function; a schedule runs it every minute; never two runs at once', () => {
   const env = fn().Properties.Environment.Variables;
-  expect(env).toMatchObject({ PROBE_COUNT: '4', PROBE_INTERVAL_SECONDS: '15', PAUSE_PARAMETER: `/trading-dr/${SUFFIX}/failover/paused` });
+  expect(env).toMatchObject({ PROBE_COUNT: '4', PROBE_INTERVAL_SECONDS: '10', PAUSE_PARAMETER: `/trading-dr/${SUFFIX}/failover/paused` });
   expect(fn().Properties.ReservedConcurrentExecutions).toBe(1);
-  // Each run watches the primary for its probe window, longer than the schedule period so that it is
-  // watched between the scheduler's imprecise invocations; then a last round of three probes of up
-  // to 5 s, the 300 s promotion wait and a poll; past the window, up to 60 s more for Route 53.
-  expect(env).toMatchObject({ PROBE_WINDOW_SECONDS: '100', TRAFFIC_WAIT_SECONDS: '60' });
-  expect(fn().Properties.Timeout).toBeGreaterThanOrEqual(100 + 60 + 3 * 5 + 300 + 10);
+  // Each run watches the primary for its probe window, minutes long so that few ends of runs leave
+  // it unwatched; then a last round of three probes of up to 1 s, the 300 s promotion wait and a
+  // poll; past the window, up to 60 s more for Route 53. All of it within Lambda's 15 minutes.
+  expect(env).toMatchObject({ PROBE_WINDOW_SECONDS: '400', TRAFFIC_WAIT_SECONDS: '60', PROBE_TIMEOUT_SECONDS: '1' });
+  expect(fn().Properties.Timeout).toBeGreaterThanOrEqual(400 + 60 + 3 * 1 + 300 + 10);
+  expect(fn().Properties.Timeout).toBeLessThanOrEqual(900);
   const asyncConfig = onlyResource(failover, 'AWS::Lambda::EventInvokeConfig').resource.Properties;
   expect(asyncConfig).toMatchObject({ MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 });
   const { resource: schedule } = onlyResource(failover, 'AWS::Scheduler::Schedule');
@@ -103,10 +104,12 @@ test('deployed after the secondary cluster and both services', () => {
 });
 
 test('a confirmation that leaves no room for the promotion is rejected at synth (the RTO report would say NOT MET)', () => {
-  // 6 x 15 s + 5 s = 95 s: the analytic write path would be 310 s.
-  expect(() => synthesizePlatform({ failoverProbeCount: '6', failoverProbeIntervalSeconds: '15' })).toThrow(
-    /failoverProbeIntervalSeconds=15: with failoverProbeCount=6 confirming an outage takes up to 95 s \(count x interval \+ 5 s timeout\); at most 85 s/,
+  // 6 x 10 s + 1 s = 61 s: the analytic write path would be 308 s.
+  expect(() => synthesizePlatform({ failoverProbeCount: '6', failoverProbeIntervalSeconds: '10' })).toThrow(
+    /failoverProbeIntervalSeconds=10: with failoverProbeCount=6 confirming an outage takes up to 61 s \(count x interval \+ 1 s timeout\); at most 53 s/,
   );
+  // 5 x 10 s + 1 s = 51 s fits (the analytic path: 120 s unwatched, 2 s of a round, 120 s promotion, 5 s role).
+  expect(() => synthesizePlatform({ failoverProbeCount: '5', failoverProbeIntervalSeconds: '10' })).not.toThrow();
 });
 
 test('cdk-nag: no unacknowledged finding', () => {

@@ -30,7 +30,8 @@ describe('an existing hosted zone (hostedZoneId): a production first deploy need
   test('the zone is referenced, not created: records go into it, and destroy never removes it', () => {
     platform.templates.GlobalTraffic.resourceCountIs('AWS::Route53::HostedZone', 0);
     const records = Object.values<any>(platform.templates.GlobalTraffic.toJSON().Resources).filter((resource) => resource.Type === 'AWS::Route53::RecordSet');
-    expect(records.map((record) => record.Properties.HostedZoneId)).toEqual([EXISTING_ZONE.id, EXISTING_ZONE.id]);
+    // The application's two weighted records and the failover signal's two.
+    expect(records.map((record) => record.Properties.HostedZoneId)).toEqual(Array(4).fill(EXISTING_ZONE.id));
   });
 
   test("the orchestrator asks the zone's configured name servers", () => {
@@ -76,12 +77,11 @@ describe.each([
   });
 });
 
-test('Route 53 probes both regions over HTTPS on 443', () => {
+test('Route 53 probes both regions over HTTPS on 443, for routing and for the failover signal', () => {
   const checks = Object.values(platform.templates.GlobalTraffic.findResources('AWS::Route53::HealthCheck'));
-  expect(checks.map((check) => check.Properties.HealthCheckConfig)).toEqual([
-    expect.objectContaining({ Type: 'HTTPS', Port: 443, RequestInterval: 30, FailureThreshold: 2 }),
-    expect.objectContaining({ Type: 'HTTPS', Port: 443, RequestInterval: 30, FailureThreshold: 2 }),
-  ]);
+  const routing = expect.objectContaining({ Type: 'HTTPS', Port: 443, RequestInterval: 30, FailureThreshold: 2 });
+  const signal = expect.objectContaining({ Type: 'HTTPS', Port: 443, RequestInterval: 10, FailureThreshold: 3 });
+  expect(checks.map((check) => check.Properties.HealthCheckConfig)).toEqual([routing, routing, signal, signal]);
   expect(platform.templates.GlobalTraffic.toJSON().Outputs.ApplicationUrl.Value).toBe('https://app.trading.acme-bank.com');
 });
 

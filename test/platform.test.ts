@@ -209,21 +209,51 @@ describe('global traffic management', () => {
     expect(dns.toJSON().Outputs.HostedZoneId.Value).toEqual({ Ref: zoneId });
   });
 
-  test("one readiness health check per region: 30 s interval, failure threshold 2, on that region's ALB", () => {
+  test("two readiness health checks per region on that region's ALB: routing (30 s, threshold 2) and signal (10 s, threshold 3)", () => {
     const checks = Object.values(dns.findResources('AWS::Route53::HealthCheck'));
-    expect(checks).toHaveLength(2);
-    const byRole = Object.fromEntries(checks.map((check) => [tagValue(check, 'Name'), check.Properties.HealthCheckConfig]));
+    expect(checks).toHaveLength(4);
+    const byName = Object.fromEntries(checks.map((check) => [tagValue(check, 'Name'), check.Properties.HealthCheckConfig]));
     for (const { role, service } of REGIONS) {
-      const config = byRole[`hc-trading-${role}-${SUFFIX}`];
-      expect(config).toMatchObject({ Type: 'HTTP', Port: 80, ResourcePath: '/ready', RequestInterval: 30, FailureThreshold: 2 });
-      const target = resolveResource(config.FullyQualifiedDomainName, 'GlobalTraffic');
-      expect(target.stackId).toBe(service);
-      expect(target.resource.Type).toBe('AWS::ElasticLoadBalancingV2::LoadBalancer');
+      for (const [purpose, pace] of [
+        ['trading', { RequestInterval: 30, FailureThreshold: 2 }],
+        ['signal', { RequestInterval: 10, FailureThreshold: 3 }],
+      ] as const) {
+        const config = byName[`hc-${purpose}-${role}-${SUFFIX}`];
+        expect(config).toMatchObject({ Type: 'HTTP', Port: 80, ResourcePath: '/ready', ...pace });
+        const target = resolveResource(config.FullyQualifiedDomainName, 'GlobalTraffic');
+        expect(target.stackId).toBe(service);
+        expect(target.resource.Type).toBe('AWS::ElasticLoadBalancingV2::LoadBalancer');
+      }
     }
   });
 
+  test('the failover signal: weighted TXT records 100/0 naming each region, with the signal checks, routing no traffic', () => {
+    const records = Object.values(dns.findResources('AWS::Route53::RecordSet', { Properties: { Type: 'TXT' } }));
+    expect(records).toHaveLength(2);
+    const checks = dns.findResources('AWS::Route53::HealthCheck');
+    const expected = { primary: { weight: 100, region: 'us-east-1' }, secondary: { weight: 0, region: 'us-west-2' } };
+    for (const { role } of REGIONS) {
+      const record = records.find((r) => r.Properties.SetIdentifier === role)!.Properties;
+      expect(record).toMatchObject({
+        Name: `_failover.app.trading-${SUFFIX}.example.com.`,
+        Weight: expected[role].weight,
+        ResourceRecords: [`"${expected[role].region}"`],
+        TTL: '10',
+      });
+      expect(tagValue(checks[record.HealthCheckId.Ref], 'Name')).toBe(`hc-signal-${role}-${SUFFIX}`);
+    }
+    // The orchestrator reads exactly that name, and knows which answer means the standby.
+    const orchestrator = Object.values(platform.templates.FailoverAutomation.findResources('AWS::Lambda::Function')).find(
+      (fn) => fn.Properties.Environment?.Variables?.GLOBAL_CLUSTER_ID,
+    )!;
+    expect(orchestrator.Properties.Environment.Variables).toMatchObject({
+      SIGNAL_RECORD_NAME: `_failover.app.trading-${SUFFIX}.example.com`,
+      SIGNAL_STANDBY_VALUE: 'us-west-2',
+    });
+  });
+
   test("weighted alias records 100 (primary) / 0 (secondary), each with its own region's health check", () => {
-    const records = Object.values(dns.findResources('AWS::Route53::RecordSet'));
+    const records = Object.values(dns.findResources('AWS::Route53::RecordSet', { Properties: { Type: 'A' } }));
     expect(records).toHaveLength(2);
     const checks = dns.findResources('AWS::Route53::HealthCheck');
     const expected = { primary: 100, secondary: 0 };

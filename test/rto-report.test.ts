@@ -24,7 +24,9 @@ function editedAssembly(stackFile: string, edit: (template: any) => void): strin
 }
 
 function primaryHealthCheck(template: any): any {
-  const record = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Route53::RecordSet' && r.Properties.Weight > 0);
+  const record = Object.values<any>(template.Resources).find(
+    (r) => r.Type === 'AWS::Route53::RecordSet' && r.Properties.Weight > 0 && r.Properties.Type !== 'TXT',
+  );
   return template.Resources[record.Properties.HealthCheckId.Ref].Properties.HealthCheckConfig;
 }
 
@@ -45,11 +47,12 @@ test('the synthesized platform meets the 5-minute objective, with every figure t
   // Each checker's worst case: 2 x (30 s interval + 4 s connect + 2 s answer).
   expect(seconds['Route 53 marks the primary unhealthy']).toBe(72);
   expect(seconds['Resolvers drop the cached primary answer']).toBe(DOCUMENTED.elbAliasTtlSeconds.value);
-  // Route 53 (72 s) is later than the orchestrator's 5 probes 10 s apart with a 5 s timeout (55 s).
-  expect(seconds['Outage confirmed by the orchestrator and by Route 53']).toBe(72);
-  // Two minutes of schedule plus its 60 s precision, less the 100 s each run watches.
-  expect(seconds['Longest time the primary goes unwatched between two orchestrator runs']).toBe(2 * 60 + 60 - 100);
-  expect(report.writesSeconds).toBe(72 + 80 + 2 * 5 + DOCUMENTED.auroraPromotionSeconds.value + DOCUMENTED.serviceRoleRefreshSeconds.value);
+  // The orchestrator starts on the failover signal's check: 3 x (10 s + 4 s connect + 2 s answer) = 48 s,
+  // later than its own 5 probes 2 s apart with a 1 s timeout (11 s).
+  expect(seconds["Outage confirmed by the orchestrator and by Route 53's failover signal"]).toBe(48);
+  // After a run ends, the next invocation is due within a minute and comes within the scheduler's 60 s precision.
+  expect(seconds['Longest time the primary goes unwatched between two orchestrator runs']).toBe(60 + 60);
+  expect(report.writesSeconds).toBe(48 + 120 + 2 * 1 + DOCUMENTED.auroraPromotionSeconds.value + DOCUMENTED.serviceRoleRefreshSeconds.value);
   expect(report.trafficSeconds).toBe(72 + 60);
   expect(report.totalSeconds).toBe(Math.max(report.trafficSeconds, report.writesSeconds));
   expect(report).toMatchObject({ objectiveSeconds: RTO_OBJECTIVE_SECONDS, meetsObjective: true });
@@ -94,9 +97,21 @@ test('a slower database promotion than planned breaks the objective on the write
   expect(report.meetsObjective).toBe(false);
 });
 
+test('without the failover signal the write path waits for the routing check, as before', () => {
+  const dir = editedAssembly('FailoverAutomation.template.json', (template) => {
+    const fn = Object.values<any>(template.Resources).find((r) => r.Properties?.Environment?.Variables?.SIGNAL_RECORD_NAME);
+    delete fn.Properties.Environment.Variables.SIGNAL_RECORD_NAME;
+    delete fn.Properties.Environment.Variables.SIGNAL_STANDBY_VALUE;
+  });
+  const seconds = Object.fromEntries(recoveryReport(dir).steps.map((step) => [step.step.split(' (')[0], step.seconds]));
+  expect(seconds['Outage confirmed by the orchestrator and by Route 53']).toBe(72);
+});
+
 test('a plain record uses its own TTL instead of the alias figure', () => {
   const dir = editedAssembly('GlobalTraffic.template.json', (template) => {
-    const record = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Route53::RecordSet' && r.Properties.Weight > 0);
+    const record = Object.values<any>(template.Resources).find(
+      (r) => r.Type === 'AWS::Route53::RecordSet' && r.Properties.Weight > 0 && r.Properties.Type !== 'TXT',
+    );
     delete record.Properties.AliasTarget;
     record.Properties.TTL = '300';
   });

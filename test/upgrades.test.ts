@@ -17,7 +17,7 @@ const HTTPS: RawPlatformConfig = { ...HTTP, protocol: 'https', primaryCertificat
 const CONFIGURATIONS: Record<string, RawPlatformConfig> = {
   http: HTTP,
   https: HTTPS,
-  'changed probes': { ...HTTPS, failoverProbeCount: 4, failoverProbeIntervalSeconds: 15 },
+  'changed probes': { ...HTTPS, failoverProbeCount: 4, failoverProbeIntervalSeconds: 10 },
   'changed retention': { ...HTTPS, logRetentionDays: '30' },
   'year retention': { ...HTTPS, logRetentionDays: '365' },
   production: { ...HTTPS, posture: 'production', logRetentionDays: '365' },
@@ -65,12 +65,11 @@ describe('moving an environment between configurations replaces nothing that can
     expect(importedExportProblems(synthesized[from], synthesized[to])).toEqual([]);
   });
 
-  test('HTTP → HTTPS replaces exactly the two Route 53 health checks (Type is create-only)', () => {
+  test('HTTP → HTTPS replaces exactly the four Route 53 health checks, routing and signal (Type is create-only)', () => {
     const replacements = replacedResources(synthesized.http, synthesized.https, schemasOf);
-    expect(replacements.map(({ stackId, type, changed }) => `${stackId} ${type} ${changed.join(',')}`)).toEqual([
-      'GlobalTraffic AWS::Route53::HealthCheck /properties/HealthCheckConfig/Type',
-      'GlobalTraffic AWS::Route53::HealthCheck /properties/HealthCheckConfig/Type',
-    ]);
+    expect(replacements.map(({ stackId, type, changed }) => `${stackId} ${type} ${changed.join(',')}`)).toEqual(
+      Array(4).fill('GlobalTraffic AWS::Route53::HealthCheck /properties/HealthCheckConfig/Type'),
+    );
   });
 });
 

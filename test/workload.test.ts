@@ -120,7 +120,8 @@ describe('a workload from an ECR image, synthesized', () => {
     const checks = allResources(platform).filter(
       ({ resource }) => resource.Type === 'AWS::Route53::HealthCheck' && resource.Properties.HealthCheckConfig.Type.startsWith('HTTP'),
     );
-    expect(checks).toHaveLength(2);
+    // Routing and failover-signal checks, in each region.
+    expect(checks).toHaveLength(4);
     for (const { resource } of checks) expect(resource.Properties.HealthCheckConfig.ResourcePath).toBe('/health/ready');
     const orchestrator = allResources(platform).find(
       ({ resource }) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.PRIMARY_READINESS_URL,

@@ -15,6 +15,14 @@ import { acknowledgeCompliance, acknowledgeGuard, acknowledgeWildcardResource, B
 /** Source of the orchestrator Lambda (runtime code, tested in orchestrator/test). */
 const ORCHESTRATOR_ENTRY = path.join(__dirname, '..', '..', 'orchestrator', 'src', 'handler.ts');
 
+/** Where the orchestrator reads the failover signal, and the answer that means "the standby". */
+export interface FailoverSignalReading {
+  /** Fully qualified name of the signal's TXT records. */
+  readonly recordName: string;
+  /** The value the signal answers when Route 53 would send traffic to the standby (its region). */
+  readonly standbyValue: string;
+}
+
 export interface FailoverOrchestratorProps {
   readonly functionName: string;
   readonly roleName: string;
@@ -45,10 +53,20 @@ export interface FailoverOrchestratorProps {
   readonly nameServers: string;
   readonly secondaryLoadBalancerDnsName: string;
   /**
+   * The failover signal to read instead of the application's own answer: a weighted TXT record that
+   * names the region Route 53 would send traffic to, by fast health checks (`FailoverSignal`).
+   * @default - the orchestrator waits until the application name itself resolves to the secondary
+   */
+  readonly signal?: FailoverSignalReading;
+  /**
    * How long each run keeps probing the primary (and, once the outage is confirmed, Route 53's
-   * answer). Longer than the schedule period, so that the primary is watched between the scheduler's
-   * imprecise invocations (each comes somewhere within its minute); measured with `npm run rehearse`.
-   * @default Duration.seconds(100)
+   * answer). Runs follow each other: the one running holds the only concurrency slot, and the
+   * scheduler's invocations meanwhile are throttled and dropped after a minute. Every end of a run
+   * can leave the primary unwatched until the next invocation (up to a schedule period plus its
+   * 60 s precision), so long runs leave few such gaps: at 100 s the orchestrator's delay was 8 s at
+   * p95 and 37 s at worst, at 400 s 5 s and 6 s (`npm run rehearse:levers`, 100 seeds). The function
+   * timeout (window, traffic wait, promotion wait and API time) must stay within Lambda's 15 minutes.
+   * @default Duration.seconds(400)
    */
   readonly probeWindow?: Duration;
   /**
@@ -79,7 +97,7 @@ export class FailoverOrchestrator extends Construct {
     const stack = Stack.of(this);
     const probeTimeout = props.probeTimeout ?? Duration.seconds(5);
     const promotionTimeout = props.promotionTimeout ?? Duration.minutes(5);
-    const probeWindow = props.probeWindow ?? Duration.seconds(100);
+    const probeWindow = props.probeWindow ?? Duration.seconds(400);
     const trafficWait = props.trafficWait ?? Duration.seconds(60);
     const clusterArn = (identifier: string, region: string): string => `arn:${stack.partition}:rds:${region}:${stack.account}:cluster:${identifier}`;
     const globalClusterArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${props.globalClusterIdentifier}`;
@@ -176,6 +194,7 @@ export class FailoverOrchestrator extends Construct {
         APPLICATION_HOST_NAME: props.applicationHostName,
         NAME_SERVERS: props.nameServers,
         SECONDARY_LB_DNS_NAME: props.secondaryLoadBalancerDnsName,
+        ...(props.signal ? { SIGNAL_RECORD_NAME: props.signal.recordName, SIGNAL_STANDBY_VALUE: props.signal.standbyValue } : {}),
         PROBE_WINDOW_SECONDS: String(probeWindow.toSeconds()),
         TRAFFIC_WAIT_SECONDS: String(trafficWait.toSeconds()),
         PROBE_STATE_PARAMETER: props.probeStateParameterName,

@@ -4,7 +4,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { FailoverOrchestrator } from '../constructs/failover-orchestrator';
+import { FailoverOrchestrator, FailoverSignalReading } from '../constructs/failover-orchestrator';
 import { FAILOVER_PROBE_TIMEOUT_SECONDS, FailoverPolicyConfig } from '../config';
 import { PlatformNames } from '../naming';
 import { RegionalStack, RegionalStackProps } from './regional-stack';
@@ -18,6 +18,8 @@ export interface FailoverStackProps extends RegionalStackProps {
   /** @default - probes over HTTP */
   readonly probeServerName?: string;
   readonly applicationHostName: string;
+  /** @default - the orchestrator reads the application name's own answer */
+  readonly signal?: FailoverSignalReading;
   readonly nameServers: string;
   readonly secondaryLoadBalancerDnsName: string;
   readonly alarmTopic: sns.ITopic;
@@ -46,6 +48,7 @@ export class FailoverStack extends RegionalStack {
       secondaryReadinessUrl: props.secondaryReadinessUrl,
       probeServerName: props.probeServerName,
       applicationHostName: props.applicationHostName,
+      signal: props.signal,
       nameServers: props.nameServers,
       secondaryLoadBalancerDnsName: props.secondaryLoadBalancerDnsName,
       probeCount: props.policy.probeCount,
@@ -72,9 +75,11 @@ export class FailoverStack extends RegionalStack {
       ],
       [
         'OrchestratorNotRunning',
-        'The failover orchestrator has not run for 5 minutes: automatic database failover is off',
+        // A run lasts its 400 s probe window (more while a promotion is under way), and the next
+        // invocation comes within a schedule period and its 60 s precision after it ends.
+        'The failover orchestrator has not run for 10 minutes: automatic database failover is off',
         {
-          metric: fn.metricInvocations({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+          metric: fn.metricInvocations({ period: Duration.minutes(10), statistic: cloudwatch.Stats.SUM }),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
           evaluationPeriods: 1,

@@ -1,16 +1,24 @@
 import { CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
+import { FailoverSignal } from '../constructs/failover-signal';
 import { WeightedFailoverRouting } from '../constructs/weighted-failover-routing';
 import { PlatformNames } from '../naming';
 
 /** Record name of the trading application inside the hosted zone. */
 export const APPLICATION_RECORD_NAME = 'app';
+/**
+ * Record name of the failover signal inside the hosted zone: a TXT record naming the region Route 53
+ * would send traffic to, by fast health checks (`FailoverSignal`). It routes no traffic.
+ */
+export const SIGNAL_RECORD_NAME = `_failover.${APPLICATION_RECORD_NAME}`;
 /** Path of the readiness endpoint that Route 53 probes. */
 export const READINESS_PATH = '/ready';
 
 /** A region's entry point as the DNS stack sees it (strings: the secondary's come from another region). */
 export interface RoutedRegion {
+  /** The region's name: what the failover signal answers while this region would get the traffic. */
+  readonly region: string;
   readonly loadBalancerDnsName: string;
   readonly loadBalancerCanonicalHostedZoneId: string;
   readonly protocol: route53.HealthCheckType;
@@ -52,6 +60,7 @@ export class GlobalTrafficStack extends Stack {
   /** The zone's name servers: the created zone's (a token), or the existing zone's as configured. */
   public readonly nameServers: string[];
   public readonly routing: WeightedFailoverRouting;
+  public readonly signal: FailoverSignal;
 
   constructor(scope: Construct, id: string, props: GlobalTrafficStackProps) {
     super(scope, id, props);
@@ -81,6 +90,18 @@ export class GlobalTrafficStack extends Stack {
       endpoints: [
         { id: 'primary', ...props.primary, weight: 100, healthCheckName: props.names.healthCheck('primary') },
         { id: 'secondary', ...props.secondary, weight: 0, healthCheckName: props.names.healthCheck('secondary') },
+      ],
+    });
+
+    // The orchestrator starts the promotion on this verdict, before the routing checks (30 s,
+    // threshold 2, as the platform's requirements fix them) have moved the traffic.
+    this.signal = new FailoverSignal(this, 'FailoverSignal', {
+      zone: this.hostedZone,
+      recordName: SIGNAL_RECORD_NAME,
+      readinessPath: props.readinessPath ?? READINESS_PATH,
+      endpoints: [
+        { id: 'primary', ...props.primary, weight: 100, value: props.primary.region, healthCheckName: props.names.healthCheck('primary', 'signal') },
+        { id: 'secondary', ...props.secondary, weight: 0, value: props.secondary.region, healthCheckName: props.names.healthCheck('secondary', 'signal') },
       ],
     });
 

@@ -34,8 +34,9 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfi
     probeWindowMs: integer('PROBE_WINDOW_SECONDS', 0) * 1000,
     trafficWaitMs: integer('TRAFFIC_WAIT_SECONDS', 0) * 1000,
     probeStateParameterName: env.PROBE_STATE_PARAMETER || undefined,
-    // Longer than the longest time the primary goes unwatched between runs (80 s with the 100 s window,
-    // see npm run rto-report), so a streak survives it; older failures say nothing about now.
+    // A streak survives the usual hand-over between runs; after a longer gap (up to a schedule period
+    // and the scheduler's 60 s precision, see npm run rto-report) the next run confirms again, in
+    // PROBE_COUNT x PROBE_INTERVAL_SECONDS: older failures say nothing about now.
     probeStreakMaxAgeMs: integer('PROBE_INTERVAL_SECONDS', 1) * 2000 + 90_000,
   };
 }
@@ -45,6 +46,8 @@ export interface TrafficCheck {
   readonly applicationHostName: string;
   readonly nameServers: string[];
   readonly secondaryLoadBalancerDnsName: string;
+  /** The failover signal (a TXT record naming the region Route 53 would send traffic to), when the platform has one. */
+  readonly signal?: { readonly recordName: string; readonly standbyValue: string };
 }
 
 export function trafficCheckFromEnvironment(env: NodeJS.ProcessEnv): TrafficCheck {
@@ -55,32 +58,49 @@ export function trafficCheckFromEnvironment(env: NodeJS.ProcessEnv): TrafficChec
   if (!env.APPLICATION_HOST_NAME || !env.SECONDARY_LB_DNS_NAME || nameServers.length === 0) {
     throw new Error('APPLICATION_HOST_NAME, SECONDARY_LB_DNS_NAME and NAME_SERVERS are required');
   }
-  return { applicationHostName: env.APPLICATION_HOST_NAME, nameServers, secondaryLoadBalancerDnsName: env.SECONDARY_LB_DNS_NAME };
+  if (Boolean(env.SIGNAL_RECORD_NAME) !== Boolean(env.SIGNAL_STANDBY_VALUE)) throw new Error('SIGNAL_RECORD_NAME and SIGNAL_STANDBY_VALUE go together');
+  return {
+    applicationHostName: env.APPLICATION_HOST_NAME,
+    nameServers,
+    secondaryLoadBalancerDnsName: env.SECONDARY_LB_DNS_NAME,
+    ...(env.SIGNAL_RECORD_NAME ? { signal: { recordName: env.SIGNAL_RECORD_NAME, standbyValue: env.SIGNAL_STANDBY_VALUE! } } : {}),
+  };
 }
 
-/** The two DNS questions the traffic check asks: a plain lookup, and one put to given name servers. */
+/** The DNS questions the traffic check asks: a plain lookup, and ones put to given name servers. */
 export interface DnsPort {
   resolve4(name: string): Promise<string[]>;
   /** Asks exactly these servers (by address), never a cache. */
   resolve4At(serverAddresses: string[], name: string): Promise<string[]>;
+  /** TXT strings of `name` from exactly these servers, each record's chunks joined. */
+  resolveTxtAt(serverAddresses: string[], name: string): Promise<string[]>;
+}
+
+function resolverAt(serverAddresses: string[]): dnsPromises.Resolver {
+  const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
+  resolver.setServers(serverAddresses);
+  return resolver;
 }
 
 export const systemDns: DnsPort = {
   resolve4: (name) => dnsPromises.resolve4(name),
-  resolve4At: (serverAddresses, name) => {
-    const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
-    resolver.setServers(serverAddresses);
-    return resolver.resolve4(name);
-  },
+  resolve4At: (serverAddresses, name) => resolverAt(serverAddresses).resolve4(name),
+  resolveTxtAt: async (serverAddresses, name) => (await resolverAt(serverAddresses).resolveTxt(name)).map((chunks) => chunks.join('')),
 };
 
 /**
  * Asks the zone's authoritative Route 53 servers (global data plane: they answer while us-east-1's
- * control plane is down) whether the application resolves to the secondary load balancer.
+ * control plane is down) whether Route 53 has moved the failover to the secondary: by the failover
+ * signal when there is one (its answer names the region), else by whether the application resolves
+ * to the secondary load balancer's addresses. Undefined when the question cannot be answered.
  */
 export async function authoritativeTrafficOnSecondary(check: TrafficCheck, dns: DnsPort): Promise<boolean | undefined> {
   try {
     const serverAddresses = (await Promise.all(check.nameServers.map((server) => dns.resolve4(server)))).flat();
+    if (check.signal) {
+      const values = await dns.resolveTxtAt(serverAddresses, check.signal.recordName);
+      return values.length > 0 && values.every((value) => value === check.signal!.standbyValue);
+    }
     const answers = await dns.resolve4At(serverAddresses, check.applicationHostName);
     const secondary = new Set(await dns.resolve4(check.secondaryLoadBalancerDnsName));
     return answers.length > 0 && answers.every((address) => secondary.has(address));

@@ -66,6 +66,11 @@ export interface RunReport {
 
 const NOT_PROBED: ProbeResult = { ok: false, reason: 'not probed' };
 
+/** Decisions that leave a confirmed outage without a failover: a human must act. */
+const BLOCKED_DECISIONS: readonly string[] = ['secondary-unhealthy', 'cluster-state-unknown'];
+/** How long a blocked failover lasts within a run before it pages (a throttled read that clears within a minute does not). */
+const BLOCKED_PAGE_AFTER_MS = 60_000;
+
 /**
  * One run: observe, decide, act, record. Safe to run concurrently with itself only once (see
  * reserved concurrency).
@@ -90,6 +95,10 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   let lastFailureAt: number | undefined;
   let promoted = false;
   let pagedFailure = false;
+  // A failover blocked for a minute pages from inside the run: a run lasts minutes, and the human
+  // must hear of it within the recovery objective, not at the run's end.
+  let blockedSince: number | undefined;
+  let pagedBlocked = false;
   if (!paused && (role === 'replica' || role === 'unknown')) {
     streak = await loadStreak(config, deps);
     const deadline = started + config.probeWindowMs;
@@ -101,21 +110,46 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
         decision = decide(observations, policy);
         break;
       }
-      streak = extend(streak, await probe(config.primaryReadinessUrl, config, deps));
-      if (!streak[streak.length - 1].ok) lastFailureAt = deps.now();
-      observations = { paused, primaryProbes: streak, secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
-      if (streak.length >= config.probeCount && !streak[streak.length - 1].ok) {
-        const secondaryProbe = await probe(config.secondaryReadinessUrl, config, deps);
-        let trafficOnSecondary: boolean | undefined;
-        if (secondaryProbe.ok) {
-          const [traffic, veto] = await Promise.all([deps.trafficOnSecondary(), probe(config.primaryReadinessUrl, config, deps)]);
-          trafficOnSecondary = traffic;
-          streak = extend(streak, veto);
-          if (!veto.ok) lastFailureAt = deps.now();
+      if (confirmedOutage(streak, config)) {
+        // Already confirmed: this round's primary probe is the veto, taken at the same time as the
+        // standby's probe and Route 53's answer (a round costs one probe timeout, not two).
+        const [veto, secondaryProbe, traffic] = await Promise.all([
+          probe(config.primaryReadinessUrl, config, deps),
+          probe(config.secondaryReadinessUrl, config, deps),
+          deps.trafficOnSecondary(),
+        ]);
+        streak = extend(streak, veto);
+        if (!veto.ok) lastFailureAt = deps.now();
+        observations = {
+          paused,
+          primaryProbes: streak,
+          secondaryProbe,
+          secondaryClusterRole: role,
+          trafficOnSecondary: secondaryProbe.ok ? traffic : undefined,
+        };
+      } else {
+        streak = extend(streak, await probe(config.primaryReadinessUrl, config, deps));
+        if (!streak[streak.length - 1].ok) lastFailureAt = deps.now();
+        observations = { paused, primaryProbes: streak, secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
+        if (confirmedOutage(streak, config)) {
+          // Confirmed by this probe: the standby, then Route 53's answer with the veto beside it.
+          const secondaryProbe = await probe(config.secondaryReadinessUrl, config, deps);
+          let trafficOnSecondary: boolean | undefined;
+          if (secondaryProbe.ok) {
+            const [traffic, veto] = await Promise.all([deps.trafficOnSecondary(), probe(config.primaryReadinessUrl, config, deps)]);
+            trafficOnSecondary = traffic;
+            streak = extend(streak, veto);
+            if (!veto.ok) lastFailureAt = deps.now();
+          }
+          observations = { paused, primaryProbes: streak, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary };
         }
-        observations = { paused, primaryProbes: streak, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary };
       }
       decision = decide(observations, policy);
+      blockedSince = BLOCKED_DECISIONS.includes(decision.reason) ? (blockedSince ?? deps.now()) : undefined;
+      if (blockedSince !== undefined && !pagedBlocked && deps.now() - blockedSince >= BLOCKED_PAGE_AFTER_MS) {
+        pagedBlocked = true;
+        await page(config, deps, `Trading DR: failover blocked (${decision.reason})`, { ...decision, promoted: false });
+      }
       if (decision.action === 'promote-secondary') {
         // The run has been going for minutes: an operator may have paused it, or switched the
         // writer over, meanwhile. Both are read again right before acting.
@@ -162,7 +196,7 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
     verifiedWriter = await waitForWriter(config, deps);
   }
   const report: RunReport = { decision, promoted, verifiedWriter, durationMs: deps.now() - started };
-  await record(report, config, deps);
+  await record(report, config, deps, pagedBlocked);
   return report;
 }
 
@@ -258,6 +292,11 @@ async function readClusterRole(config: OrchestratorConfig, deps: Pick<Orchestrat
   return member.IsWriter ? 'writer' : 'replica';
 }
 
+/** The streak holds `probeCount` or more probes and the latest failed: an outage the primary has not answered since. */
+function confirmedOutage(streak: readonly ProbeResult[], config: Pick<OrchestratorConfig, 'probeCount'>): boolean {
+  return streak.length >= config.probeCount && !streak[streak.length - 1].ok;
+}
+
 export async function probe(
   url: string,
   config: Pick<OrchestratorConfig, 'probeTimeoutMs'>,
@@ -308,7 +347,7 @@ async function waitForWriter(config: OrchestratorConfig, deps: OrchestratorDepen
 }
 
 /** Structured log with embedded metrics, an event for every decision that is not routine, and a page for those that need a human. */
-async function record(report: RunReport, config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<void> {
+async function record(report: RunReport, config: OrchestratorConfig, deps: OrchestratorDependencies, pagedBlocked: boolean): Promise<void> {
   deps.log({
     _aws: {
       Timestamp: deps.now(),
@@ -346,7 +385,7 @@ async function record(report: RunReport, config: OrchestratorConfig, deps: Orche
         detail,
       );
     }
-  } else if (['secondary-unhealthy', 'cluster-state-unknown'].includes(report.decision.reason)) {
+  } else if (BLOCKED_DECISIONS.includes(report.decision.reason) && !pagedBlocked) {
     await page(config, deps, `Trading DR: failover blocked (${report.decision.reason})`, detail);
   }
 }

@@ -46,3 +46,16 @@ test.each([
 test('no name servers: the traffic check cannot be made', () => {
   expect(() => trafficCheckFromEnvironment({ ...complete, NAME_SERVERS: '' })).toThrow('NAME_SERVERS');
 });
+
+test('the failover signal comes as a pair of variables, or not at all', () => {
+  expect(trafficCheckFromEnvironment(complete).signal).toBeUndefined();
+  expect(
+    trafficCheckFromEnvironment({ ...complete, SIGNAL_RECORD_NAME: '_failover.app.trading.example.net', SIGNAL_STANDBY_VALUE: 'us-west-2' }).signal,
+  ).toEqual({
+    recordName: '_failover.app.trading.example.net',
+    standbyValue: 'us-west-2',
+  });
+  expect(() => trafficCheckFromEnvironment({ ...complete, SIGNAL_RECORD_NAME: '_failover.app.trading.example.net' })).toThrow(
+    'SIGNAL_RECORD_NAME and SIGNAL_STANDBY_VALUE go together',
+  );
+});

@@ -207,8 +207,10 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] }, [], [false, false, undefined, true]);
     const report = await runOnce({ ...config, probeWindowMs: 60_000 }, deps);
     expect(report).toMatchObject({ promoted: true, decision: { reason: 'primary-outage-confirmed' } });
-    // Six rounds 10 s apart; from the third on, a veto probe beside each Route 53 read.
-    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(6 + 4);
+    // Six rounds 10 s apart. The third confirms the outage and adds a veto probe beside its Route 53
+    // read; each later round's one probe is the veto, taken at the same time as that round's read.
+    expect(deps.probed.filter((url) => url === PRIMARY_URL)).toHaveLength(6 + 1);
+    expect(deps.probed.filter((url) => url === SECONDARY_URL)).toHaveLength(4);
   });
 
   test('Route 53 still answering with the primary blocks the promotion: one vantage point never moves the writer', async () => {
@@ -305,6 +307,22 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     const report = await runOnce(config, dependencies({ [PRIMARY_URL]: [503, 503, 503], [SECONDARY_URL]: [503] }));
     expect(report).toMatchObject({ promoted: false, decision: { reason: 'secondary-unhealthy' } });
     expect((await messages(notificationsQueueUrl))[0].Subject).toBe('Trading DR: failover blocked (secondary-unhealthy)');
+  });
+
+  test('a failover blocked for a minute pages from inside a long run, once, not at its end', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [503] });
+    const pagedAt: number[] = [];
+    const sent = deps.sns.send.bind(deps.sns);
+    (deps as { sns: unknown }).sns = { send: (command: any) => (pagedAt.push(deps.now()), sent(command)) };
+    const started = deps.now();
+    const report = await runOnce({ ...config, probeWindowMs: 300_000 }, deps);
+    expect(report).toMatchObject({ promoted: false, decision: { reason: 'secondary-unhealthy' } });
+    expect((await messages(notificationsQueueUrl)).map((message) => message.Subject)).toEqual(['Trading DR: failover blocked (secondary-unhealthy)']);
+    // Confirmed by the third probe (20 s), blocked from then on: the page goes out a minute later, long before the run ends.
+    expect(pagedAt).toHaveLength(1);
+    expect(pagedAt[0] - started).toBeLessThanOrEqual(20_000 + 60_000 + 10_000);
+    expect(report.durationMs).toBeGreaterThan(300_000);
   });
 
   test('RDS throttling: the cluster state is unknown, nothing is changed, a human is paged', async () => {

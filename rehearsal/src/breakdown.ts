@@ -1,6 +1,7 @@
 /**
  * The parts of a recovering run's write gap (issue 23, item 5), from the fault on:
- * - detection: the Route 53 check the orchestrator relies on (the primary's routing health check)
+ * - detection: the Route 53 check the orchestrator relies on (the primary's signal check, or its
+ *   routing health check when the platform has no signal)
  *   marks the primary unhealthy;
  * - orchestrator: from detection to the `FailoverGlobalCluster` call;
  * - promotion: from that call until Aurora reports the new writer;
@@ -33,7 +34,7 @@ export function writeGapBreakdown(world: World, recovery: ReadonlyArray<{ writes
   if (failovers.length !== 1) return undefined;
   const [failover] = failovers;
   const faultAt = world.faultAt;
-  const detectedAt = world.primaryRoutingCheck()?.changes.find((change) => change.at >= faultAt && !change.healthy)?.at;
+  const detectedAt = world.detectionCheck()?.changes.find((change) => change.at >= faultAt && !change.healthy)?.at;
   // A promotion without detection (the orchestrator saw the primary fail first) counts detection as its request.
   const detectionMs = Math.min(detectedAt ?? failover.requestedAt, failover.requestedAt) - faultAt;
   const orchestratorMs = failover.requestedAt - faultAt - detectionMs;
@@ -58,7 +59,9 @@ export function writeGapBreakdown(world: World, recovery: ReadonlyArray<{ writes
  */
 export function describeBreakdown(breakdown: WriteGapBreakdown, clientIndex: number, wiring: PlatformWiring): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(0)} s`;
-  const check = wiring.records.find((record) => record.weight > 0)?.healthCheck;
+  // The check detection is measured by: the signal's, when the platform has one.
+  const signal = wiring.orchestrator.environment.SIGNAL_RECORD_NAME ? wiring.signalRecords.find((record) => record.weight > 0) : undefined;
+  const check = (signal ?? wiring.records.find((record) => record.weight > 0))?.healthCheck;
   return [
     `detection ${s(breakdown.detectionMs)}${check ? ` (HealthCheckConfig.RequestInterval ${check.requestIntervalSeconds} s, HealthCheckConfig.FailureThreshold ${check.failureThreshold})` : ''}`,
     `orchestrator ${s(breakdown.orchestratorMs)} (${orchestratorPace(wiring)})`,

@@ -271,7 +271,7 @@ export function formatMatrix(report: MatrixReport): string {
   lines.push('', 'writes: longest window without an acknowledged write per client, from the fault on; traffic: without reaching a ready region.');
   if (broken.length > 0) {
     lines.push(
-      "detection: the primary's routing health check unhealthy; orchestrator: to the FailoverGlobalCluster call; promotion: to the new writer; role pickup: to its first commit; client lag: the rest of a client's gap; overhead: a client's gap minus max(its traffic gap, detection + promotion).",
+      "detection: the primary's signal check (or, without a signal, its routing check) unhealthy; orchestrator: to the FailoverGlobalCluster call; promotion: to the new writer; role pickup: to its first commit; client lag: the rest of a client's gap; overhead: a client's gap minus max(its traffic gap, detection + promotion).",
     );
   }
   lines.push('Replay one run: npm run rehearse -- --scenario <name> --seed <n> --timeline');

@@ -99,6 +99,10 @@ export interface PlatformWiring {
   readonly renderer: Renderer;
   readonly applicationName: string;
   readonly records: readonly RecordWiring[];
+  /** The failover signal's name, when the platform has one: weighted TXT records that route no traffic. */
+  readonly signalName?: string;
+  /** The signal's records; `target` is each record's TXT value (the region it names). */
+  readonly signalRecords: readonly RecordWiring[];
   readonly services: readonly ServiceWiring[];
   readonly orchestrator: OrchestratorWiring;
   readonly globalClusterIdentifier: string;
@@ -131,11 +135,15 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
   };
   const text = (value: unknown, resource: ResourceRef): string => renderer.render(assembly.resolve(value, resource.stack));
 
-  // Route 53: the one weighted record group.
-  const weighted = assembly.resourcesOfType('AWS::Route53::RecordSet').filter((record) => record.properties.Weight !== undefined);
+  // Route 53: the one weighted group that routes traffic, and the optional signal group (TXT).
+  const weightedRecords = assembly.resourcesOfType('AWS::Route53::RecordSet').filter((record) => record.properties.Weight !== undefined);
+  const weighted = weightedRecords.filter((record) => record.properties.Type !== 'TXT');
+  const signalWeighted = weightedRecords.filter((record) => record.properties.Type === 'TXT');
   const names = [...new Set(weighted.map((record) => text(record.properties.Name, record)))];
   if (names.length !== 1) throw new Error(`expected one weighted record group (RecordSet.Name), found ${names.length} (${names.join(', ')})`);
-  const records = weighted.map((record): RecordWiring => {
+  const signalNames = [...new Set(signalWeighted.map((record) => text(record.properties.Name, record)))];
+  if (signalNames.length > 1) throw new Error(`expected at most one weighted TXT group (RecordSet.Name), found ${signalNames.join(', ')}`);
+  const readRecord = (record: ResourceRef): RecordWiring => {
     const properties = record.properties;
     const healthCheckId = properties.HealthCheckId;
     let healthCheck: HealthCheckWiring | undefined;
@@ -173,7 +181,10 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
       alias,
       ttlSeconds: alias ? undefined : Number(properties.TTL),
     };
-  });
+  };
+  const records = weighted.map(readRecord);
+  // A TXT value is quoted in the template; the resolver answers it unquoted.
+  const signalRecords = signalWeighted.map((record) => ({ ...readRecord(record), target: readRecord(record).target.replace(/^"|"$/g, '') }));
 
   // ECS services and the load balancers in front of them.
   const services = assembly.resourcesOfType('AWS::ECS::Service').map((service): ServiceWiring => {
@@ -332,6 +343,8 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
     nameServers,
     applicationName: names[0].replace(/\.$/, ''),
     records,
+    signalName: signalNames[0]?.replace(/\.$/, ''),
+    signalRecords,
     services,
     orchestrator,
     globalClusterIdentifier,

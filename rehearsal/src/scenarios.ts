@@ -256,6 +256,9 @@ export const FAULT_CLASS_SCENARIOS: readonly string[] = [
 /** The pure outage scenarios: what the analytic worst case, the levers and the goal sweep are about. */
 export const OUTAGE_SCENARIOS: readonly string[] = ['primary-region-lost', 'primary-database-lost', 'primary-load-balancer-lost'];
 
+/** The scenarios a faster lever could break by promoting when it must not (blips, partitions, blocked checkers). */
+export const SAFETY_SCENARIOS: readonly string[] = ['regions-partitioned', 'primary-flapping', 'route53-checkers-blocked-at-primary'];
+
 export function scenarioNamed(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name);
 }

@@ -40,6 +40,7 @@ export const WIRED_PROPERTIES: readonly WiredProperty[] = [
   { resource: RECORD, name: 'RecordSet.Name', use: 'the one weighted group the clients and the orchestrator resolve' },
   { resource: RECORD, name: 'RecordSet.Weight', use: "Route 53's weighted choice among healthy records" },
   { resource: RECORD, name: 'RecordSet.HealthCheckId', use: "the record's health; a record without one is always healthy" },
+  { resource: RECORD, name: 'RecordSet.ResourceRecords', use: "a failover signal record's value (the region it names); a CNAME's target" },
   { resource: RECORD, name: 'AliasTarget.DNSName', use: 'the load balancer a client reaches (TTL: the target’s 60 s)' },
   { resource: LISTENER, name: 'Listener.Port', use: 'which listener a request on a port reaches (none: the connection times out)' },
   { resource: LISTENER, name: 'Listener.Protocol', use: 'HTTP to an HTTPS listener: 400; HTTPS to an HTTP one: no handshake' },
@@ -69,11 +70,10 @@ export const WIRED_PROPERTIES: readonly WiredProperty[] = [
   { resource: ORCHESTRATOR, name: 'PROBE_INTERVAL_SECONDS', use: 'the gap between probes' },
   { resource: ORCHESTRATOR, name: 'PROBE_TIMEOUT_SECONDS', use: "a probe's timeout" },
   { resource: ORCHESTRATOR, name: 'PROBE_WINDOW_SECONDS', use: 'how long failed probes must span' },
-  { resource: ORCHESTRATOR, name: 'TRAFFIC_WAIT_SECONDS', use: 'how long Route 53 must have answered the standby' },
   { resource: ORCHESTRATOR, name: 'PROBE_STATE_PARAMETER', use: 'where the streak of failed probes is kept between runs' },
-  { resource: ORCHESTRATOR, name: 'APPLICATION_HOST_NAME', use: 'the name it asks the zone for' },
   { resource: ORCHESTRATOR, name: 'NAME_SERVERS', use: "the zone's name servers it asks" },
-  { resource: ORCHESTRATOR, name: 'SECONDARY_LB_DNS_NAME', use: "the standby's addresses it compares Route 53's answer with" },
+  { resource: ORCHESTRATOR, name: 'SIGNAL_RECORD_NAME', use: 'the failover signal it asks the zone for' },
+  { resource: ORCHESTRATOR, name: 'SIGNAL_STANDBY_VALUE', use: "the signal's answer that means Route 53 moved to the standby" },
   { resource: ORCHESTRATOR, name: 'NOTIFICATION_TOPIC_ARN', use: 'where it pages (the stack creates the topic)' },
   { resource: 'AWS::RDS::GlobalCluster', name: 'GlobalCluster.GlobalClusterIdentifier', use: 'the global cluster RDS answers for' },
   { resource: 'AWS::RDS::DBCluster', name: 'DBCluster.DBClusterIdentifier', use: "the member's identity (endpoints, ARN)" },
@@ -130,8 +130,20 @@ export const IGNORED_PROPERTIES: readonly IgnoredProperty[] = [
   },
   { resource: CONTAINER, name: 'SESSIONS_TABLE, FILES_BUCKET, EVENT_BUS_NAME, EVENT_ENDPOINT_ID', reason: NOT_MODELLED_SERVICE },
   { resource: ORCHESTRATOR, name: 'EVENT_BUS_NAME', reason: 'its events are not routed anywhere in the rehearsal; pages go to SNS, which is modelled' },
+  {
+    resource: ORCHESTRATOR,
+    name: 'APPLICATION_HOST_NAME, SECONDARY_LB_DNS_NAME',
+    reason:
+      "read only without a failover signal (the platform sets one): the orchestrator then compares the application's answer with the standby's addresses; `npm run rehearse:levers` runs that way as 'without the failover signal'",
+  },
   { resource: ORCHESTRATOR, name: 'PROBE_SERVER_NAME', reason: 'TLS server name for HTTPS probes; the rehearsal’s load balancers do not check it' },
   { resource: ORCHESTRATOR, name: 'NODE_OPTIONS', reason: 'runtime flags' },
+  {
+    resource: ORCHESTRATOR,
+    name: 'TRAFFIC_WAIT_SECONDS',
+    reason:
+      'read by the real code: a run with a confirmed outage goes on this long past its 400 s window while Route 53 has not moved; with runs that long, and blocked failovers paged from inside the run, no scenario’s outcome turns on it (tried 0 and 300)',
+  },
   {
     resource: ORCHESTRATOR,
     name: 'PROMOTION_TIMEOUT_SECONDS',

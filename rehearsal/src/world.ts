@@ -95,6 +95,8 @@ export class World {
   public readonly aurora: AuroraGlobalDatabase;
   public readonly services: RegionalService[];
   public readonly healthChecks = new Map<string, HealthCheck>();
+  /** The failover signal's health checks, by set identifier (none when the platform has no signal). */
+  public readonly signalChecks = new Map<string, HealthCheck>();
   public readonly orchestrator: ScheduledFunction;
   public readonly primaryRegion: string;
   public readonly secondaryRegion: string;
@@ -184,35 +186,20 @@ export class World {
       return regional;
     });
 
-    for (const record of wiring.records) {
-      if (!record.healthCheck) continue;
-      const check = record.healthCheck;
-      const target = this.serviceByName(check.fqdn);
-      const asker = `health check ${record.setIdentifier} (HealthCheckConfig.Type ${check.type}, HealthCheckConfig.Port ${check.port}, HealthCheckConfig.ResourcePath ${check.path})`;
-      this.healthChecks.set(
-        record.setIdentifier,
-        new HealthCheck(this.sim, this.sim.random.fork(), {
-          name: `health check ${record.setIdentifier}`,
-          requestIntervalSeconds: check.requestIntervalSeconds,
-          failureThreshold: check.failureThreshold,
-          checkerCount: options.checkersPerHealthCheck,
-          inverted: check.inverted,
-          probe: async () => {
-            if (target)
-              return target.probe(ROUTE53_CHECKERS, {
-                protocol: check.type,
-                port: check.port,
-                path: check.path,
-                asker,
-              });
-            this.notice(`health check ${record.setIdentifier}: HealthCheckConfig.FullyQualifiedDomainName ${check.fqdn} names no load balancer`);
-            return {};
-          },
-        }),
-      );
-    }
+    for (const record of wiring.records) if (record.healthCheck) this.healthChecks.set(record.setIdentifier, this.routeHealthCheck(record, 'health check'));
+    for (const record of wiring.signalRecords)
+      if (record.healthCheck) this.signalChecks.set(record.setIdentifier, this.routeHealthCheck(record, 'signal check'));
 
     const orchestratorEnvironment: Record<string, string> = { ...wiring.orchestrator.environment, AWS_REGION: wiring.orchestrator.region };
+    const standbyValue = orchestratorEnvironment.SIGNAL_STANDBY_VALUE;
+    if (standbyValue !== undefined) {
+      const named = wiring.signalRecords.find((record) => record.target === standbyValue);
+      const values = wiring.signalRecords.map((record) => `${record.setIdentifier} ${record.target}`).join(', ');
+      if (!named || named.weight > 0)
+        this.notice(
+          `the orchestrator takes the failover signal's answer ${standbyValue} (SIGNAL_STANDBY_VALUE) for the standby, which is ${named ? 'the record Route 53 answers while all is well' : 'no record of the signal'} (RecordSet.ResourceRecords: ${values})`,
+        );
+    }
     // A streak of failed probes is carried from run to run only while younger than its maximum age:
     // a schedule slower than that starts every run over, and no outage is ever confirmed across runs.
     const streakMaxAgeMs = configFromEnvironment(orchestratorEnvironment).probeStreakMaxAgeMs;
@@ -457,6 +444,16 @@ export class World {
     return { service, record, ttlMs };
   }
 
+  /** Route 53's answer for the failover signal: the value of the weighted TXT record it chooses. */
+  public signalAnswer(): string {
+    const records = this.wiring.signalRecords.map((record) => ({
+      record,
+      weight: record.weight,
+      healthy: this.signalChecks.get(record.setIdentifier)?.healthy() ?? true,
+    }));
+    return chooseWeighted(records, this.dnsRandom).record.target;
+  }
+
   /** The DNS port of the orchestrator: zone name servers, load balancer names, the application name. */
   private dnsPort(): DnsPort {
     return {
@@ -466,6 +463,14 @@ export class World {
         if (this.wiring.nameServers.has(name)) return ['198.51.100.53'];
         this.notice(this.explain(`the orchestrator resolved ${name}, which is neither a load balancer nor a name server of the zone`));
         throw Object.assign(new Error(`queryA ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+      },
+      resolveTxtAt: async (_servers, name) => {
+        await this.sim.sleep(20);
+        if (name !== this.wiring.signalName) {
+          this.notice(this.explain(`the orchestrator asked the zone's name servers for the TXT record ${name}, which no stack creates (RecordSet.Name)`));
+          throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+        }
+        return [this.signalAnswer()];
       },
       resolve4At: async (_servers, name) => {
         await this.sim.sleep(20);
@@ -735,8 +740,13 @@ export class World {
     }
   }
 
-  /** The Route 53 health check of the record Route 53 answers while all is well (the primary's, weight > 0). */
-  public primaryRoutingCheck(): HealthCheck | undefined {
+  /**
+   * The Route 53 health check whose verdict lets the orchestrator start a promotion: the primary's
+   * signal check when the platform has a signal, else the primary's routing check (weight > 0).
+   */
+  public detectionCheck(): HealthCheck | undefined {
+    const signal = this.wiring.signalRecords.find((candidate) => candidate.weight > 0 && candidate.healthCheck);
+    if (signal && this.wiring.orchestrator.environment.SIGNAL_RECORD_NAME) return this.signalChecks.get(signal.setIdentifier);
     const record = this.wiring.records.find((candidate) => candidate.weight > 0 && candidate.healthCheck);
     return record && this.healthChecks.get(record.setIdentifier);
   }
@@ -833,8 +843,7 @@ export class World {
   /** No promotion while the primary answers the orchestrator's probe AND Route 53 holds it healthy. */
   private checkPromotionAllowed(): void {
     const primaryService = this.services.find((service) => service.region === this.primaryRegion)!;
-    const primaryRecord = this.wiring.records.find((record) => this.serviceByName(record.target) === primaryService)!;
-    const route53Healthy = this.healthChecks.get(primaryRecord.setIdentifier)?.healthy() ?? true;
+    const route53Healthy = this.detectionCheck()?.healthy() ?? true;
     const answersProbe = primaryService.reachable(this.secondaryRegion) && primaryService.readyNow();
     if (route53Healthy && answersProbe) {
       this.violate('promotion requested while the primary answers the orchestrator and Route 53 holds it healthy');
@@ -862,6 +871,26 @@ export class World {
     return cluster !== undefined && this.network.regionUp(region) && this.aurora.roleAllowsWrites(cluster);
   }
 
+  /** A Route 53 health check of a record, probing what its FQDN names through the models. */
+  private routeHealthCheck(record: RecordWiring, label: string): HealthCheck {
+    const check = record.healthCheck!;
+    const target = this.serviceByName(check.fqdn);
+    const name = `${label} ${record.setIdentifier}`;
+    const asker = `${name} (HealthCheckConfig.Type ${check.type}, HealthCheckConfig.Port ${check.port}, HealthCheckConfig.ResourcePath ${check.path})`;
+    return new HealthCheck(this.sim, this.sim.random.fork(), {
+      name,
+      requestIntervalSeconds: check.requestIntervalSeconds,
+      failureThreshold: check.failureThreshold,
+      checkerCount: this.options.checkersPerHealthCheck,
+      inverted: check.inverted,
+      probe: async () => {
+        if (target) return target.probe(ROUTE53_CHECKERS, { protocol: check.type, port: check.port, path: check.path, asker });
+        this.notice(`${name}: HealthCheckConfig.FullyQualifiedDomainName ${check.fqdn} names no load balancer`);
+        return {};
+      },
+    });
+  }
+
   /**
    * Records what a wired property caused, naming the property (and where a value came from, when the
    * wiring knows). Only a wrong wiring causes one, never a fault: each is a violation, once.
@@ -878,13 +907,25 @@ export class World {
    * scenario's outcome would have been.
    */
   public checkAtRest(): void {
-    for (const record of this.wiring.records) {
-      const check = record.healthCheck;
-      if (check && !this.healthChecks.get(record.setIdentifier)?.healthy()) {
-        this.violate(
-          `before any fault, health check ${record.setIdentifier} is unhealthy (HealthCheckConfig: ${check.type} :${check.port}${check.path} of ${check.fqdn}${check.inverted ? ', HealthCheckConfig.Inverted true' : ''})`,
-        );
+    const groups: Array<[string, readonly RecordWiring[], Map<string, HealthCheck>]> = [
+      ['health check', this.wiring.records, this.healthChecks],
+      ['signal check', this.wiring.signalRecords, this.signalChecks],
+    ];
+    for (const [label, records, checks] of groups) {
+      for (const record of records) {
+        const check = record.healthCheck;
+        if (check && !checks.get(record.setIdentifier)?.healthy()) {
+          this.violate(
+            `before any fault, ${label} ${record.setIdentifier} is unhealthy (HealthCheckConfig: ${check.type} :${check.port}${check.path} of ${check.fqdn}${check.inverted ? ', HealthCheckConfig.Inverted true' : ''})`,
+          );
+        }
       }
+    }
+    if (this.wiring.signalName && this.signalAnswer() !== this.primaryRegion) {
+      const values = this.wiring.signalRecords.map((record) => `${record.setIdentifier} ${record.target} weight ${record.weight}`).join(', ');
+      this.violate(
+        `before any fault, the failover signal answers ${this.signalAnswer()}, not the primary region (RecordSet.ResourceRecords and RecordSet.Weight: ${values})`,
+      );
     }
     const primary = this.resolveApplication('orchestrator').service;
     if (primary?.region !== this.primaryRegion) {

@@ -35,8 +35,14 @@ function only(resources: Resources, type: string, matching: (properties: any) =>
   return found[0].Properties;
 }
 
-const isPrimaryCheck = (properties: any): boolean => JSON.stringify(properties.HealthCheckConfig.FullyQualifiedDomainName).includes('ImportValue');
-const isPrimaryRecord = (properties: any): boolean => properties.SetIdentifier === 'primary';
+/** The primary's routing health check (the failover signal has its own, tagged hc-signal-…). */
+const isPrimaryCheck = (properties: any): boolean =>
+  (properties.HealthCheckTags ?? []).some((tag: any) => tag.Key === 'Name' && tag.Value.startsWith('hc-trading-primary'));
+const isPrimaryRecord = (properties: any): boolean => properties.SetIdentifier === 'primary' && properties.Type === 'A';
+const isSignalRecord =
+  (identifier: string) =>
+  (properties: any): boolean =>
+    properties.SetIdentifier === identifier && properties.Type === 'TXT';
 /** The environment of the container the ECS service runs (other task definitions are one-off tasks). */
 const containerEnvironment = (resources: Resources): Array<{ Name: string; Value: unknown }> => {
   const taskDefinition = only(resources, 'AWS::ECS::Service').TaskDefinition.Ref;
@@ -90,10 +96,14 @@ const MUTATIONS: Record<string, Mutation> = {
     stack: 'GlobalTraffic',
     edit: (r) => {
       only(r, 'AWS::Route53::RecordSet', isPrimaryRecord).Weight = 0;
-      only(r, 'AWS::Route53::RecordSet', (properties) => properties.SetIdentifier === 'secondary').Weight = 100;
+      only(r, 'AWS::Route53::RecordSet', (properties) => properties.SetIdentifier === 'secondary' && properties.Type === 'A').Weight = 100;
     },
   },
   'RecordSet.HealthCheckId': { stack: 'GlobalTraffic', edit: (r) => void delete only(r, 'AWS::Route53::RecordSet', isPrimaryRecord).HealthCheckId },
+  'RecordSet.ResourceRecords': {
+    stack: 'GlobalTraffic',
+    edit: (r) => void (only(r, 'AWS::Route53::RecordSet', isSignalRecord('primary')).ResourceRecords = ['"eu-west-1"']),
+  },
   'AliasTarget.DNSName': {
     stack: 'GlobalTraffic',
     edit: (r) => void (only(r, 'AWS::Route53::RecordSet', isPrimaryRecord).AliasTarget.DNSName = 'dualstack.elsewhere.example.com'),
@@ -135,15 +145,14 @@ const MUTATIONS: Record<string, Mutation> = {
   PRIMARY_READINESS_URL: setOrchestratorVariable('PRIMARY_READINESS_URL', 'http://elsewhere.example.com/ready'),
   SECONDARY_READINESS_URL: setOrchestratorVariable('SECONDARY_READINESS_URL', 'http://elsewhere.example.com/ready'),
   PAUSE_PARAMETER: { ...setOrchestratorVariable('PAUSE_PARAMETER', '/trading-dr/dev/failover/pause-other'), scenario: 'orchestrator-paused' },
-  PROBE_COUNT: setOrchestratorVariable('PROBE_COUNT', '30'),
+  PROBE_COUNT: setOrchestratorVariable('PROBE_COUNT', '200'),
   PROBE_INTERVAL_SECONDS: setOrchestratorVariable('PROBE_INTERVAL_SECONDS', '120'),
   PROBE_TIMEOUT_SECONDS: setOrchestratorVariable('PROBE_TIMEOUT_SECONDS', '60'),
   PROBE_WINDOW_SECONDS: setOrchestratorVariable('PROBE_WINDOW_SECONDS', '0'),
-  TRAFFIC_WAIT_SECONDS: { ...setOrchestratorVariable('TRAFFIC_WAIT_SECONDS', '300'), scenario: 'primary-lost-secondary-unhealthy' },
   PROBE_STATE_PARAMETER: setOrchestratorVariable('PROBE_STATE_PARAMETER', '/trading-dr/dev/failover/streak-other'),
-  APPLICATION_HOST_NAME: setOrchestratorVariable('APPLICATION_HOST_NAME', 'www.trading-dev.example.com'),
   NAME_SERVERS: setOrchestratorVariable('NAME_SERVERS', 'ns-9.example.net'),
-  SECONDARY_LB_DNS_NAME: setOrchestratorVariable('SECONDARY_LB_DNS_NAME', 'elsewhere.example.com'),
+  SIGNAL_RECORD_NAME: setOrchestratorVariable('SIGNAL_RECORD_NAME', '_signal.app.trading-dev.example.com'),
+  SIGNAL_STANDBY_VALUE: setOrchestratorVariable('SIGNAL_STANDBY_VALUE', 'us-west-1'),
   NOTIFICATION_TOPIC_ARN: {
     ...setOrchestratorVariable('NOTIFICATION_TOPIC_ARN', 'arn:aws:sns:us-west-2:123456789012:elsewhere'),
     scenario: 'primary-lost-secondary-unhealthy',

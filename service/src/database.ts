@@ -261,7 +261,12 @@ export class RegionDatabase {
    */
   public write(sql: SqlPort, statement: string, parameters: readonly unknown[]): Promise<SqlPortResult> {
     const endpoint = this.endpointFor(this.lastRole);
-    if (!endpoint) return Promise.reject(new RegionNotWritableError(this.lastRole ?? 'unknown'));
+    if (!endpoint) {
+      // A region being promoted learns it can write from this read, not from the next readiness
+      // run up to 5 s later: every refused write counts as a failure.
+      this.rereadAfterFailure();
+      return Promise.reject(new RegionNotWritableError(this.lastRole ?? 'unknown'));
+    }
     // Promise style, not try/await: during an outage every request fails here, and each rethrow
     // through an await is a JavaScript throw (microseconds each).
     let executed: Promise<SqlPortResult>;
@@ -271,13 +276,17 @@ export class RegionDatabase {
       executed = Promise.reject(error);
     }
     return executed.catch((error: unknown) => {
-      const now = this.options.clock.now();
-      if (now - this.lastFailureReread >= (this.options.roleRereadAfterFailureMs ?? 1000)) {
-        this.lastFailureReread = now;
-        this.refreshRole().catch(() => undefined);
-      }
+      this.rereadAfterFailure();
       return Promise.reject(error);
     });
+  }
+
+  /** Reads the role again after a failed or refused write, at most once per `roleRereadAfterFailureMs`. */
+  private rereadAfterFailure(): void {
+    const now = this.options.clock.now();
+    if (now - this.lastFailureReread < (this.options.roleRereadAfterFailureMs ?? 1000)) return;
+    this.lastFailureReread = now;
+    this.refreshRole().catch(() => undefined);
   }
 }
 

@@ -369,6 +369,44 @@ describe('writes through the region database', () => {
     expect(db.role()).toBe('writer');
   });
 
+  test('a write refused in a role that cannot write (promoting) re-reads the role: the promoted region writes on the next request', async () => {
+    const inputs: unknown[] = [];
+    const promoting = {
+      Status: 'failing-over',
+      IsDataLossAllowed: true,
+      ToDbClusterArn: `arn:aws:rds:us-west-2:123456789012:cluster:aurora-trading-secondary-dev`,
+    };
+    const writer = member('aurora-trading-secondary-dev', { IsWriter: true });
+    const db = new RegionDatabase({
+      rds: {
+        send: async (command: any) => {
+          inputs.push(command.input);
+          return inputs.length === 1
+            ? {
+                GlobalClusters: [
+                  { FailoverState: promoting, GlobalClusterMembers: [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'disabled' })] },
+                ],
+                $metadata: {},
+              }
+            : { GlobalClusters: [{ GlobalClusterMembers: [writer] }], $metadata: {} };
+        },
+      } as GlobalClusterReader,
+      globalClusterIdentifier: 'aurora-trading-global-dev',
+      clusterIdentifier: 'aurora-trading-secondary-dev',
+      clusterEndpoint: CLUSTER_ENDPOINT,
+      readerEndpoint: READER_ENDPOINT,
+      port: 5432,
+      tcp: network([]),
+      clock: systemClock,
+    });
+    await db.refreshRole();
+    expect(db.role()).toBe('promoting');
+    await expect(db.write(recordingSql([]), 'INSERT 1', [])).rejects.toThrow('its database is promoting');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inputs).toHaveLength(2);
+    expect(db.role()).toBe('writer');
+  });
+
   test('an adapter that throws instead of rejecting is a failed write too: rejected, and the role re-read', async () => {
     const inputs: unknown[] = [];
     const db = await promotedStandby(inputs);
