@@ -2,9 +2,12 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { promises as dnsPromises } from 'node:dns';
+import { DnsPort, systemDns } from './dns';
 import { httpProbe } from './http-probe';
 import { OrchestratorConfig, RunReport, runOnce } from './orchestrator';
+
+export type { DnsPort } from './dns';
+export { systemDns } from './dns';
 
 /** Reads and validates the Lambda environment; a bad value fails the run loudly. */
 export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfig {
@@ -66,27 +69,6 @@ export function trafficCheckFromEnvironment(env: NodeJS.ProcessEnv): TrafficChec
     ...(env.SIGNAL_RECORD_NAME ? { signal: { recordName: env.SIGNAL_RECORD_NAME, standbyValue: env.SIGNAL_STANDBY_VALUE! } } : {}),
   };
 }
-
-/** The DNS questions the traffic check asks: a plain lookup, and ones put to given name servers. */
-export interface DnsPort {
-  resolve4(name: string): Promise<string[]>;
-  /** Asks exactly these servers (by address), never a cache. */
-  resolve4At(serverAddresses: string[], name: string): Promise<string[]>;
-  /** TXT strings of `name` from exactly these servers, each record's chunks joined. */
-  resolveTxtAt(serverAddresses: string[], name: string): Promise<string[]>;
-}
-
-function resolverAt(serverAddresses: string[]): dnsPromises.Resolver {
-  const resolver = new dnsPromises.Resolver({ timeout: 2000, tries: 2 });
-  resolver.setServers(serverAddresses);
-  return resolver;
-}
-
-export const systemDns: DnsPort = {
-  resolve4: (name) => dnsPromises.resolve4(name),
-  resolve4At: (serverAddresses, name) => resolverAt(serverAddresses).resolve4(name),
-  resolveTxtAt: async (serverAddresses, name) => (await resolverAt(serverAddresses).resolveTxt(name)).map((chunks) => chunks.join('')),
-};
 
 /**
  * Asks the zone's authoritative Route 53 servers (global data plane: they answer while us-east-1's

@@ -20,6 +20,7 @@ import { describeGlobalCluster, writerRegion } from './global-cluster';
 import { sdkCertificatePort } from '../../cleanup/src/validation-records-handler';
 import type { ACMClient } from '@aws-sdk/client-acm';
 import { isPauseValue } from './orchestrator';
+import { DnsPort } from './dns';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DatabaseCheckName, DatabaseCheckResult, parseResultLines } from '../../service/src/verify-database';
@@ -54,6 +55,8 @@ export interface VerifyPorts {
   readonly canaryPolling?: { readonly polls: number; readonly waitSeconds: number };
   /** GET `url` with `serverName` as TLS SNI and Host (the application's name, the one its certificate holds). */
   readonly probe: (url: string, serverName: string) => Promise<{ status: number }>;
+  /** The orchestrator's own DNS adapter: what it asks the zone's name servers, this check asks too. */
+  readonly dns: DnsPort;
 }
 
 /** The environment being verified (from its configuration). */
@@ -101,8 +104,12 @@ function stackOutput(ports: VerifyPorts, region: string, stackName: string, key:
 
 const regionOf = (target: VerifyTarget, role: 'primary' | 'secondary') => (role === 'primary' ? target.primaryRegion : target.secondaryRegion);
 
-/** The orchestrator runs every minute: this long without a report means it does not. */
-const ORCHESTRATOR_SILENCE_MINUTES = 5;
+/**
+ * A run reports when it ends, after its 400 s probe window (longer while a promotion is under way),
+ * and the next starts within two minutes: this long without a report means it does not run (the
+ * orchestrator-not-running alarm's period too).
+ */
+const ORCHESTRATOR_SILENCE_MINUTES = 10;
 /** The decisions of a healthy environment: the primary answers, or the failover is done. */
 const HEALTHY_DECISIONS: readonly string[] = ['primary-answers', 'already-promoted'];
 
@@ -196,6 +203,25 @@ export const CHECKS: readonly VerifyCheck[] = [
       return problems.length === 0
         ? pass(`${name}: primary 100, secondary 0, both with health checks`)
         : fail(`${name}: ${problems.join('; ')} (a hand edit? npx cdk deploy GlobalTraffic restores them)`);
+    },
+  },
+  {
+    name: 'failover-signal',
+    description:
+      "_failover.app.<domainName> answers the primary region from the zone's authoritative name servers: what the orchestrator reads as Route 53's verdict (a standby answer there would start a promotion)",
+    calls: 'cloudformation:DescribeStacks (HostedZoneNameServers), DNS A queries for the name servers, a TXT query to them',
+    run: async (target, ports) => {
+      const names = new PlatformNames(target.suffix);
+      const servers = target.nameServers ?? (await stackOutput(ports, target.primaryRegion, names.stack('dns'), 'HostedZoneNameServers')).split(',');
+      const addresses = (await Promise.all(servers.map((server) => ports.dns.resolve4(server.trim())))).flat();
+      const name = `_failover.app.${target.domainName}`;
+      const values = await ports.dns.resolveTxtAt(addresses, name).catch((error: unknown) => error as Error);
+      if (values instanceof Error) return fail(`${name} does not resolve at ${servers.join(', ')}: ${values.message} (deploy GlobalTraffic)`);
+      return values.length === 1 && values[0] === target.primaryRegion
+        ? pass(`${name} answers ${target.primaryRegion} at ${servers.join(', ')}`)
+        : fail(
+            `${name} answers ${values.join(', ') || 'nothing'}, not ${target.primaryRegion}: Route 53 holds the primary unhealthy at the fast checks (see its signal health check), and the orchestrator will promote once its own probes fail`,
+          );
     },
   },
   {
@@ -480,7 +506,7 @@ export const CHECKS: readonly VerifyCheck[] = [
   },
   {
     name: 'orchestrator-last-decision',
-    description: `the failover orchestrator ran within the last ${ORCHESTRATOR_SILENCE_MINUTES} minutes (every minute by its schedule) and its last decision was that the primary answers (or, after a failover, that the secondary already is the writer)`,
+    description: `the failover orchestrator reported a run within the last ${ORCHESTRATOR_SILENCE_MINUTES} minutes (each run watches for 400 s) and its last decision was that the primary answers (or, after a failover, that the secondary already is the writer)`,
     calls: "logs:FilterLogEvents on the orchestrator's log group (secondary region), for its run reports ({ $.Runs = 1 })",
     run: async (target, ports) => {
       const names = new PlatformNames(target.suffix);

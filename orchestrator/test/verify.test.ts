@@ -168,6 +168,12 @@ function healthy(): Record<string, (input: any, region: string) => any> {
     ...databaseTasks(),
     // The load balancer answers for the application's name only (its certificate, its listener rules).
     'probe:GET': ({ serverName }) => ({ status: serverName === 'app.trading.acme-bank.net' ? 200 : 421 }),
+    // The zone's name servers, and the failover signal they answer (only when asked at them).
+    'dns:A': ({ name }) => (name.startsWith('ns-') ? [`192.0.2.${name.slice(3, 4)}`] : []),
+    'dns:TXT': ({ servers, name }) =>
+      name === '_failover.app.trading.acme-bank.net' && servers.length === 4 && servers.every((server: string) => server.startsWith('192.0.2.'))
+        ? ['us-east-1']
+        : [],
   };
 }
 
@@ -328,6 +334,13 @@ function ports(answers: Record<string, (input: any, region: string) => any>): Ve
     sleep: async () => undefined,
     now: () => NOW,
     probe: async (url, serverName) => answers['probe:GET']({ url, serverName }, ''),
+    dns: {
+      resolve4: async (name) => answers['dns:A']({ name }, ''),
+      resolve4At: async () => {
+        throw new Error('verify-deployment asks no A record of the zone');
+      },
+      resolveTxtAt: async (servers, name) => answers['dns:TXT']({ servers, name }, ''),
+    },
   };
 }
 
@@ -428,6 +441,12 @@ const BREAKS: Array<[string, string, (answers: ReturnType<typeof healthy>) => vo
             ],
       })),
     /Aurora publishes it for SourceRegion=us-east-1,DBClusterIdentifier=x: the lag alarm .* would have no data/,
+  ],
+  [
+    'failover-signal',
+    "Route 53's fast checks hold the primary unhealthy: the signal names the standby",
+    (a) => void (a['dns:TXT'] = () => ['us-west-2']),
+    /answers us-west-2, not us-east-1/,
   ],
   [
     'ready-secondary',
@@ -547,12 +566,12 @@ test('a task that prints no result fails both database checks, naming the task, 
   );
 });
 
-test('an orchestrator silent for five minutes fails its check', async () => {
+test('an orchestrator silent for ten minutes fails its check', async () => {
   const answers = healthy();
   answers['logs:FilterLogEventsCommand'] = () => ({ events: [] });
   const results = await verifyDeployment(TARGET, ports(answers));
   expect(results.find((result) => result.name === 'orchestrator-last-decision')!.detail).toBe(
-    'no run report in /aws/lambda/fn-trading-failover-orchestrator-prod for 5 minutes: the orchestrator is not running (see orchestrator-schedule)',
+    'no run report in /aws/lambda/fn-trading-failover-orchestrator-prod for 10 minutes: the orchestrator is not running (see orchestrator-schedule)',
   );
 });
 
