@@ -18,7 +18,19 @@ export interface SwitchoverOptions {
   readonly resyncTimeoutMs?: number;
   /** Printed when the switchover cannot finish, so the operator can resume it. */
   readonly resumeCommand?: string;
+  /**
+   * How long automatic failover stays paused after the new writer is verified. Until its tasks read
+   * their new role and Route 53's checks see its region ready again (the failover signal's needs
+   * three passes 10 s apart), the region the database just moved to still looks down: unpaused at
+   * once, the orchestrator can confirm that in a few probes and fail straight back (rehearsed:
+   * failover-then-planned-failback, seed 179).
+   * @default SWITCHOVER_SETTLE_MS
+   */
+  readonly settleMs?: number;
 }
+
+/** Two minutes: the new writer's role read (5 s readiness) and the signal checks' three passes (up to 48 s), twice over. */
+export const SWITCHOVER_SETTLE_MS = 120_000;
 
 export interface SwitchoverDependencies {
   readonly rds: Pick<RDSClient, 'send'>;
@@ -54,7 +66,9 @@ export async function switchover(options: SwitchoverOptions, deps: SwitchoverDep
     while (deps.now() < deadline) {
       await deps.sleep(options.pollMs);
       if (await isWriter(options, deps)) {
-        deps.progress('new writer verified');
+        const settleMs = options.settleMs ?? SWITCHOVER_SETTLE_MS;
+        deps.progress(`new writer verified; automatic failover stays paused ${settleMs / 1000} s more, while Route 53 sees its region ready again`);
+        await deps.sleep(settleMs);
         return 'switched';
       }
       deps.progress('waiting for the switchover to finish');

@@ -3,7 +3,7 @@ import { DescribeGlobalClustersCommand, GlobalCluster, RDSClient, SwitchoverGlob
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DrillDependencies, DrillOptions, runDrill } from '../src/drill';
-import { switchover } from '../src/switchover';
+import { switchover, SWITCHOVER_SETTLE_MS } from '../src/switchover';
 import { MOTO_CREDENTIALS, MotoServer, startMoto } from './moto-server';
 
 const PRIMARY_ARN = 'arn:aws:rds:us-east-1:123456789012:cluster:aurora-trading-primary-d';
@@ -247,8 +247,16 @@ describe('planned switchover / failback', () => {
       return {};
     });
     const progress: string[] = [];
-    expect(await switchover(switchoverOptions, { ...dependencies(0, progress), rds: new RDSClient({ region: 'us-west-2' }) })).toBe('switched');
+    // The switch stays paused through the settle period after the new writer is verified.
+    const sleeps: Array<{ ms: number; paused: string | undefined }> = [];
+    const deps = dependencies(0, progress);
+    const sleep = async (ms: number): Promise<void> => {
+      sleeps.push({ ms, paused: (await ssm.send(new GetParameterCommand({ Name: PAUSE }))).Parameter?.Value });
+      return deps.sleep(ms);
+    };
+    expect(await switchover(switchoverOptions, { ...deps, sleep, rds: new RDSClient({ region: 'us-west-2' }) })).toBe('switched');
     expect(rds.commandCalls(SwitchoverGlobalClusterCommand)).toHaveLength(1);
+    expect(sleeps[sleeps.length - 1]).toEqual({ ms: SWITCHOVER_SETTLE_MS, paused: 'true' });
     expect((await ssm.send(new GetParameterCommand({ Name: PAUSE }))).Parameter?.Value).toBe('false');
   });
 
