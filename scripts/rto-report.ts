@@ -121,10 +121,14 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
     ? Number(signalConfig.FailureThreshold) * (Number(signalConfig.RequestInterval) + DOCUMENTED.route53ProbeWindowSeconds.value)
     : detection;
   const confirmation = probeCount * probeInterval + probeTimeout;
+  const minimumOutage = Number(env.MINIMUM_OUTAGE_SECONDS ?? 0);
+  const vetoTimeout = Number(env.VETO_TIMEOUT_SECONDS ?? probeTimeout);
   // Runs follow each other (one at a time; invocations meanwhile are throttled and dropped after a
-  // minute, and Lambda documents no retry schedule to count on): after a run ends, the next invocation
-  // is due within a schedule period and arrives within the scheduler's precision after that.
+  // minute, and the retry schedule is not one to count on): after a run ends, the next invocation is
+  // due within a schedule period and arrives within the scheduler's precision after that. The stored
+  // streak outlives that gap, so its first probe can confirm: the gap and one interval bound it.
   const scheduleGap = schedulePeriod + DOCUMENTED.schedulerPrecisionSeconds.value;
+  const watched = scheduleGap + probeInterval;
 
   const steps: TimelineStep[] = [
     {
@@ -136,27 +140,19 @@ export function recoveryReport(assemblyDir: string, options: { promotionSeconds?
     { path: 'traffic', step: 'Resolvers drop the cached primary answer (effective TTL)', seconds: ttl.value, source: ttl.source },
     {
       path: 'writes',
-      step: signalConfig
-        ? "Outage confirmed by the orchestrator and by Route 53's failover signal (the later of the two; the orchestrator's probes run meanwhile)"
-        : "Outage confirmed by the orchestrator and by Route 53 (the later of the two; the orchestrator's probes run meanwhile)",
-      seconds: Math.max(writeDetection, confirmation),
+      step: `Outage confirmed (the latest of: ${signalConfig ? "Route 53's failover signal" : 'Route 53'}, the minimum outage, the orchestrator's streak, a run watching after the longest gap between runs)`,
+      seconds: Math.max(writeDetection, minimumOutage, confirmation, watched),
       source: `${
         signalConfig
-          ? `signal check in ${signalCheck!.file}: ${signalConfig.FailureThreshold} x (${signalConfig.RequestInterval} s + ${DOCUMENTED.route53ProbeWindowSeconds.value} s)`
-          : 'Route 53 as above'
-      }; ${probeCount} failed probes ${probeInterval} s apart with ${probeTimeout} s timeout = ${confirmation} s (${orchestrator.file})`,
-    },
-    {
-      path: 'writes',
-      step: 'Longest time the primary goes unwatched between two orchestrator runs',
-      seconds: scheduleGap,
-      source: `schedule ${schedule!.Properties.ScheduleExpression} + ${DOCUMENTED.schedulerPrecisionSeconds.value} s precision after a run ends (${orchestrator.file}); ${DOCUMENTED.schedulerPrecisionSeconds.source}`,
+          ? `signal check in ${signalCheck!.file}: ${signalConfig.FailureThreshold} x (${signalConfig.RequestInterval} s + ${DOCUMENTED.route53ProbeWindowSeconds.value} s) = ${writeDetection} s`
+          : `Route 53 as above = ${detection} s`
+      }; minimum outage ${minimumOutage} s; ${probeCount} failed probes ${probeInterval} s apart with ${probeTimeout} s timeout = ${confirmation} s; schedule ${schedule!.Properties.ScheduleExpression} + ${DOCUMENTED.schedulerPrecisionSeconds.value} s precision after a run ends + one ${probeInterval} s interval = ${watched} s (${orchestrator.file}); ${DOCUMENTED.schedulerPrecisionSeconds.source}`,
     },
     {
       path: 'writes',
       step: "One probe round: this region, then Route 53's answer beside the primary's veto probe",
-      seconds: 2 * probeTimeout,
-      source: `probe timeout in ${orchestrator.file}`,
+      seconds: probeTimeout + vetoTimeout,
+      source: `probe and veto timeouts in ${orchestrator.file}`,
     },
     {
       path: 'writes',

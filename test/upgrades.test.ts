@@ -17,7 +17,7 @@ const HTTPS: RawPlatformConfig = { ...HTTP, protocol: 'https', primaryCertificat
 const CONFIGURATIONS: Record<string, RawPlatformConfig> = {
   http: HTTP,
   https: HTTPS,
-  'changed probes': { ...HTTPS, failoverProbeCount: 4, failoverProbeIntervalSeconds: 10 },
+  'changed probes': { ...HTTPS, failoverProbeCount: 4, failoverProbeIntervalSeconds: 15 },
   'changed retention': { ...HTTPS, logRetentionDays: '30' },
   'year retention': { ...HTTPS, logRetentionDays: '365' },
   production: { ...HTTPS, posture: 'production', logRetentionDays: '365' },

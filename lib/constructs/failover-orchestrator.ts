@@ -43,8 +43,21 @@ export interface FailoverOrchestratorProps {
   readonly probeServerName?: string;
   readonly probeCount: number;
   readonly probeInterval: Duration;
-  /** @default Duration.seconds(5) */
+  /** @default Duration.seconds(1) */
   readonly probeTimeout?: Duration;
+  /**
+   * Timeout of the veto probe of the primary, beside Route 53's answer right before a promotion:
+   * longer than the streak's probes, so that a primary answering slowly (alive, and so a split brain
+   * if promoted away from) still vetoes. @default Duration.seconds(5)
+   */
+  readonly vetoTimeout?: Duration;
+  /**
+   * How long the primary must fail every probe before a promotion. An in-region Aurora writer
+   * failover typically restores service in under 60 s (Aurora User Guide, *High availability for
+   * Amazon Aurora*); a cross-region failover with `AllowDataLoss` for it would lose writes for nothing.
+   * @default Duration.seconds(60)
+   */
+  readonly minimumOutage?: Duration;
   /** How long a run waits for the new writer after requesting the failover. @default Duration.minutes(5) */
   readonly promotionTimeout?: Duration;
   /** The application name whose authoritative answer must point at the secondary before writes move. */
@@ -95,10 +108,23 @@ export class FailoverOrchestrator extends Construct {
   constructor(scope: Construct, id: string, props: FailoverOrchestratorProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const probeTimeout = props.probeTimeout ?? Duration.seconds(5);
+    const probeTimeout = props.probeTimeout ?? Duration.seconds(1);
+    const vetoTimeout = props.vetoTimeout ?? Duration.seconds(5);
+    const minimumOutage = props.minimumOutage ?? Duration.seconds(60);
     const promotionTimeout = props.promotionTimeout ?? Duration.minutes(5);
     const probeWindow = props.probeWindow ?? Duration.seconds(400);
     const trafficWait = props.trafficWait ?? Duration.seconds(60);
+    // The probe window and the traffic wait, a last round (the primary and the secondary probe, the
+    // veto), the promotion wait and one poll, plus two minutes for API calls with their SDK retries
+    // (up to 7 s of back-off each) and DNS lookups (2 s x 2 tries).
+    const runSeconds =
+      probeWindow.toSeconds() + trafficWait.toSeconds() + 2 * probeTimeout.toSeconds() + vetoTimeout.toSeconds() + promotionTimeout.toSeconds() + 10 + 120;
+    // Lambda's limit ("up to a maximum value of 900 seconds", Lambda Developer Guide, Configure Lambda function timeout).
+    if (runSeconds > 900) {
+      throw new Error(
+        `the failover orchestrator's run would need ${runSeconds} s (probe window ${probeWindow.toSeconds()} s + traffic wait ${trafficWait.toSeconds()} s + probes + promotion wait ${promotionTimeout.toSeconds()} s + 130 s), more than Lambda's 900 s: shorten the probe window`,
+      );
+    }
     const clusterArn = (identifier: string, region: string): string => `arn:${stack.partition}:rds:${region}:${stack.account}:cluster:${identifier}`;
     const globalClusterArn = `arn:${stack.partition}:rds::${stack.account}:global-cluster:${props.globalClusterIdentifier}`;
 
@@ -171,10 +197,7 @@ export class FailoverOrchestrator extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      // The probe window and the traffic wait, a last round of probes (primary, secondary and the
-      // veto, each up to its timeout), the promotion wait and one poll, plus two minutes for API
-      // calls with their SDK retries (up to 7 s of back-off each) and DNS lookups (2 s x 2 tries).
-      timeout: Duration.seconds(probeWindow.toSeconds() + trafficWait.toSeconds() + 3 * probeTimeout.toSeconds() + promotionTimeout.toSeconds() + 10 + 120),
+      timeout: Duration.seconds(runSeconds),
       // Never two runs at once: one promotion, never two.
       reservedConcurrentExecutions: 1,
       role,
@@ -190,6 +213,8 @@ export class FailoverOrchestrator extends Construct {
         PROBE_COUNT: String(props.probeCount),
         PROBE_INTERVAL_SECONDS: String(props.probeInterval.toSeconds()),
         PROBE_TIMEOUT_SECONDS: String(probeTimeout.toSeconds()),
+        VETO_TIMEOUT_SECONDS: String(vetoTimeout.toSeconds()),
+        MINIMUM_OUTAGE_SECONDS: String(minimumOutage.toSeconds()),
         PROMOTION_TIMEOUT_SECONDS: String(promotionTimeout.toSeconds()),
         APPLICATION_HOST_NAME: props.applicationHostName,
         NAME_SERVERS: props.nameServers,

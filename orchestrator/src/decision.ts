@@ -34,11 +34,15 @@ export interface Observations {
    * Undefined when the answer could not be read.
    */
   readonly trafficOnSecondary?: boolean;
+  /** How long the primary has failed every probe: from the streak's first failed probe to its newest. @default 0 */
+  readonly outageSpanMs?: number;
 }
 
 export interface DecisionPolicy {
   /** Failed primary probes in a row needed to declare an outage; a blip never reaches it. */
   readonly requiredConsecutiveFailures: number;
+  /** How long the failures must span before a promotion (against in-region database failovers). @default 0 */
+  readonly minimumOutageMs?: number;
 }
 
 export type Action = 'none' | 'promote-secondary';
@@ -91,6 +95,14 @@ export function decide(observations: Observations, policy: DecisionPolicy): Deci
       action: 'none',
       reason: 'too-few-probes',
       detail: `${trailingFailures} failed probes, ${policy.requiredConsecutiveFailures} in a row required`,
+    };
+  }
+  const span = observations.outageSpanMs ?? 0;
+  if (span < (policy.minimumOutageMs ?? 0)) {
+    return {
+      action: 'none',
+      reason: 'too-few-probes',
+      detail: `the primary has failed every probe for ${Math.round(span / 1000)} s of the ${Math.round((policy.minimumOutageMs ?? 0) / 1000)} s required`,
     };
   }
   if (!observations.secondaryProbe.ok) {

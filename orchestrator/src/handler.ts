@@ -30,6 +30,8 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfi
     probeCount: integer('PROBE_COUNT', 2),
     probeIntervalMs: integer('PROBE_INTERVAL_SECONDS', 1) * 1000,
     probeTimeoutMs: integer('PROBE_TIMEOUT_SECONDS', 1) * 1000,
+    vetoTimeoutMs: env.VETO_TIMEOUT_SECONDS ? integer('VETO_TIMEOUT_SECONDS', 1) * 1000 : undefined,
+    minimumOutageMs: env.MINIMUM_OUTAGE_SECONDS ? integer('MINIMUM_OUTAGE_SECONDS', 0) * 1000 : 0,
     promotionTimeoutMs: integer('PROMOTION_TIMEOUT_SECONDS', 60) * 1000,
     promotionPollMs: 10_000,
     eventBusName: text('EVENT_BUS_NAME'),
@@ -37,10 +39,10 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): OrchestratorConfi
     probeWindowMs: integer('PROBE_WINDOW_SECONDS', 0) * 1000,
     trafficWaitMs: integer('TRAFFIC_WAIT_SECONDS', 0) * 1000,
     probeStateParameterName: env.PROBE_STATE_PARAMETER || undefined,
-    // A streak survives the usual hand-over between runs; after a longer gap (up to a schedule period
-    // and the scheduler's 60 s precision, see npm run rto-report) the next run confirms again, in
-    // PROBE_COUNT x PROBE_INTERVAL_SECONDS: older failures say nothing about now.
-    probeStreakMaxAgeMs: integer('PROBE_INTERVAL_SECONDS', 1) * 2000 + 90_000,
+    // A streak survives the longest gap between two runs (a schedule period and the scheduler's 60 s
+    // precision, see npm run rto-report), so an outage that began in one run is confirmed in the next
+    // without waiting out the minimum outage again; older failures say nothing about now.
+    probeStreakMaxAgeMs: integer('PROBE_INTERVAL_SECONDS', 1) * 2000 + 120_000,
   };
 }
 

@@ -18,6 +18,18 @@ export interface OrchestratorConfig {
   readonly probeCount: number;
   readonly probeIntervalMs: number;
   readonly probeTimeoutMs: number;
+  /**
+   * Timeout of the veto probe, taken beside Route 53's answer right before a promotion: longer than
+   * the streak's probes, so that a primary answering slowly (alive) still vetoes.
+   * @default probeTimeoutMs
+   */
+  readonly vetoTimeoutMs?: number;
+  /**
+   * The primary must have failed every probe for at least this long before a promotion: an in-region
+   * Aurora writer failover restores service "in less than 60 seconds" typically, and must never turn
+   * into a cross-region failover with data loss. @default 0
+   */
+  readonly minimumOutageMs?: number;
   readonly promotionTimeoutMs: number;
   readonly promotionPollMs: number;
   readonly eventBusName: string;
@@ -85,7 +97,8 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   const started = deps.now();
   const paused = await readPaused(config, deps);
   let role = await readClusterRole(config, deps);
-  const policy = { requiredConsecutiveFailures: config.probeCount };
+  const policy = { requiredConsecutiveFailures: config.probeCount, minimumOutageMs: config.minimumOutageMs ?? 0 };
+  const vetoConfig = { probeTimeoutMs: config.vetoTimeoutMs ?? config.probeTimeoutMs };
   let observations: Observations = { paused, primaryProbes: [], secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
   let decision = decide(observations, policy);
   // Probing only when a promotion is possible at all. An unreadable cluster state (API throttling)
@@ -93,6 +106,18 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   // promotion can follow as soon as the API answers.
   let streak: ProbeResult[] = [];
   let lastFailureAt: number | undefined;
+  // When the primary's current run of failed probes began (this run's, or a stored streak's).
+  let streakStartedAt: number | undefined;
+  const observe = (result: ProbeResult): void => {
+    streak = extend(streak, result);
+    if (result.ok) {
+      streakStartedAt = undefined;
+      return;
+    }
+    lastFailureAt = deps.now();
+    streakStartedAt ??= lastFailureAt;
+  };
+  const outageSpanMs = (): number => (streakStartedAt === undefined || lastFailureAt === undefined ? 0 : lastFailureAt - streakStartedAt);
   let promoted = false;
   let pagedFailure = false;
   // A failover blocked for a minute pages from inside the run: a run lasts minutes, and the human
@@ -100,7 +125,10 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   let blockedSince: number | undefined;
   let pagedBlocked = false;
   if (!paused && (role === 'replica' || role === 'unknown')) {
-    streak = await loadStreak(config, deps);
+    const stored = await loadStreak(config, deps);
+    streak = stored.results;
+    streakStartedAt = stored.startedAt;
+    lastFailureAt = stored.lastProbeAt;
     const deadline = started + config.probeWindowMs;
     for (let round = 0; ; round++) {
       const roundStarted = deps.now();
@@ -114,13 +142,13 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
         // Already confirmed: this round's primary probe is the veto, taken at the same time as the
         // standby's probe and Route 53's answer (a round costs one probe timeout, not two).
         const [veto, secondaryProbe, traffic] = await Promise.all([
-          probe(config.primaryReadinessUrl, config, deps),
+          probe(config.primaryReadinessUrl, vetoConfig, deps),
           probe(config.secondaryReadinessUrl, config, deps),
           deps.trafficOnSecondary(),
         ]);
-        streak = extend(streak, veto);
-        if (!veto.ok) lastFailureAt = deps.now();
+        observe(veto);
         observations = {
+          outageSpanMs: outageSpanMs(),
           paused,
           primaryProbes: streak,
           secondaryProbe,
@@ -128,20 +156,18 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
           trafficOnSecondary: secondaryProbe.ok ? traffic : undefined,
         };
       } else {
-        streak = extend(streak, await probe(config.primaryReadinessUrl, config, deps));
-        if (!streak[streak.length - 1].ok) lastFailureAt = deps.now();
-        observations = { paused, primaryProbes: streak, secondaryProbe: NOT_PROBED, secondaryClusterRole: role };
+        observe(await probe(config.primaryReadinessUrl, config, deps));
+        observations = { paused, primaryProbes: streak, secondaryProbe: NOT_PROBED, secondaryClusterRole: role, outageSpanMs: outageSpanMs() };
         if (confirmedOutage(streak, config)) {
           // Confirmed by this probe: the standby, then Route 53's answer with the veto beside it.
           const secondaryProbe = await probe(config.secondaryReadinessUrl, config, deps);
           let trafficOnSecondary: boolean | undefined;
           if (secondaryProbe.ok) {
-            const [traffic, veto] = await Promise.all([deps.trafficOnSecondary(), probe(config.primaryReadinessUrl, config, deps)]);
+            const [traffic, veto] = await Promise.all([deps.trafficOnSecondary(), probe(config.primaryReadinessUrl, vetoConfig, deps)]);
             trafficOnSecondary = traffic;
-            streak = extend(streak, veto);
-            if (!veto.ok) lastFailureAt = deps.now();
+            observe(veto);
           }
-          observations = { paused, primaryProbes: streak, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary };
+          observations = { paused, primaryProbes: streak, secondaryProbe, secondaryClusterRole: role, trafficOnSecondary, outageSpanMs: outageSpanMs() };
         }
       }
       decision = decide(observations, policy);
@@ -188,7 +214,7 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
   });
 
   // A promotion that did not start keeps its streak: the next run can request it again at once.
-  if (!paused && streak.length > 0) await saveStreak(promoted ? [] : streak, lastFailureAt, config, deps);
+  if (!paused && streak.length > 0) await saveStreak(promoted ? [] : streak, lastFailureAt, streakStartedAt, config, deps);
   let verifiedWriter: boolean | undefined;
   if (promoted) {
     // Page at once: the wait below can outlast the run if the promotion is slow.
@@ -208,30 +234,43 @@ function extend(streak: readonly ProbeResult[], result: ProbeResult): ProbeResul
 interface StoredStreak {
   /** Time of the newest failed probe, ms since the epoch. */
   readonly lastProbeAt: number;
+  /** Time of the first failed probe of the streak; absent in streaks stored before the minimum outage. */
+  readonly firstProbeAt?: number;
   readonly reasons: string[];
 }
 
-/** The failed-probe streak of earlier runs; empty when none is stored, it is stale, or unreadable. */
-async function loadStreak(config: OrchestratorConfig, deps: OrchestratorDependencies): Promise<ProbeResult[]> {
-  if (!config.probeStateParameterName) return [];
+/** The failed-probe streak of earlier runs, with its first and newest times; empty when none is stored, it is stale, or unreadable. */
+async function loadStreak(
+  config: OrchestratorConfig,
+  deps: OrchestratorDependencies,
+): Promise<{ results: ProbeResult[]; startedAt?: number; lastProbeAt?: number }> {
+  const none = { results: [] };
+  if (!config.probeStateParameterName) return none;
   try {
     const output = await deps.ssm.send(new GetParameterCommand({ Name: config.probeStateParameterName }));
     const stored = JSON.parse(output.Parameter?.Value ?? '{}') as Partial<StoredStreak>;
-    if (!Array.isArray(stored.reasons) || typeof stored.lastProbeAt !== 'number') return [];
+    if (!Array.isArray(stored.reasons) || typeof stored.lastProbeAt !== 'number') return none;
     const age = deps.now() - stored.lastProbeAt;
     // A future time (clock skew, a hand edit) is as untrustworthy as an old one.
-    if (age < 0 || age > config.probeStreakMaxAgeMs) return [];
-    return stored.reasons.slice(-config.probeCount).map((reason) => ({ ok: false, reason: `earlier run: ${reason}` }));
+    if (age < 0 || age > config.probeStreakMaxAgeMs) return none;
+    // Without its first time (stored by an older release), the streak counts as begun at its newest probe.
+    const startedAt = typeof stored.firstProbeAt === 'number' && stored.firstProbeAt <= stored.lastProbeAt ? stored.firstProbeAt : stored.lastProbeAt;
+    return {
+      results: stored.reasons.slice(-config.probeCount).map((reason) => ({ ok: false, reason: `earlier run: ${reason}` })),
+      startedAt,
+      lastProbeAt: stored.lastProbeAt,
+    };
   } catch (error) {
     // Starting over only delays a promotion; it never causes one.
     if (errorName(error) !== 'ParameterNotFound') deps.log({ level: 'warn', msg: 'probe streak unreadable: starting over', error: describe(error) });
-    return [];
+    return none;
   }
 }
 
 async function saveStreak(
   streak: readonly ProbeResult[],
   lastFailureAt: number | undefined,
+  startedAt: number | undefined,
   config: OrchestratorConfig,
   deps: OrchestratorDependencies,
 ): Promise<void> {
@@ -240,6 +279,7 @@ async function saveStreak(
   // The streak ages from its newest failed probe, not from the save.
   const value: StoredStreak = {
     lastProbeAt: lastFailureAt ?? deps.now(),
+    ...(startedAt !== undefined && failures.length > 0 ? { firstProbeAt: startedAt } : {}),
     reasons: failures.slice(-config.probeCount).map((result) => result.reason.replace(/^earlier run: /, '')),
   };
   await bestEffort(deps, 'probe streak', () =>

@@ -35,6 +35,16 @@ describe('failover decision', () => {
     expect(decide(observations({ primaryProbes: [down(), down(), down()] }), policy)).toMatchObject({ action: 'none', reason: 'too-few-probes' });
   });
 
+  test('enough failures that span less than the minimum outage do not promote (an in-region database failover)', () => {
+    const floor = { ...policy, minimumOutageMs: 60_000 };
+    const short = decide(observations({ outageSpanMs: 45_000 }), floor);
+    expect(short).toMatchObject({ action: 'none', reason: 'too-few-probes' });
+    expect(short.detail).toBe('the primary has failed every probe for 45 s of the 60 s required');
+    expect(decide(observations({ outageSpanMs: 60_000 }), floor)).toMatchObject({ action: 'promote-secondary' });
+    // Without a span (no failures observed over time), the floor is never met.
+    expect(decide(observations(), floor)).toMatchObject({ reason: 'too-few-probes' });
+  });
+
   test('partial failure: an unhealthy secondary blocks promotion even when the primary is down', () => {
     const decision = decide(observations({ secondaryProbe: down('HTTP 503') }), policy);
     expect(decision).toMatchObject({ action: 'none', reason: 'secondary-unhealthy' });

@@ -29,8 +29,11 @@ test('the Lambda environment becomes the orchestrator configuration, in millisec
     probeWindowMs: 100_000,
     trafficWaitMs: 60_000,
     probeStateParameterName: '/trading-dr/dev/failover/probe-streak',
-    // Two intervals plus 90 s: longer than the longest unwatched gap between runs.
-    probeStreakMaxAgeMs: 130_000,
+    // Two intervals plus 120 s: longer than the longest unwatched gap between runs.
+    probeStreakMaxAgeMs: 160_000,
+    // Not set: no floor, and the veto takes the probes' timeout.
+    minimumOutageMs: 0,
+    vetoTimeoutMs: undefined,
   });
   expect(trafficCheckFromEnvironment(complete).nameServers).toEqual(['ns-1.awsdns-00.org', 'ns-2.awsdns-01.net']);
 });
@@ -58,4 +61,12 @@ test('the failover signal comes as a pair of variables, or not at all', () => {
   expect(() => trafficCheckFromEnvironment({ ...complete, SIGNAL_RECORD_NAME: '_failover.app.trading.example.net' })).toThrow(
     'SIGNAL_RECORD_NAME and SIGNAL_STANDBY_VALUE go together',
   );
+});
+
+test('the minimum outage and the veto timeout come from their variables', () => {
+  expect(configFromEnvironment({ ...complete, MINIMUM_OUTAGE_SECONDS: '60', VETO_TIMEOUT_SECONDS: '5' })).toMatchObject({
+    minimumOutageMs: 60_000,
+    vetoTimeoutMs: 5_000,
+  });
+  expect(() => configFromEnvironment({ ...complete, VETO_TIMEOUT_SECONDS: '0' })).toThrow('VETO_TIMEOUT_SECONDS="0" must be an integer of at least 1');
 });

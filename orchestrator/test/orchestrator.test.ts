@@ -309,6 +309,29 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect((await messages(notificationsQueueUrl))[0].Subject).toBe('Trading DR: failover blocked (secondary-unhealthy)');
   });
 
+  test('the minimum outage spans runs: the streak keeps its first failure, and the next run promotes once a minute has passed', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    const floor = { ...config, minimumOutageMs: 60_000 };
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] });
+    // First run: three probes 10 s apart confirm by count, but they span 20 s of the 60 s required.
+    const first = await runOnce(floor, deps);
+    expect(first).toMatchObject({ promoted: false, decision: { reason: 'too-few-probes' } });
+    expect(first.decision.detail).toMatch(/failed every probe for \d+ s of the 60 s required/);
+    const stored = JSON.parse((await ssm.send(new GetParameterCommand({ Name: config.probeStateParameterName! }))).Parameter!.Value!);
+    expect(stored.lastProbeAt - stored.firstProbeAt).toBeGreaterThanOrEqual(20_000);
+    // The next run continues the same streak (its first failure is the first run's) and promotes.
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+    rds.reset();
+    rds.on(FailoverGlobalClusterCommand).resolves({});
+    rds.on(DescribeGlobalClustersCommand).resolvesOnce(globalCluster(false)).resolvesOnce(globalCluster(false)).resolves(globalCluster(true));
+    const second = await runOnce(floor, deps);
+    expect(second).toMatchObject({ promoted: true, decision: { reason: 'primary-outage-confirmed' } });
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(1);
+    await messages(notificationsQueueUrl);
+    await messages(eventsQueueUrl);
+  });
+
   test('a failover blocked for a minute pages from inside a long run, once, not at its end', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
     const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [503] });

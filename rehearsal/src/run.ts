@@ -98,7 +98,9 @@ export async function runScenario(wiring: PlatformWiring, scenario: Scenario, se
     case 'no-promotion':
     case 'no-promotion-and-page':
       if (world.observations.promotionsRequested.length > 0)
-        misses.push(`expected no promotion, saw ${world.observations.promotionsRequested.length} request(s)`);
+        misses.push(
+          `expected no promotion, saw ${world.observations.promotionsRequested.length} request(s) (the orchestrator's pace: ${orchestratorPace(wiring)})`,
+        );
       if (scenario.expected === 'no-promotion-and-page') {
         // The human must hear of it within the objective: the page is the recovery here.
         const firstPage = world.observations.pages.find((page) => page.at >= faultAtMs);

@@ -84,6 +84,28 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'primary-database-blip',
+    description:
+      'The primary Aurora cluster stops answering for 20-45 s and comes back, as an in-region writer failover does ("typically less than 60 seconds", often less than 30): no cross-region failover.',
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.loseDatabase(world.primaryRegion);
+      world.sim.schedule(world.sim.random.fork().uniform(20_000, 45_000), () => world.restoreDatabase(world.primaryRegion));
+    },
+  },
+  {
+    name: 'primary-answers-slowly',
+    description:
+      "The primary answers its readiness probes 2.5-4 s late for 10 minutes (a gray failure): Route 53's checkers (2 s to answer) and the orchestrator's 1 s probes count it down, but it is alive; the veto probe (5 s) sees it answer, so nothing is promoted while traffic moves to the standby, which forwards the writes.",
+    expected: 'no-promotion',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.slowAnswers(world.primaryRegion, world.sim.random.fork().uniform(2_500, 4_000));
+      world.sim.schedule(600_000, () => world.slowAnswers(world.primaryRegion, 0));
+    },
+  },
+  {
     name: 'route53-checkers-blocked-at-primary',
     description:
       "A firewall change at the primary's load balancers refuses Route 53's checkers while the primary is healthy: traffic moves to the standby, which forwards the writes; nothing is promoted.",
@@ -194,7 +216,8 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'failover-then-planned-failback',
     description: 'The primary region is lost and fails over; it returns after 8 minutes, rejoins read-only, and an operator runs the planned failback.',
     expected: 'recover',
-    runAfterFaultSeconds: 20 * 60,
+    // The resynchronisation (5-10 min), the switchover and its two minutes of settling fit.
+    runAfterFaultSeconds: 25 * 60,
     // Aurora's resynchronisation takes "minutes to hours"; here 5-10 minutes, so the failback fits the run.
     world: { resyncSeconds: [300, 600] },
     inject: (world) => {
@@ -257,7 +280,13 @@ export const FAULT_CLASS_SCENARIOS: readonly string[] = [
 export const OUTAGE_SCENARIOS: readonly string[] = ['primary-region-lost', 'primary-database-lost', 'primary-load-balancer-lost'];
 
 /** The scenarios a faster lever could break by promoting when it must not (blips, partitions, blocked checkers). */
-export const SAFETY_SCENARIOS: readonly string[] = ['regions-partitioned', 'primary-flapping', 'route53-checkers-blocked-at-primary'];
+export const SAFETY_SCENARIOS: readonly string[] = [
+  'regions-partitioned',
+  'primary-flapping',
+  'primary-database-blip',
+  'primary-answers-slowly',
+  'route53-checkers-blocked-at-primary',
+];
 
 export function scenarioNamed(name: string): Scenario | undefined {
   return SCENARIOS.find((scenario) => scenario.name === name);

@@ -72,6 +72,8 @@ export const WIRED_PROPERTIES: readonly WiredProperty[] = [
   { resource: ORCHESTRATOR, name: 'PROBE_WINDOW_SECONDS', use: 'how long failed probes must span' },
   { resource: ORCHESTRATOR, name: 'PROBE_STATE_PARAMETER', use: 'where the streak of failed probes is kept between runs' },
   { resource: ORCHESTRATOR, name: 'NAME_SERVERS', use: "the zone's name servers it asks" },
+  { resource: ORCHESTRATOR, name: 'VETO_TIMEOUT_SECONDS', use: 'how long the veto probe waits for a slow primary' },
+  { resource: ORCHESTRATOR, name: 'MINIMUM_OUTAGE_SECONDS', use: 'how long the primary must fail every probe before a promotion' },
   { resource: ORCHESTRATOR, name: 'SIGNAL_RECORD_NAME', use: 'the failover signal it asks the zone for' },
   { resource: ORCHESTRATOR, name: 'SIGNAL_STANDBY_VALUE', use: "the signal's answer that means Route 53 moved to the standby" },
   { resource: ORCHESTRATOR, name: 'NOTIFICATION_TOPIC_ARN', use: 'where it pages (the stack creates the topic)' },

@@ -268,6 +268,20 @@ export class World {
     for (const other of [this.primaryRegion, this.secondaryRegion]) if (other !== region) this.aurora.replicationCut(region, other);
   }
 
+  /** `region`'s service answers every probe `ms` late (0: on time again); orders are not slowed. */
+  public slowAnswers(region: string, ms: number): void {
+    if (this.sim.tracing) this.sim.trace('fault', `${region} answers probes ${ms / 1000} s late`);
+    for (const service of this.services.filter((candidate) => candidate.region === region)) service.setSlowAnswers(ms);
+  }
+
+  /** The cluster of `region` answers again (the end of an in-region writer failover). */
+  public restoreDatabase(region: string): void {
+    this.sim.trace('fault', `database of ${region} back`);
+    const cluster = this.aurora.clusterInRegion(region)!;
+    this.aurora.setClusterUp(cluster, true);
+    for (const other of [this.primaryRegion, this.secondaryRegion]) if (other !== region) this.aurora.replicationRestored(region, other);
+  }
+
   public setLoadBalancerUp(region: string, up: boolean): void {
     if (this.sim.tracing) this.sim.trace('fault', `load balancer of ${region} ${up ? 'back' : 'lost'}`);
     for (const service of this.services.filter((candidate) => candidate.region === region)) service.setLoadBalancerUp(up);

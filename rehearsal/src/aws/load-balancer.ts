@@ -72,6 +72,8 @@ export function matcherAccepts(matcher: string, status: number): boolean {
 export class RegionalService {
   private readonly tasks: ServiceTask[] = [];
   private loadBalancerUp = true;
+  /** Extra time every probe's answer takes (a gray failure: the process answers, slowly). */
+  private slowAnswerMs = 0;
   private nextTarget = 0;
   private taskCounter = 0;
   /** Tasks must be replaced: ECS starts new ones while this is true. */
@@ -95,6 +97,11 @@ export class RegionalService {
 
   public setLoadBalancerUp(up: boolean): void {
     this.loadBalancerUp = up;
+  }
+
+  /** Every probe's answer takes `ms` longer (0: back to normal). */
+  public setSlowAnswers(ms: number): void {
+    this.slowAnswerMs = ms;
   }
 
   /** Every task stops; while `keepCrashing`, replacements die too (a bad image, a lost dependency at start). */
@@ -161,7 +168,8 @@ export class RegionalService {
     if (!this.targetAnswers()) return { connectMs, status: 502, answerMs: 1 };
     const asked = this.sim.now();
     const status = await this.answerProbe(task, request.path, request.asker);
-    return { connectMs, status, answerMs: this.sim.now() - asked + 1 };
+    // The prober waits for the answer itself (connectMs + answerMs): a slow answer is its time.
+    return { connectMs, status, answerMs: this.sim.now() - asked + 1 + this.slowAnswerMs };
   }
 
   /** The status a task answers for `path`, as the real service routes it. */
