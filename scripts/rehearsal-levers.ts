@@ -44,6 +44,7 @@ const withoutSignal: Edit = (templates) => {
 const LEVERS: Array<[string, Edit]> = [
   ['as synthesized', () => undefined],
   ['without the failover signal', withoutSignal],
+  ['no minimum outage (promote on the signal)', (templates) => void (orchestratorEnvironment(templates).MINIMUM_OUTAGE_SECONDS = '0')],
   [
     'probes every 10 s, 5 s timeout (previous)',
     (templates) => Object.assign(orchestratorEnvironment(templates), { PROBE_INTERVAL_SECONDS: '10', PROBE_TIMEOUT_SECONDS: '5' }),
