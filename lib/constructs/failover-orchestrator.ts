@@ -77,7 +77,7 @@ export interface FailoverOrchestratorProps {
    * scheduler's invocations meanwhile are throttled and dropped after a minute. Every end of a run
    * can leave the primary unwatched until the next invocation (up to a schedule period plus its
    * 60 s precision), so long runs leave few such gaps: at 100 s the orchestrator's delay was 8 s at
-   * p95 and 37 s at worst, at 400 s 5 s and 6 s (`npm run rehearse:levers`, 100 seeds). The function
+   * p95 and 37 s at worst, at 400 s 5 s and 6 s (`npm run rehearse:levers`, 100 seeds, before the minimum outage). The function
    * timeout (window, traffic wait, promotion wait and API time) must stay within Lambda's 15 minutes.
    * @default Duration.seconds(400)
    */
