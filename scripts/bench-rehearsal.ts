@@ -4,7 +4,7 @@
  * Goal: under 30 s on a 2-core machine. Measured here, never in a timed test.
  *
  * By default it times one scenario per fault class of the issue (`FAULT_CLASS_SCENARIOS`, 10);
- * `--all` times every scenario of the rehearsal (13), the matrix `npm run rehearse` runs.
+ * `--all` times every scenario of the rehearsal (19), the matrix `npm run rehearse` runs.
  *
  * Usage: npm run bench:rehearsal -- [--all] [--assembly <dir>] (synthesize first: npm run synth)
  */

@@ -80,6 +80,15 @@ const NOT_PROBED: ProbeResult = { ok: false, reason: 'not probed' };
 
 /** Decisions that leave a confirmed outage without a failover: a human must act. */
 const BLOCKED_DECISIONS: readonly string[] = ['secondary-unhealthy', 'cluster-state-unknown'];
+
+/**
+ * Whether a decision blocks a failover a human must look at: the blocked decisions, and Route 53's
+ * answer unreadable (the zone's name servers unreachable from here: the orchestrator must not promote
+ * on its own view, and nobody else would notice).
+ */
+function blocksFailover(decision: Decision, observations: Observations): boolean {
+  return BLOCKED_DECISIONS.includes(decision.reason) || (decision.reason === 'traffic-not-moved' && observations.trafficOnSecondary === undefined);
+}
 /** How long a blocked failover lasts within a run before it pages (a throttled read that clears within a minute does not). */
 const BLOCKED_PAGE_AFTER_MS = 60_000;
 
@@ -171,7 +180,7 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
         }
       }
       decision = decide(observations, policy);
-      blockedSince = BLOCKED_DECISIONS.includes(decision.reason) ? (blockedSince ?? deps.now()) : undefined;
+      blockedSince = blocksFailover(decision, observations) ? (blockedSince ?? deps.now()) : undefined;
       if (blockedSince !== undefined && !pagedBlocked && deps.now() - blockedSince >= BLOCKED_PAGE_AFTER_MS) {
         pagedBlocked = true;
         await page(config, deps, `Trading DR: failover blocked (${decision.reason})`, { ...decision, promoted: false });

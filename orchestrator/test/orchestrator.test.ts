@@ -348,6 +348,24 @@ describe('orchestrator run against moto (SSM, SNS, EventBridge) and a mocked RDS
     expect(report.durationMs).toBeGreaterThan(300_000);
   });
 
+  test("Route 53's answer unreadable for a minute (the resolver fails) with the outage confirmed: no promotion, and a page", async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const deps = dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] }, [], [undefined]);
+    const report = await runOnce({ ...config, probeWindowMs: 200_000 }, deps);
+    expect(report).toMatchObject({ promoted: false, decision: { reason: 'traffic-not-moved' } });
+    expect(report.decision.detail).toContain('answer unreadable');
+    expect(rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
+    expect((await messages(notificationsQueueUrl)).map((message) => message.Subject)).toEqual(['Trading DR: failover blocked (traffic-not-moved)']);
+  });
+
+  test('Route 53 still answering the primary (readable) blocks without a page: that is the split-brain guard at work', async () => {
+    rds.on(DescribeGlobalClustersCommand).resolves(globalCluster(false));
+    const report = await runOnce({ ...config, probeWindowMs: 200_000 }, dependencies({ [PRIMARY_URL]: [503], [SECONDARY_URL]: [200] }, [], [false]));
+    expect(report.decision.reason).toBe('traffic-not-moved');
+    expect(await messages(notificationsQueueUrl)).toEqual([]);
+    await messages(eventsQueueUrl);
+  });
+
   test('RDS throttling: the cluster state is unknown, nothing is changed, a human is paged', async () => {
     rds.on(DescribeGlobalClustersCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const logs: any[] = [];

@@ -155,6 +155,17 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'orchestrator-resolver-down',
+    description:
+      "The primary region is lost while the resolver the orchestrator uses in the standby region answers nothing: it cannot read Route 53's verdict, so it must not promote on its own view, and it pages.",
+    expected: 'no-promotion-and-page',
+    runAfterFaultSeconds: FIFTEEN_MINUTES,
+    inject: (world) => {
+      world.failOrchestratorResolver(FIFTEEN_MINUTES * 1000);
+      world.loseRegion(world.primaryRegion);
+    },
+  },
+  {
     name: 'rds-api-throttled',
     description:
       'The primary region is lost while the RDS API of the secondary region fails every call for a minute, then throttles half of them for two more.',

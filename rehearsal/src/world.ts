@@ -109,6 +109,8 @@ export class World {
     findings: new Map(),
   };
   public faultAt = Number.POSITIVE_INFINITY;
+  /** Until when the orchestrator's resolver answers nothing. */
+  private orchestratorDnsDownUntil = Number.NEGATIVE_INFINITY;
   /** The orchestrator's latest decision, `reason: detail`. */
   public lastDecision: string | undefined;
   /** The orchestrator's latest error log (a wiring fault it noticed), message and fields. */
@@ -266,6 +268,12 @@ export class World {
     const cluster = this.aurora.clusterInRegion(region)!;
     this.aurora.setClusterUp(cluster, false);
     for (const other of [this.primaryRegion, this.secondaryRegion]) if (other !== region) this.aurora.replicationCut(region, other);
+  }
+
+  /** The resolver the orchestrator uses in its region answers nothing for `forMs` (every query times out). */
+  public failOrchestratorResolver(forMs: number): void {
+    this.sim.trace('fault', `the orchestrator's resolver fails for ${forMs / 1000} s`);
+    this.orchestratorDnsDownUntil = this.sim.now() + forMs;
   }
 
   /** `region`'s service answers every probe `ms` late (0: on time again); orders are not slowed. */
@@ -470,7 +478,9 @@ export class World {
 
   /** The DNS port of the orchestrator: zone name servers, load balancer names, the application name. */
   private dnsPort(): DnsPort {
-    return {
+    const failing = (): boolean => this.sim.now() < this.orchestratorDnsDownUntil;
+    const timeout = (name: string): Error => Object.assign(new Error(`queryA ETIMEOUT ${name}`), { code: 'ETIMEOUT' });
+    const port: DnsPort = {
       resolve4: async (name) => {
         const service = this.serviceByName(name);
         if (service) return [this.addresses.get(service)!];
@@ -499,6 +509,16 @@ export class World {
         const { service } = this.resolveApplication('orchestrator');
         return service ? [this.addresses.get(service)!] : [];
       },
+    };
+    // Each query waits its timeouts (2 s x 2 tries) and fails while the resolver is down.
+    const down = async (name: string): Promise<never> => {
+      await this.sim.sleep(4000);
+      throw timeout(name);
+    };
+    return {
+      resolve4: (name) => (failing() ? down(name) : port.resolve4(name)),
+      resolve4At: (servers, name) => (failing() ? down(name) : port.resolve4At(servers, name)),
+      resolveTxtAt: (servers, name) => (failing() ? down(name) : port.resolveTxtAt(servers, name)),
     };
   }
 
