@@ -125,6 +125,10 @@ test('watchdogs page when the orchestrator fails, stops running, or stays paused
     ComparisonOperator: 'LessThanThreshold',
     TreatMissingData: 'breaching',
   });
+  // Two empty 10-minute periods: longer than the longest run (its timeout) plus the gap to the next one.
+  const notRunning = byName[`alarm-orchestrator-not-running-${SUFFIX}`];
+  expect(notRunning.Period * notRunning.EvaluationPeriods).toBeGreaterThan(fn().Properties.Timeout + 120);
+  expect(notRunning.DatapointsToAlarm).toBe(notRunning.EvaluationPeriods);
   expect(byName[`alarm-orchestrator-paused-${SUFFIX}`]).toMatchObject({
     Namespace: 'TradingDR/Failover',
     MetricName: 'Runs',

@@ -75,14 +75,17 @@ export class FailoverStack extends RegionalStack {
       ],
       [
         'OrchestratorNotRunning',
-        // A run lasts its 400 s probe window (more while a promotion is under way), and the next
-        // invocation comes within a schedule period and its 60 s precision after it ends.
-        'The failover orchestrator has not run for 10 minutes: automatic database failover is off',
+        // Lambda counts an invocation when its run ends. A run lasts its 400 s probe window, and up
+        // to its 897 s timeout while a promotion is under way; the next invocation comes within a
+        // schedule period and its 60 s precision after it ends. Two empty 10-minute periods in a row
+        // therefore mean it stopped, never that a promotion is running.
+        'The failover orchestrator has not run for 20 minutes: automatic database failover is off',
         {
           metric: fn.metricInvocations({ period: Duration.minutes(10), statistic: cloudwatch.Stats.SUM }),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          evaluationPeriods: 1,
+          evaluationPeriods: 2,
+          datapointsToAlarm: 2,
           treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         },
       ],

@@ -105,11 +105,11 @@ function stackOutput(ports: VerifyPorts, region: string, stackName: string, key:
 const regionOf = (target: VerifyTarget, role: 'primary' | 'secondary') => (role === 'primary' ? target.primaryRegion : target.secondaryRegion);
 
 /**
- * A run reports when it ends, after its 400 s probe window (longer while a promotion is under way),
- * and the next starts within two minutes: this long without a report means it does not run (the
- * orchestrator-not-running alarm's period too).
+ * A run reports when it ends, after its 400 s probe window (up to its 897 s timeout while a promotion
+ * is under way), and the next starts within two minutes: this long without a report means it does
+ * not run (the orchestrator-not-running alarm's two 10-minute periods too).
  */
-const ORCHESTRATOR_SILENCE_MINUTES = 10;
+const ORCHESTRATOR_SILENCE_MINUTES = 20;
 /** The decisions of a healthy environment: the primary answers, or the failover is done. */
 const HEALTHY_DECISIONS: readonly string[] = ['primary-answers', 'already-promoted'];
 

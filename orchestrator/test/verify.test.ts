@@ -566,12 +566,12 @@ test('a task that prints no result fails both database checks, naming the task, 
   );
 });
 
-test('an orchestrator silent for ten minutes fails its check', async () => {
+test('an orchestrator silent for twenty minutes fails its check', async () => {
   const answers = healthy();
   answers['logs:FilterLogEventsCommand'] = () => ({ events: [] });
   const results = await verifyDeployment(TARGET, ports(answers));
   expect(results.find((result) => result.name === 'orchestrator-last-decision')!.detail).toBe(
-    'no run report in /aws/lambda/fn-trading-failover-orchestrator-prod for 10 minutes: the orchestrator is not running (see orchestrator-schedule)',
+    'no run report in /aws/lambda/fn-trading-failover-orchestrator-prod for 20 minutes: the orchestrator is not running (see orchestrator-schedule)',
   );
 });
 

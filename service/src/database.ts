@@ -263,8 +263,9 @@ export class RegionDatabase {
     const endpoint = this.endpointFor(this.lastRole);
     if (!endpoint) {
       // A region being promoted learns it can write from this read, not from the next readiness
-      // run up to 5 s later: every refused write counts as a failure.
-      this.rereadAfterFailure();
+      // run up to 5 s later. Only then: the other roles that refuse writes change by an operator's
+      // hand, and every task of a scaled-out standby re-reading each second would load the RDS API.
+      if (this.lastRole === 'promoting') this.rereadAfterFailure();
       return Promise.reject(new RegionNotWritableError(this.lastRole ?? 'unknown'));
     }
     // Promise style, not try/await: during an outage every request fails here, and each rethrow

@@ -318,6 +318,15 @@ describe('writes through the region database', () => {
     await expect(db.write(recordingSql([]), 'INSERT 1', [])).rejects.toThrow('its database is read-only-secondary');
   });
 
+  test('a write refused as a read-only secondary does not re-read the role: only a promotion changes by itself', async () => {
+    const inputs: unknown[] = [];
+    const db = database(scripted(inputs, [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'disabled' })]), network([]));
+    await db.refreshRole();
+    await expect(db.write(recordingSql([]), 'INSERT 1', [])).rejects.toThrow('read-only-secondary');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inputs).toHaveLength(1);
+  });
+
   /** A forwarding standby (role read once) whose next role read says it was promoted. */
   async function promotedStandby(inputs: unknown[], rereadAfterFailureMs?: number, clock: Clock = systemClock): Promise<RegionDatabase> {
     const member2 = member('aurora-trading-secondary-dev', { IsWriter: true });
