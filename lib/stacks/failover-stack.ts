@@ -75,7 +75,9 @@ export class FailoverStack extends RegionalStack {
       ],
       [
         'OrchestratorNotRunning',
-        // Lambda counts an invocation when its run ends. A run lasts its 400 s probe window, and up
+        // Lambda counts an invocation when its run ends ("When your AWS Lambda function finishes
+        // processing an event, Lambda automatically sends metrics about the invocation": Lambda Developer
+        // Guide, Using CloudWatch metrics with Lambda). A run lasts its 400 s probe window, and up
         // to its 897 s timeout while a promotion is under way; the next invocation comes within a
         // schedule period and its 60 s precision after it ends. Two empty 10-minute periods in a row
         // therefore mean it stopped, never that a promotion is running.
