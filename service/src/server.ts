@@ -56,8 +56,16 @@ export const PROBE_PATHS = { liveness: '/healthz', readiness: '/ready', identity
  * asks the same function, so a health check wired to another path is answered as the service would.
  */
 export function probeRoute(path: string): keyof typeof PROBE_PATHS | undefined {
-  for (const [route, routePath] of Object.entries(PROBE_PATHS)) if (path === routePath) return route as keyof typeof PROBE_PATHS;
-  return undefined;
+  return PROBE_ROUTES.get(path);
+}
+
+const PROBE_ROUTES = new Map<string, keyof typeof PROBE_PATHS>(
+  Object.entries(PROBE_PATHS).map(([route, path]): [string, keyof typeof PROBE_PATHS] => [path, route as keyof typeof PROBE_PATHS]),
+);
+
+/** The status of `/ready` for a readiness answer. */
+export function readinessStatus(answer: ReadinessAnswer): number {
+  return answer.ready ? 200 : 503;
 }
 
 /** Status and body of `/ready` for a readiness answer: what Route 53 and the orchestrator see. */
@@ -65,7 +73,7 @@ export function readinessResponse(
   answer: ReadinessAnswer,
   identity: { region: string; regionRole: string; version: string },
 ): { status: number; body: unknown } {
-  return { status: answer.ready ? 200 : 503, body: { ...answer, ...identity } };
+  return { status: readinessStatus(answer), body: { ...answer, ...identity } };
 }
 
 export function createTradingServer(options: TradingServerOptions): TradingServer {

@@ -15,7 +15,7 @@
  * AZ failures.
  */
 import { ServiceCore } from '../../../service/src/main';
-import { probeRoute, readinessResponse } from '../../../service/src/server';
+import { probeRoute, readinessStatus } from '../../../service/src/server';
 import { ListenerWiring, TargetGroupWiring } from '../platform-wiring';
 import { Random } from '../random';
 import { Simulator } from '../simulator';
@@ -176,7 +176,7 @@ export class RegionalService {
   private async answerProbe(task: ServiceTask, path: string, asker: string): Promise<number> {
     switch (probeRoute(path)) {
       case 'readiness':
-        return readinessResponse(await task.core.readiness.answer(), task.core.identity).status;
+        return readinessStatus(await task.core.readiness.answer());
       case 'liveness':
       case 'identity':
         return 200;
@@ -267,13 +267,28 @@ export class RegionalService {
    */
   public targetHealthy(task: ServiceTask): boolean {
     if (!task.healthy) return false;
+    // Asked for every request: the wiring's part is worked out once (see targetHealth).
+    const health = (this.health ??= this.targetHealth());
+    if (!health.reachesProcess) return false;
+    if (!health.readinessPath) return health.accepted;
+    return task.core.readiness.current()?.ready ? health.acceptsReady : health.acceptsUnready;
+  }
+
+  /** What the target group's health check gets from a process, by its wiring alone. */
+  private targetHealth(): { reachesProcess: boolean; readinessPath: boolean; accepted: boolean; acceptsReady: boolean; acceptsUnready: boolean } {
     const { targetGroup, registeredPort, listenPort } = this.routing;
     const port = targetGroup.healthCheckPort === 'traffic-port' ? registeredPort : Number(targetGroup.healthCheckPort);
-    if (port !== listenPort || targetGroup.protocol !== 'HTTP') return false;
     const route = probeRoute(targetGroup.healthCheckPath);
-    const status = route === 'readiness' ? (task.core.readiness.current()?.ready ? 200 : 503) : route === undefined ? 404 : 200;
-    return matcherAccepts(targetGroup.matcher, status);
+    return {
+      reachesProcess: port === listenPort && targetGroup.protocol === 'HTTP',
+      readinessPath: route === 'readiness',
+      accepted: matcherAccepts(targetGroup.matcher, route === undefined ? 404 : 200),
+      acceptsReady: matcherAccepts(targetGroup.matcher, 200),
+      acceptsUnready: matcherAccepts(targetGroup.matcher, 503),
+    };
   }
+
+  private health: ReturnType<RegionalService['targetHealth']> | undefined;
 
   /**
    * The ECS service scheduler stops a task its load balancer reports unhealthy, once the service's
