@@ -4,6 +4,15 @@
  * Every name the stacks give a resource comes from here, so the longest environment suffix that
  * keeps every name inside its AWS limit can be derived instead of guessed.
  */
+
+/** Record name of the trading application inside the hosted zone. */
+export const APPLICATION_RECORD_NAME = 'app';
+/**
+ * Record name of the failover signal inside the hosted zone: a TXT record naming the region Route 53
+ * would send traffic to, by fast health checks (`FailoverSignal`). It routes no traffic.
+ */
+export const SIGNAL_RECORD_NAME = `_failover.${APPLICATION_RECORD_NAME}`;
+
 export type DeploymentRole = 'primary' | 'secondary';
 
 /** One kind of name and the AWS limit on its length. */

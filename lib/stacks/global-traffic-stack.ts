@@ -3,15 +3,10 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { FailoverSignal } from '../constructs/failover-signal';
 import { WeightedFailoverRouting } from '../constructs/weighted-failover-routing';
-import { PlatformNames } from '../naming';
+import { APPLICATION_RECORD_NAME, PlatformNames, SIGNAL_RECORD_NAME } from '../naming';
 
-/** Record name of the trading application inside the hosted zone. */
-export const APPLICATION_RECORD_NAME = 'app';
-/**
- * Record name of the failover signal inside the hosted zone: a TXT record naming the region Route 53
- * would send traffic to, by fast health checks (`FailoverSignal`). It routes no traffic.
- */
-export const SIGNAL_RECORD_NAME = `_failover.${APPLICATION_RECORD_NAME}`;
+// The record names live with the other names (CDK-free: verify-deployment reads them too).
+export { APPLICATION_RECORD_NAME, SIGNAL_RECORD_NAME } from '../naming';
 /** Path of the readiness endpoint that Route 53 probes. */
 export const READINESS_PATH = '/ready';
 

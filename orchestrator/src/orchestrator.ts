@@ -206,9 +206,8 @@ export async function runOnce(config: OrchestratorConfig, deps: OrchestratorDepe
       // Once the probes have confirmed the outage, the run goes on past its window for a while
       // (Route 53 still moving, the cluster state unreadable, the promotion refused) rather than
       // leave the rest to a run that may start late.
-      const confirmed = streak.filter((result) => !result.ok).length >= config.probeCount;
       const nextRound = roundStarted + config.probeIntervalMs;
-      if (nextRound >= deadline + (confirmed ? config.trafficWaitMs : 0)) break;
+      if (nextRound >= deadline + (confirmedOutage(streak, config) ? config.trafficWaitMs : 0)) break;
       await deps.sleep(Math.max(0, nextRound - deps.now()));
     }
   }

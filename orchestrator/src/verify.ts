@@ -14,7 +14,7 @@ import { GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { DELIVERY_CANARY_DETAIL_TYPE, DELIVERY_CANARY_SOURCE } from './delivery-canary';
-import { PlatformNames } from '../../lib/naming';
+import { PlatformNames, SIGNAL_RECORD_NAME } from '../../lib/naming';
 import { AvailabilityZonesPort, checkAvailabilityZones } from './availability-zones';
 import { describeGlobalCluster, writerRegion } from './global-cluster';
 import { sdkCertificatePort } from '../../cleanup/src/validation-records-handler';
@@ -214,7 +214,7 @@ export const CHECKS: readonly VerifyCheck[] = [
       const names = new PlatformNames(target.suffix);
       const servers = target.nameServers ?? (await stackOutput(ports, target.primaryRegion, names.stack('dns'), 'HostedZoneNameServers')).split(',');
       const addresses = (await Promise.all(servers.map((server) => ports.dns.resolve4(server.trim())))).flat();
-      const name = `_failover.app.${target.domainName}`;
+      const name = `${SIGNAL_RECORD_NAME}.${target.domainName}`;
       const values = await ports.dns.resolveTxtAt(addresses, name).catch((error: unknown) => error as Error);
       if (values instanceof Error) return fail(`${name} does not resolve at ${servers.join(', ')}: ${values.message} (deploy GlobalTraffic)`);
       return values.length === 1 && values[0] === target.primaryRegion

@@ -11,7 +11,7 @@
  * A client's floor is the larger of its traffic gap and detection + promotion; its overhead is its
  * write gap minus that floor: what the orchestrator and the service add.
  */
-import { PlatformWiring } from './platform-wiring';
+import { detectionRecord, PlatformWiring } from './platform-wiring';
 import { orchestratorPace } from './pace';
 import { World } from './world';
 
@@ -59,9 +59,7 @@ export function writeGapBreakdown(world: World, recovery: ReadonlyArray<{ writes
  */
 export function describeBreakdown(breakdown: WriteGapBreakdown, clientIndex: number, wiring: PlatformWiring): string {
   const s = (ms: number): string => `${(ms / 1000).toFixed(0)} s`;
-  // The check detection is measured by: the signal's, when the platform has one.
-  const signal = wiring.orchestrator.environment.SIGNAL_RECORD_NAME ? wiring.signalRecords.find((record) => record.weight > 0) : undefined;
-  const check = (signal ?? wiring.records.find((record) => record.weight > 0))?.healthCheck;
+  const check = detectionRecord(wiring)?.record.healthCheck;
   return [
     `detection ${s(breakdown.detectionMs)}${check ? ` (HealthCheckConfig.RequestInterval ${check.requestIntervalSeconds} s, HealthCheckConfig.FailureThreshold ${check.failureThreshold})` : ''}`,
     `orchestrator ${s(breakdown.orchestratorMs)} (${orchestratorPace(wiring)})`,

@@ -120,6 +120,18 @@ export interface PlatformWiring {
   readonly origins: ReadonlyMap<string, readonly string[]>;
 }
 
+/**
+ * The record whose Route 53 check lets the orchestrator start a promotion: the primary's failover
+ * signal record when the orchestrator reads the signal, else the primary's routing record (weight > 0).
+ */
+export function detectionRecord(wiring: PlatformWiring): { readonly record: RecordWiring; readonly signal: boolean } | undefined {
+  const primary = (records: readonly RecordWiring[]) => records.find((record) => record.weight > 0 && record.healthCheck);
+  const signal = wiring.orchestrator.environment.SIGNAL_RECORD_NAME ? primary(wiring.signalRecords) : undefined;
+  if (signal) return { record: signal, signal: true };
+  const routing = primary(wiring.records);
+  return routing && { record: routing, signal: false };
+}
+
 /** The template properties a rendered value was read from, for messages: `FailoverAutomation Orchestrator Environment.Variables.X`. */
 export function originOf(wiring: PlatformWiring, value: string): string {
   const origins = wiring.origins.get(value);
@@ -184,7 +196,7 @@ export function readPlatformWiring(assembly: Assembly, renderer = new Renderer()
   };
   const records = weighted.map(readRecord);
   // A TXT value is quoted in the template; the resolver answers it unquoted.
-  const signalRecords = signalWeighted.map((record) => ({ ...readRecord(record), target: readRecord(record).target.replace(/^"|"$/g, '') }));
+  const signalRecords = signalWeighted.map(readRecord).map((record) => ({ ...record, target: record.target.replace(/^"|"$/g, '') }));
 
   // ECS services and the load balancers in front of them.
   const services = assembly.resourcesOfType('AWS::ECS::Service').map((service): ServiceWiring => {

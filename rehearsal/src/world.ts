@@ -27,7 +27,7 @@ import { chooseWeighted, HealthCheck } from './aws/route53';
 import { Ledger } from './ledger';
 import { Random } from './random';
 import { Simulator } from './simulator';
-import { originOf, PlatformWiring, RecordWiring } from './platform-wiring';
+import { detectionRecord, originOf, PlatformWiring, RecordWiring } from './platform-wiring';
 
 export { DEFAULT_WORLD_OPTIONS } from './world-options';
 export type { WorldOptions } from './world-options';
@@ -779,10 +779,8 @@ export class World {
    * signal check when the platform has a signal, else the primary's routing check (weight > 0).
    */
   public detectionCheck(): HealthCheck | undefined {
-    const signal = this.wiring.signalRecords.find((candidate) => candidate.weight > 0 && candidate.healthCheck);
-    if (signal && this.wiring.orchestrator.environment.SIGNAL_RECORD_NAME) return this.signalChecks.get(signal.setIdentifier);
-    const record = this.wiring.records.find((candidate) => candidate.weight > 0 && candidate.healthCheck);
-    return record && this.healthChecks.get(record.setIdentifier);
+    const detection = detectionRecord(this.wiring);
+    return detection && (detection.signal ? this.signalChecks : this.healthChecks).get(detection.record.setIdentifier);
   }
 
   /** When `cluster` first acknowledged a write at or after `at`. */

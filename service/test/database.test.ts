@@ -386,28 +386,20 @@ describe('writes through the region database', () => {
       ToDbClusterArn: `arn:aws:rds:us-west-2:123456789012:cluster:aurora-trading-secondary-dev`,
     };
     const writer = member('aurora-trading-secondary-dev', { IsWriter: true });
-    const db = new RegionDatabase({
-      rds: {
-        send: async (command: any) => {
-          inputs.push(command.input);
-          return inputs.length === 1
-            ? {
-                GlobalClusters: [
-                  { FailoverState: promoting, GlobalClusterMembers: [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'disabled' })] },
-                ],
-                $metadata: {},
-              }
-            : { GlobalClusters: [{ GlobalClusterMembers: [writer] }], $metadata: {} };
-        },
-      } as GlobalClusterReader,
-      globalClusterIdentifier: 'aurora-trading-global-dev',
-      clusterIdentifier: 'aurora-trading-secondary-dev',
-      clusterEndpoint: CLUSTER_ENDPOINT,
-      readerEndpoint: READER_ENDPOINT,
-      port: 5432,
-      tcp: network([]),
-      clock: systemClock,
-    });
+    const rds = {
+      send: async (command: any) => {
+        inputs.push(command.input);
+        return inputs.length === 1
+          ? {
+              GlobalClusters: [
+                { FailoverState: promoting, GlobalClusterMembers: [member('aurora-trading-secondary-dev', { GlobalWriteForwardingStatus: 'disabled' })] },
+              ],
+              $metadata: {},
+            }
+          : { GlobalClusters: [{ GlobalClusterMembers: [writer] }], $metadata: {} };
+      },
+    } as GlobalClusterReader;
+    const db = database(rds, network([]));
     await db.refreshRole();
     expect(db.role()).toBe('promoting');
     await expect(db.write(recordingSql([]), 'INSERT 1', [])).rejects.toThrow('its database is promoting');
